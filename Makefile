@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine with Python 3.11:
+#   make demo   - the main job: embedded broker + worker + bundled real-data stream -> ClickHouse summary
+#   make test   - the whole test suite against real services the tests start themselves
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_PACKAGES := clickhouse-server chromium chromium-driver
+
+.PHONY: install test-deps demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# System packages the tests need: Debian's clickhouse-server (18.16) and Chromium for browser tests.
+test-deps:
+	@missing=""; \
+	command -v clickhouse-server >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing - run as root, or: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+demo: install
+	$(VENV)/bin/sociallisten demo
+
+test: install test-deps
+	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+bench: install
+	$(VENV)/bin/sociallisten bench
+
+lint: install
+	$(VENV)/bin/ruff check pipeline schemas tests || true
+
+clean:
+	rm -rf .sociallisten .pytest_cache

@@ -1,0 +1,5 @@
+"""``python -m pipeline`` is the ``sociallisten`` command."""
+
+from pipeline.cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""Readable terminal output (rich tables) for summaries; logs stay on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def _counts_table(title: str, counts: Mapping[str, Any], key: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(key)
+    table.add_column("events", justify="right")
+    for name, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(name or "(none)", f"{value:,}")
+    return table
+
+
+def render_stats(totals: Mapping[str, Any]) -> None:
+    """Print the ``stats`` totals as tables."""
+    table = Table(title="Totals (unique events)", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key in ("mentions", "buyers", "service_requests", "purchase_intent", "competitor_mentions", "dead_lettered"):
+        if key in totals:
+            table.add_row(key, f"{totals[key]:,}")
+    console.print(table)
+    for key, title, label in (
+        ("by_platform", "Events by platform", "platform"),
+        ("competitors_by_brand", "Competitor mentions by brand", "brand"),
+        ("sentiment", "Sentiment", "label"),
+        ("dead_letters_by_reason", "Dead letters by reason", "reason"),
+    ):
+        if totals.get(key):
+            console.print(_counts_table(title, totals[key], label))
+
+
+def render_demo(summary: Mapping[str, Any]) -> None:
+    """Print the demo summary."""
+    table = Table(title="Demo run", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key in ("events_in", "events_stored", "dead_lettered", "buyers", "service_requests",
+                "purchase_intent", "competitor_mentions", "elapsed_s"):
+        if key in summary:
+            value = summary[key]
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value}")
+    console.print(table)
+    render_stats({k: v for k, v in summary.items() if isinstance(v, Mapping)})

@@ -1,0 +1,26 @@
+"""``sociallisten worker``: run the stream processor until stopped."""
+
+from __future__ import annotations
+
+import typer
+
+from pipeline.cli import app
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Consume posts and comments, enrich them and store them in ClickHouse (Ctrl-C / SIGTERM stops).
+
+    Start several with the same SOCIALLISTEN_APP_ID to share the partitions.
+    Without SOCIALLISTEN_KAFKA_URL an embedded broker is started and its address logged.
+    """
+    from pipeline.kafka.topics import ensure_topics
+    from pipeline.runtime import broker, load_settings, storage
+    from pipeline.worker.app import create_pipeline, run_worker
+
+    settings = load_settings(embedded_defaults=True)
+    with broker(settings) as bootstrap, storage(settings) as ch:
+        ensure_topics(bootstrap, settings)
+        pipeline = create_pipeline(settings, bootstrap, ch)
+        code = run_worker(pipeline, settings)
+    raise typer.Exit(code)

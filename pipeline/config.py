@@ -1,0 +1,107 @@
+"""The one settings object of the project.
+
+Every setting is read from an environment variable named ``SOCIALLISTEN_<FIELD>``
+(for example ``SOCIALLISTEN_KAFKA_URL``). The README lists them all; the field
+descriptions below are the reference.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+DEMO_LEXICON = DATA_DIR / "lexicon.yaml"
+
+
+class Settings(BaseSettings):
+    """Configuration of brokers, storage, worker batching, web service and logs."""
+
+    model_config = SettingsConfigDict(env_prefix="SOCIALLISTEN_", frozen=True, extra="ignore")
+
+    kafka_url: str | None = Field(
+        default=None,
+        description="SOCIALLISTEN_KAFKA_URL: Kafka bootstrap servers, e.g. 'kafka://kafka:9092' or "
+        "'host1:9092,host2:9092'. Unset: start the embedded Tansu broker on a free loopback port.",
+    )
+    clickhouse_url: str | None = Field(
+        default=None,
+        description="SOCIALLISTEN_CLICKHOUSE_URL: 'clickhouse://user:pass@host:9000/db' for a server "
+        "(native protocol), or 'chdb:///path/to/dir' for the in-process engine. "
+        "Unset: chdb://<data_dir>/chdb.",
+    )
+    data_dir: Path = Field(
+        default=Path(".sociallisten"),
+        description="SOCIALLISTEN_DATA_DIR: where local state lives (chDB files, worker tables).",
+    )
+    lexicon: Path | None = Field(
+        default=None,
+        description="SOCIALLISTEN_LEXICON: brand lexicon YAML. Unset: the bundled demo lexicon.",
+    )
+    topic_prefix: str = Field(
+        default="social.",
+        description="SOCIALLISTEN_TOPIC_PREFIX: prefix of every topic name (posts, comments, deadletter, ...).",
+    )
+    partitions: int = Field(default=4, ge=1, le=1024, description="SOCIALLISTEN_PARTITIONS: partitions per topic.")
+    replication_factor: int = Field(default=1, ge=1, description="SOCIALLISTEN_REPLICATION_FACTOR")
+    app_id: str = Field(default="sociallisten", description="SOCIALLISTEN_APP_ID: Faust app id = consumer group.")
+    batch_size: int = Field(default=2000, ge=1, description="SOCIALLISTEN_BATCH_SIZE: events per processing batch.")
+    batch_seconds: float = Field(
+        default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
+    )
+    rebalance_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="SOCIALLISTEN_REBALANCE_TIMEOUT: consumer-group rebalance timeout in seconds. "
+        "The embedded demo and the tests use 4 s; production keeps Kafka's usual 60 s.",
+    )
+    worker_web_port: int = Field(
+        default=6066, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status port (0 = a free port)."
+    )
+    web_host: str = Field(default="127.0.0.1", description="SOCIALLISTEN_WEB_HOST: bind address of the API/web page.")
+    web_port: int = Field(default=8080, description="SOCIALLISTEN_WEB_PORT: port of the API and web pages.")
+    api_tokens: SecretStr | None = Field(
+        default=None,
+        description="SOCIALLISTEN_API_TOKENS: 'token1:agent,token2:supervisor,...' or '@/path/to/file'.",
+    )
+    max_text_chars: int = Field(
+        default=20000, ge=1, description="SOCIALLISTEN_MAX_TEXT_CHARS: longer texts are dead-lettered."
+    )
+    max_event_bytes: int = Field(
+        default=262144, ge=1024, description="SOCIALLISTEN_MAX_EVENT_BYTES: larger messages are dead-lettered."
+    )
+    retry_max_seconds: float = Field(
+        default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
+    )
+    log_level: str = Field(default="INFO", description="SOCIALLISTEN_LOG_LEVEL")
+    log_format: Literal["json", "console"] = Field(
+        default="console", description="SOCIALLISTEN_LOG_FORMAT: 'json' for one JSON object per line."
+    )
+
+    # ---- derived values -------------------------------------------------
+    @property
+    def resolved_clickhouse_url(self) -> str:
+        """The ClickHouse URL in force (chDB under the data dir when unset)."""
+        if self.clickhouse_url:
+            return self.clickhouse_url
+        return f"chdb://{(self.data_dir / 'chdb').resolve()}"
+
+    @property
+    def resolved_lexicon(self) -> Path:
+        """The lexicon file in force (the bundled demo lexicon when unset)."""
+        return self.lexicon if self.lexicon is not None else DEMO_LEXICON
+
+    def topic(self, name: str) -> str:
+        """Full topic name for a short name such as 'posts' or 'deadletter'."""
+        return f"{self.topic_prefix}{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings read from the environment (cached; tests build their own ``Settings``)."""
+    return Settings()

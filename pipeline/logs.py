@@ -1,0 +1,49 @@
+"""Logging set-up: one JSON object per line (``SOCIALLISTEN_LOG_FORMAT=json``) or readable lines.
+
+Logs always go to stderr, so command output on stdout (JSON summaries, classify
+results, sample events) stays clean for pipes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+import orjson
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message", "asctime"}
+_NOISY = ("kafka", "aiokafka", "faust", "mode", "clickhouse_driver", "jieba", "uvicorn.access", "httpx")
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object; ``extra=`` fields become keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                data[key] = value
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(data, default=str).decode()
+
+
+def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
+    """Configure the root logger once for a command; third-party chatter is kept at WARNING."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

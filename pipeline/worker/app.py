@@ -1,0 +1,191 @@
+"""The Faust application: one agent that turns raw events into stored mentions.
+
+The agent is a thin transport layer around :func:`process_batch` (pure) and
+:class:`BatchWriter` (durable writes). Offsets are committed by Faust only for
+messages we have released after a successful write (see :func:`_hold`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from faust.types import EventT
+
+from pipeline.config import Settings
+from pipeline.kafka.topics import Topics, bootstrap_servers
+from pipeline.storage import ClickHouse
+from pipeline.text import TextAnalyzer, get_analyzer
+from pipeline.worker.enrich import BatchResult, RawRecord, process_batch
+from pipeline.worker.writer import BatchWriter
+from schemas.deadletter import DeadLetter
+
+log = logging.getLogger(__name__)
+
+BatchListener = Callable[[BatchResult], Awaitable[None]]
+"""Called after a batch is durable (live stream, alerts, service desk ...)."""
+
+
+@dataclass
+class WorkerStats:
+    """Counters of one worker process, for logs and the demo."""
+
+    batches: int = 0
+    events: int = 0
+    stored: int = 0
+    dead_lettered: int = 0
+    started: float = field(default_factory=time.monotonic)
+    last_batch_at: float = 0.0
+
+
+@dataclass
+class Pipeline:
+    """A configured Faust app with its agent, writer and listeners."""
+
+    app: faust.App
+    topics: Topics
+    writer: BatchWriter
+    analyzer: TextAnalyzer
+    stats: WorkerStats
+    listeners: list[BatchListener]
+
+
+def _hold(events: Sequence[EventT]) -> None:
+    # Faust's take_events() acks every event of a batch in a ``finally`` - also when the
+    # agent is cancelled mid-write. One extra reference per message means that ack cannot
+    # complete; the offset becomes committable only when _release() drops our reference.
+    for event in events:
+        event.message.incref()
+
+
+def _release(events: Sequence[EventT], app: faust.App) -> None:
+    for event in events:
+        event.message.ack(app.consumer)
+
+
+def faust_broker_urls(bootstrap: str) -> list[str]:
+    """Faust's broker list from 'host:port[,host:port]' or 'kafka://...'."""
+    return [f"kafka://{hp.strip()}" for hp in bootstrap_servers(bootstrap).split(",") if hp.strip()]
+
+
+def create_pipeline(
+    settings: Settings, bootstrap: str, ch: ClickHouse, *, listeners: list[BatchListener] | None = None
+) -> Pipeline:
+    """Build the Faust app and its enrich agent for a broker and a ClickHouse connection."""
+    topics = Topics.from_settings(settings)
+    web_port = settings.worker_web_port
+    app = faust.App(
+        settings.app_id,
+        broker=faust_broker_urls(bootstrap),
+        store="memory://",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        broker_rebalance_timeout=settings.rebalance_timeout,
+        broker_session_timeout=max(settings.rebalance_timeout, 10.0),
+        broker_heartbeat_interval=min(3.0, settings.rebalance_timeout / 3),
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        stream_buffer_maxsize=max(4 * settings.batch_size, 1024),
+        web_enabled=web_port is not None,
+        web_port=web_port or 6066,
+        web_host=settings.web_host,
+        autodiscover=False,
+    )
+    analyzer = get_analyzer(settings.resolved_lexicon)
+    dlq = app.topic(topics.deadletter, key_serializer="raw", value_serializer="raw")
+
+    async def send_dead_letter(dl: DeadLetter) -> None:
+        fut = await dlq.send(key=dl.dl_id.encode(), value=dl.model_dump_json().encode())
+        await fut  # wait for the broker's ack: the dead letter is durable before we release
+
+    writer = BatchWriter(ch, send_dead_letter, retry_max_seconds=settings.retry_max_seconds)
+    stats = WorkerStats()
+    pipeline = Pipeline(app, topics, writer, analyzer, stats, list(listeners or []))
+    source = app.topic(*topics.inputs, key_serializer="raw", value_serializer="raw")
+
+    @app.agent(source, name="enrich")
+    async def enrich(stream: faust.StreamT[bytes]) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            _hold(events)
+            records = [
+                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.value, e.message.timestamp)
+                for e in events
+            ]
+            result = await _process(records)
+            await writer.write(result)
+            _release(events, app)
+            stats.batches += 1
+            stats.events += len(records)
+            stats.stored += len(result.enriched)
+            stats.dead_lettered += len(result.dead_letters)
+            stats.last_batch_at = time.monotonic()
+            for listener in pipeline.listeners:
+                try:
+                    await listener(result)
+                except Exception:
+                    log.exception("batch listener %r failed; the batch itself is stored", listener)
+
+    async def _process(records: list[RawRecord]) -> BatchResult:
+        # CPU-bound text work runs in a thread so heartbeats and the web API stay responsive.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None,
+            lambda: process_batch(
+                records, analyzer, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars
+            ),
+        )
+
+    return pipeline
+
+
+def run_worker(
+    pipeline: Pipeline,
+    settings: Settings,
+    *,
+    until: Callable[[], Awaitable[Any]] | None = None,
+) -> int:
+    """Run the Faust worker in this process until stopped (signal) or ``until()`` returns.
+
+    Returns the process exit code.
+    """
+    import os
+    import signal
+    import sys
+
+    app = pipeline.app
+    if until is not None:
+
+        @app.task
+        async def _until() -> None:
+            code = 0
+            try:
+                await until()
+            except Exception:
+                log.exception("the job running beside the worker failed")
+                code = 1
+            pipeline_exit_code[0] = code
+            os.kill(os.getpid(), signal.SIGTERM)  # mode's handler stops the worker gracefully
+
+    pipeline_exit_code = [0]
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        quiet=True,
+        override_logging=False,
+        redirect_stdouts=False,
+        stdout=sys.stderr,
+    )
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            return int(exc.code) if isinstance(exc.code, int) else 1
+    finally:
+        pipeline.writer.close()
+    return pipeline_exit_code[0]

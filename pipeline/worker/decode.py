@@ -1,0 +1,68 @@
+"""Bytes -> validated :class:`SocialEvent`, or a precise reason why not.
+
+Pure: no I/O. The worker, the ``deadletter replay`` command and the tests share it.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from pipeline.errors import EventRejected
+from schemas.deadletter import Stage
+from schemas.events import SocialEvent
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 3) -> tuple[str, str]:
+    """A (reason code, readable message) pair naming the offending fields."""
+    errors = exc.errors(include_url=False)
+    if any(err["type"] == "json_invalid" for err in errors):
+        err = next(e for e in errors if e["type"] == "json_invalid")
+        return "invalid_json", f"not valid JSON: {err['msg']}"
+    if any(err["type"] == "model_type" and not err["loc"] for err in errors):
+        return "not_an_object", "the message must be a JSON object"
+    parts = []
+    for err in errors[:limit]:
+        loc = ".".join(str(p) for p in err["loc"]) or "event"
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}")
+    more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
+    reason = "missing_field" if all(e["type"] == "missing" for e in errors) else "validation"
+    if any("unknown platform" in p for p in parts):
+        reason = "unknown_platform"
+    return reason, "; ".join(parts) + more
+
+
+def decode_event(raw: bytes | None, *, max_bytes: int, max_text_chars: int) -> SocialEvent:
+    """Validate one Kafka message value.
+
+    Raises:
+        EventRejected: with ``reason`` one of too_large, empty, invalid_utf8, invalid_json,
+            not_an_object, missing_field, unknown_platform, validation, text_too_long.
+    """
+    if not raw:
+        raise EventRejected("empty", "the message has no value", Stage.decode)
+    if len(raw) > max_bytes:
+        raise EventRejected(
+            "too_large",
+            f"message is {len(raw)} bytes; the limit is {max_bytes} (SOCIALLISTEN_MAX_EVENT_BYTES)",
+            Stage.decode,
+        )
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EventRejected(
+            "invalid_utf8", f"not valid UTF-8 at byte {exc.start}: send UTF-8 encoded JSON", Stage.decode
+        ) from None
+    try:
+        event = SocialEvent.model_validate_json(raw)
+    except ValidationError as exc:
+        reason, message = describe_validation_error(exc)
+        stage = Stage.decode if reason in ("invalid_json", "not_an_object") else Stage.validate
+        raise EventRejected(reason, message, stage) from None
+    if len(event.text) > max_text_chars:
+        raise EventRejected(
+            "text_too_long",
+            f"text has {len(event.text)} characters; the limit is {max_text_chars} (SOCIALLISTEN_MAX_TEXT_CHARS)",
+            Stage.validate,
+        )
+    return event

@@ -1,0 +1,170 @@
+"""One batch of raw Kafka records -> enriched mentions and dead letters.
+
+Pure apart from the clock: decode, validate, analyse the text, build ClickHouse rows.
+The Faust agent, the benchmark and the tests all call :func:`process_batch`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from pipeline.errors import EventRejected
+from pipeline.text import Analysis, TextAnalyzer
+from pipeline.worker.decode import decode_event
+from schemas.deadletter import DeadLetter, Stage
+from schemas.events import Kind, SocialEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A Kafka message as the worker received it."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+    timestamp: float | None = None  # broker/producer time, seconds
+
+
+@dataclass(slots=True)
+class Enriched:
+    """A valid event with its text analysis."""
+
+    record: RawRecord
+    event: SocialEvent
+    analysis: Analysis
+
+    @property
+    def repost_depth(self) -> int:
+        """Hops from the root post: 1 + length of the ``//@`` chain for a repost, else 0."""
+        if self.event.kind is Kind.repost:
+            return 1 + len(self.analysis.repost_chain)
+        return 0
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch produced."""
+
+    enriched: list[Enriched]
+    dead_letters: list[DeadLetter]
+
+
+def process_batch(
+    records: Sequence[RawRecord], analyzer: TextAnalyzer, *, max_bytes: int, max_text_chars: int
+) -> BatchResult:
+    """Decode, validate and analyse a batch; bad records become dead letters, never exceptions."""
+    valid: list[tuple[RawRecord, SocialEvent]] = []
+    dead: list[DeadLetter] = []
+    for rec in records:
+        try:
+            valid.append((rec, decode_event(rec.value, max_bytes=max_bytes, max_text_chars=max_text_chars)))
+        except EventRejected as rej:
+            dead.append(_dead_letter(rec, rej.stage, rej.reason, rej.message))
+    enriched: list[Enriched] = []
+    try:
+        analyses = analyzer.analyze_batch([ev.text for _, ev in valid])
+        enriched = [Enriched(rec, ev, an) for (rec, ev), an in zip(valid, analyses, strict=True)]
+    except Exception:
+        # One text broke the batch call: fall back to one at a time to isolate it.
+        log.warning("batch analysis failed; retrying event by event to isolate the bad text")
+        for rec, ev in valid:
+            try:
+                enriched.append(Enriched(rec, ev, analyzer.analyze(ev.text, title=ev.title)))
+            except Exception as exc:  # poison text: keep the worker alive, keep the bytes
+                dead.append(_dead_letter(rec, Stage.enrich, "analysis_failed", f"{type(exc).__name__}: {exc}"))
+    return BatchResult(enriched=enriched, dead_letters=dead)
+
+
+def _dead_letter(rec: RawRecord, stage: Stage, reason: str, message: str) -> DeadLetter:
+    return DeadLetter.build(
+        rec.value or b"",
+        topic=rec.topic,
+        partition=rec.partition,
+        offset=rec.offset,
+        stage=stage,
+        reason=reason,
+        error=message,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def mention_row(item: Enriched, ingested_at: datetime | None = None, version: int | None = None) -> dict[str, Any]:
+    """The ``mentions`` row of one enriched event (column name -> value)."""
+    ev, an = item.event, item.analysis
+    author = ev.author
+    return {
+        "event_id": ev.id,
+        "platform": ev.platform.value,
+        "kind": ev.kind.value,
+        "thread_id": ev.thread_id,
+        "root_id": ev.root_id or "",
+        "parent_id": ev.parent_id or "",
+        "author_id": author.id,
+        "author_name": author.name,
+        "author_verified": int(author.verified),
+        "author_verified_type": author.verified_type.value,
+        "author_followers": author.followers,
+        "author_following": author.following,
+        "author_posts": author.posts,
+        "created_at": ev.created_at,
+        "ingested_at": ingested_at or _now(),
+        "title": ev.title,
+        "text": ev.text,
+        "own_text": an.own_text,
+        "urls": list(dict.fromkeys([*ev.urls, *an.urls])),
+        "campaign": ev.campaign or "",
+        "reposts": ev.engagement.reposts,
+        "comments": ev.engagement.comments,
+        "likes": ev.engagement.likes,
+        "reads": ev.engagement.reads,
+        "tokens": an.tokens,
+        "keywords": an.keywords,
+        "mentions": an.mentions,
+        "hashtags": an.hashtags,
+        "emoticons": an.emoticons,
+        "repost_chain": an.repost_chain,
+        "repost_depth": item.repost_depth,
+        "brands": an.brands,
+        "competitors": an.competitors,
+        "own_brand": int(an.own_brand),
+        "buyer": int(an.buyer),
+        "service_request": int(an.service_request),
+        "service_category": an.service_category or "",
+        "priority": an.priority or "",
+        "purchase_intent": int(an.purchase_intent),
+        "sentiment": an.sentiment,
+        "sentiment_score": float(an.sentiment_score),
+        "evidence": orjson.dumps(an.evidence).decode(),
+        "signals": an.signals,
+        "version": version if version is not None else time.time_ns() // 1000,
+    }
+
+
+def deadletter_row(dl: DeadLetter, version: int | None = None) -> dict[str, Any]:
+    """The ``dead_letters`` row of one dead letter."""
+    return {
+        "dl_id": dl.dl_id,
+        "source_topic": dl.source_topic,
+        "partition": dl.partition,
+        "offset": dl.offset,
+        "stage": dl.stage.value,
+        "reason": dl.reason,
+        "error": dl.error,
+        "raw_b64": dl.raw_b64,
+        "raw_preview": dl.preview(),
+        "received_at": dl.received_at,
+        "version": version if version is not None else time.time_ns() // 1000,
+    }

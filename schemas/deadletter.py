@@ -1,0 +1,61 @@
+"""Dead letters: events the pipeline could not take, with the original bytes and the reason."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Stage(StrEnum):
+    """Where in the pipeline the event was rejected."""
+
+    decode = "decode"  # bytes -> JSON (size, UTF-8, JSON syntax)
+    validate = "validate"  # JSON -> SocialEvent
+    enrich = "enrich"  # text understanding raised
+    store = "store"  # ClickHouse refused the row itself (not an outage)
+
+
+class DeadLetter(BaseModel):
+    """One rejected message, as written to the dead-letter topic (JSON) and the ``dead_letters`` table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dl_id: str = Field(description="sha256 of the raw bytes: the same bad message is one dead letter")
+    source_topic: str
+    partition: int
+    offset: int
+    stage: Stage
+    reason: str = Field(description="short code: too_large, invalid_utf8, invalid_json, validation, ...")
+    error: str = Field(description="readable message naming the field and what is wrong")
+    raw_b64: str = Field(description="the original message bytes, base64")
+    received_at: datetime
+
+    @classmethod
+    def build(
+        cls, raw: bytes, *, topic: str, partition: int, offset: int, stage: Stage, reason: str, error: str
+    ) -> DeadLetter:
+        """Build a dead letter for ``raw`` rejected at ``stage``."""
+        return cls(
+            dl_id=hashlib.sha256(raw).hexdigest()[:32],
+            source_topic=topic,
+            partition=partition,
+            offset=offset,
+            stage=stage,
+            reason=reason,
+            error=error[:2000],
+            raw_b64=base64.b64encode(raw).decode("ascii"),
+            received_at=datetime.now(UTC).replace(microsecond=0),
+        )
+
+    @property
+    def raw(self) -> bytes:
+        """The original bytes."""
+        return base64.b64decode(self.raw_b64)
+
+    def preview(self, limit: int = 300) -> str:
+        """The start of the original message as text (undecodable bytes replaced)."""
+        return self.raw[: limit * 4].decode("utf-8", "replace")[:limit]

@@ -1,0 +1,217 @@
+"""Social events as producers send them: posts, reposts and comments.
+
+One model, :class:`SocialEvent`, covers every platform. The stable id of an event is
+``"<platform>:<native id>"`` (``weibo:4490012345``); ``root_id`` and ``parent_id``
+use the same form, so a thread's events can be keyed and joined without knowing
+the platform's own id scheme.
+
+Validation is strict: unknown fields, wrong types, ids that do not match the
+platform, empty or oversized text and control characters are rejected with a
+message that names the field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    field_validator,
+    model_validator,
+)
+
+MAX_TEXT_CHARS = 20000
+"""Upper bound on ``text``; the worker may set a lower one (``SOCIALLISTEN_MAX_TEXT_CHARS``)."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ID = re.compile(r"^[a-z]+:[A-Za-z0-9_.\-]{1,128}$")
+
+
+class Platform(StrEnum):
+    """Platforms the pipeline understands."""
+
+    weibo = "weibo"
+    wechat = "wechat"
+    tieba = "tieba"
+    qq = "qq"
+    xiaohongshu = "xiaohongshu"
+
+
+class Kind(StrEnum):
+    """What the event is. A repost is a post with a parent; a comment answers a post."""
+
+    post = "post"
+    repost = "repost"
+    comment = "comment"
+    article = "article"  # WeChat official-account article
+
+
+class VerifiedType(StrEnum):
+    """Verification badge of an account ("V" accounts)."""
+
+    none = "none"
+    personal = "personal"  # orange V: verified individual
+    enterprise = "enterprise"  # blue V: company / brand
+    media = "media"
+    government = "government"
+    organization = "organization"
+    kol = "kol"  # platform-certified creator / influencer
+
+
+def _clean_text(value: str) -> str:
+    if _LONE_SURROGATE.search(value):
+        raise ValueError("contains invalid Unicode (lone surrogate); send UTF-8 text")
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters; strip them before sending")
+    return value
+
+
+CleanStr = Annotated[str, AfterValidator(_clean_text)]
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a timezone (e.g. '2024-05-01T12:00:00+08:00' or '...Z')")
+    return value.astimezone(UTC)
+
+
+class Author(BaseModel):
+    """The account that wrote the event, as the platform shows it at the time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Annotated[CleanStr, Field(max_length=200)] = ""
+    verified: bool = False
+    verified_type: VerifiedType = VerifiedType.none
+    followers: NonNegativeInt = 0
+    following: NonNegativeInt = 0
+    posts: NonNegativeInt = 0
+    created_at: Annotated[datetime, AfterValidator(_utc)] | None = None
+
+    @field_validator("verified_type", mode="before")
+    @classmethod
+    def _coerce_verified_type(cls, value: Any) -> Any:
+        return VerifiedType(value) if isinstance(value, str) else value
+
+
+class Engagement(BaseModel):
+    """Counts the platform reports; ``reads`` only where it has them (WeChat, Weibo reads)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    reposts: NonNegativeInt = 0
+    comments: NonNegativeInt = 0
+    likes: NonNegativeInt = 0
+    reads: NonNegativeInt | None = None
+
+
+class SocialEvent(BaseModel):
+    """A post, repost, comment or article from one platform.
+
+    JSON example::
+
+        {"id": "weibo:4490012345", "platform": "weibo", "kind": "repost",
+         "root_id": "weibo:4490000001", "parent_id": "weibo:4490000777",
+         "author": {"id": "1812711584", "name": "小王", "verified": false, "followers": 120},
+         "text": "已经回购第三次了//@蒙牛乳业:新品上市", "created_at": "2024-05-01T12:00:00+08:00",
+         "engagement": {"reposts": 0, "comments": 2, "likes": 5}, "urls": []}
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: Annotated[str, Field(description="'<platform>:<native id>', stable across replays")]
+    platform: Platform
+    kind: Kind = Kind.post
+    root_id: str | None = Field(default=None, description="thread root; null for a root post")
+    parent_id: str | None = Field(default=None, description="the post or comment this answers/reposts")
+    author: Author
+    title: Annotated[CleanStr, Field(max_length=500)] = ""
+    text: Annotated[CleanStr, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    created_at: Annotated[datetime, AfterValidator(_utc)]
+    engagement: Engagement = Engagement()
+    urls: Annotated[list[Annotated[str, Field(max_length=2048)]], Field(max_length=50)] = []
+    campaign: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="campaign this post drives traffic to (tracked link / code)"
+    )
+
+    @field_validator("platform", mode="before")
+    @classmethod
+    def _coerce_platform(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return Platform(value)
+            except ValueError:
+                known = ", ".join(p.value for p in Platform)
+                raise ValueError(f"unknown platform {value[:40]!r}; expected one of: {known}") from None
+        return value
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _coerce_kind(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return Kind(value)
+            except ValueError:
+                known = ", ".join(k.value for k in Kind)
+                raise ValueError(f"unknown kind {value[:40]!r}; expected one of: {known}") from None
+        return value
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _parse_time(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from exc
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty or only whitespace")
+        return value
+
+    @model_validator(mode="after")
+    def _check_ids(self) -> SocialEvent:
+        prefix = f"{self.platform.value}:"
+        for field in ("id", "root_id", "parent_id"):
+            value = getattr(self, field)
+            if value is None:
+                continue
+            if not _ID.match(value):
+                raise ValueError(f"{field} {value[:60]!r} must look like '<platform>:<native id>'")
+            if not value.startswith(prefix):
+                raise ValueError(f"{field} {value[:60]!r} must start with '{prefix}' (platform is {self.platform})")
+        if self.kind in (Kind.repost, Kind.comment) and self.parent_id is None:
+            raise ValueError(f"a {self.kind.value} needs parent_id")
+        if self.parent_id is not None and self.root_id is None:
+            raise ValueError("root_id is required when parent_id is set")
+        if self.root_id == self.id:
+            raise ValueError("root_id must differ from id (leave it null on a root post)")
+        return self
+
+    @property
+    def thread_id(self) -> str:
+        """The id every event of one thread shares: the root's id (Kafka message key)."""
+        return self.root_id or self.id
+
+    @property
+    def native_id(self) -> str:
+        """The platform's own id."""
+        return self.id.split(":", 1)[1]
+
+
+def event_json_schema() -> dict[str, Any]:
+    """JSON Schema of :class:`SocialEvent` for producers."""
+    return SocialEvent.model_json_schema(mode="validation")
