@@ -1,0 +1,112 @@
+"""The worker on the real broker (Tansu) and a real ClickHouse server, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from pipeline.config import Settings
+from pipeline.sample import generate_events
+from pipeline.storage import connect
+from pipeline.storage.stats import stats
+from pipeline.worker.decode import decode_event
+from pipeline.errors import EventRejected
+
+pytestmark = pytest.mark.integration
+
+
+def split_valid(lines: list[bytes]) -> tuple[set[str], int]:
+    """Ids of the valid lines (computed with the worker's decoder) and the number of invalid ones."""
+    settings = Settings()
+    ids: set[str] = set()
+    invalid = 0
+    for line in lines:
+        try:
+            ids.add(decode_event(line, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars).id)
+        except EventRejected:
+            invalid += 1
+    return ids, invalid
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[dict]:  # type: ignore[type-arg]
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    out: list[dict] = []  # type: ignore[type-arg]
+    try:
+        deadline = time.monotonic() + timeout
+        while len(out) < expected and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                out.extend(orjson.loads(r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return out
+
+
+def test_worker_stores_valid_events_and_dead_letters_the_rest(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lines = list(generate_events(1500, seed=7, invalid_rate=0.04))
+    valid_ids, invalid = split_valid(lines)
+    assert invalid > 20  # the stream really contains bad lines
+    stream = tmp_path / "events.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+
+    start_worker()
+    result = worker_env.run("replay", str(stream), "--no-progress")
+    assert result.returncode == 0, result.stderr.decode()
+
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        wait_for(lambda: stats(ch)["mentions"] == len(valid_ids) and stats(ch)["dead_lettered"] == invalid,
+                 180, "all events stored or dead-lettered")
+        totals = stats(ch)
+        stored = {r["event_id"] for r in ch.query("SELECT event_id FROM mentions FINAL")}
+    finally:
+        ch.close()
+    assert stored == valid_ids
+    assert sum(totals["by_platform"].values()) == len(valid_ids)
+    assert sum(totals["dead_letters_by_reason"].values()) == invalid
+
+    dead = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}deadletter", invalid))
+    assert len({d["dl_id"] for d in dead}) == invalid
+    for d in dead:
+        assert d["reason"] and d["error"] and d["stage"] in {"decode", "validate"}
+        assert d["source_topic"].startswith(worker_env.prefix)
+
+
+def test_replaying_the_same_stream_twice_doubles_nothing(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lines = list(generate_events(600, seed=3))
+    valid_ids, _ = split_valid(lines)
+    stream = tmp_path / "events.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+    start_worker()
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        for _ in range(2):
+            assert worker_env.run("replay", str(stream), "--no-progress").returncode == 0
+        # wait until the second copy has been processed too: the rollups see every insert
+        wait_for(lambda: stats(ch)["mentions"] == len(valid_ids), 120, "first copy stored")
+        time.sleep(3)
+        totals = stats(ch)
+        rollup = ch.query("SELECT sum(events) AS n FROM rollup_hour WHERE signal = 'mention'")
+        buyers = ch.query("SELECT sum(buyer) AS n FROM mentions FINAL")
+    finally:
+        ch.close()
+    assert totals["mentions"] == len(valid_ids)
+    assert int(rollup[0]["n"]) == len(valid_ids)
+    assert totals["buyers"] == int(buyers[0]["n"])
+    assert json.dumps(totals)  # serialisable for `stats --json`

@@ -1,0 +1,24 @@
+"""Routing of replayed lines: thread key and topic, even for lines that will be dead-lettered."""
+
+from __future__ import annotations
+
+from pipeline.config import Settings
+from pipeline.kafka.producer import route
+from pipeline.kafka.topics import Topics
+
+TOPICS = Topics.from_settings(Settings(topic_prefix="x."))
+
+
+def test_comment_goes_to_comments_keyed_by_root() -> None:
+    line = b'{"id": "weibo:2", "kind": "comment", "root_id": "weibo:1", "parent_id": "weibo:1"}'
+    assert route(line, TOPICS) == ("x.comments", b"weibo:1")
+
+
+def test_root_post_keyed_by_its_own_id() -> None:
+    assert route(b'{"id": "qq:9", "kind": "post"}', TOPICS) == ("x.posts", b"qq:9")
+
+
+def test_garbage_still_routed_for_dead_lettering() -> None:
+    assert route(b"{broken", TOPICS) == ("x.posts", None)
+    assert route(b'"a string"', TOPICS) == ("x.posts", None)
+    assert route(b'{"id": 5, "kind": 3}', TOPICS) == ("x.posts", None)
