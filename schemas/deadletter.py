@@ -9,6 +9,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_RAW_BYTES = 512 * 1024
+"""Dead letters keep at most this many original bytes, so a record fits a broker's 1 MB default."""
+
 
 class Stage(StrEnum):
     """Where in the pipeline the event was rejected."""
@@ -31,7 +34,9 @@ class DeadLetter(BaseModel):
     stage: Stage
     reason: str = Field(description="short code: too_large, invalid_utf8, invalid_json, validation, ...")
     error: str = Field(description="readable message naming the field and what is wrong")
-    raw_b64: str = Field(description="the original message bytes, base64")
+    raw_b64: str = Field(description="the original message bytes, base64 (the first MAX_RAW_BYTES of them)")
+    raw_size: int = Field(default=0, description="size of the original message in bytes")
+    raw_truncated: bool = Field(default=False, description="raw_b64 holds only the start of the message")
     received_at: datetime
 
     @classmethod
@@ -47,7 +52,9 @@ class DeadLetter(BaseModel):
             stage=stage,
             reason=reason,
             error=error[:2000],
-            raw_b64=base64.b64encode(raw).decode("ascii"),
+            raw_b64=base64.b64encode(raw[:MAX_RAW_BYTES]).decode("ascii"),
+            raw_size=len(raw),
+            raw_truncated=len(raw) > MAX_RAW_BYTES,
             received_at=datetime.now(UTC).replace(microsecond=0),
         )
 

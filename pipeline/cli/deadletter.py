@@ -1,0 +1,102 @@
+"""``sociallisten deadletter list|replay``: inspect and re-drive rejected events."""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+import typer
+from rich.table import Table
+
+from pipeline.cli import app
+
+deadletter_app = typer.Typer(help="Inspect and re-drive dead letters (events the pipeline rejected).", no_args_is_help=True)
+app.add_typer(deadletter_app, name="deadletter")
+
+_SELECT = (
+    "SELECT dl_id, source_topic, `partition`, `offset`, stage, reason, error, raw_b64, raw_preview, received_at "
+    "FROM dead_letters FINAL WHERE 1 = 1"
+)
+
+
+def _query(reason: str | None, stage: str | None, dl_ids: list[str] | None, limit: int) -> list[dict[str, object]]:
+    from pipeline.runtime import load_settings, storage
+
+    sql = _SELECT
+    params: dict[str, object] = {"limit": limit}
+    if reason:
+        sql += " AND reason = %(reason)s"
+        params["reason"] = reason
+    if stage:
+        sql += " AND stage = %(stage)s"
+        params["stage"] = stage
+    if dl_ids:
+        sql += " AND dl_id IN %(ids)s"
+        params["ids"] = tuple(dl_ids)
+    sql += " ORDER BY received_at DESC, dl_id LIMIT %(limit)s"
+    with storage(load_settings()) as ch:
+        return ch.query(sql, params)
+
+
+@deadletter_app.command("list")
+def list_command(
+    reason: str | None = typer.Option(None, help="Only this reason code (e.g. invalid_json, validation)."),
+    stage: str | None = typer.Option(None, help="Only this stage: decode, validate, enrich, store."),
+    limit: int = typer.Option(50, min=1, max=100000, help="At most this many, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line (with the raw bytes, base64)."),
+) -> None:
+    """List dead letters from ClickHouse, newest first."""
+    rows = _query(reason, stage, None, limit)
+    if as_json:
+        for row in rows:
+            typer.echo(orjson.dumps(row, default=str).decode())
+        return
+    from pipeline.cli.render import console
+
+    table = Table(title=f"Dead letters ({len(rows)} shown)", title_justify="left")
+    for col in ("dl_id", "received_at", "stage", "reason", "error", "raw (start)"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(str(row["dl_id"])[:12], str(row["received_at"]), str(row["stage"]), str(row["reason"]),
+                      str(row["error"])[:120], str(row["raw_preview"])[:80])
+    console.print(table)
+
+
+@deadletter_app.command("replay")
+def replay_command(
+    reason: str | None = typer.Option(None, help="Only this reason code."),
+    stage: str | None = typer.Option(None, help="Only this stage."),
+    dl_id: list[str] = typer.Option(None, "--id", help="Only these dead-letter ids (repeatable)."),
+    limit: int = typer.Option(100000, min=1, help="At most this many."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be re-sent, send nothing."),
+) -> None:
+    """Re-send the original bytes of dead letters to the topic they came from (after a fix).
+
+    Events that are still invalid come back as the same dead letter (same id): nothing doubles.
+    """
+    from pipeline.kafka.producer import make_producer
+    from pipeline.kafka.topics import Topics
+    from pipeline.runtime import load_settings
+
+    settings = load_settings()
+    rows = _query(reason, stage, dl_id or None, limit)
+    if dry_run or not rows:
+        typer.echo(f"{len(rows)} dead letters {'would be ' if dry_run else ''}re-sent", err=True)
+        return
+    if not settings.kafka_url:
+        typer.echo("error: SOCIALLISTEN_KAFKA_URL is not set; re-driving needs the running broker", err=True)
+        raise typer.Exit(2)
+    topics = Topics.from_settings(settings)
+    producer = make_producer(settings.kafka_url)
+    try:
+        for row in rows:
+            raw = base64.b64decode(str(row["raw_b64"]))
+            topic = str(row["source_topic"]) if str(row["source_topic"]) in topics.inputs else topics.posts
+            from pipeline.kafka.producer import route
+
+            _, key = route(raw, topics)
+            producer.send(topic, key=key, value=raw)
+        producer.flush()
+    finally:
+        producer.close()
+    typer.echo(f"re-sent {len(rows)} dead letters", err=True)

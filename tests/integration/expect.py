@@ -1,0 +1,93 @@
+"""Expected results computed from an input file alone, with the same pure code as the worker.
+
+The fault tests compare what ClickHouse reports with these numbers: exact equality.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipeline.config import Settings
+from pipeline.storage import ClickHouse
+from pipeline.storage.stats import stats
+from pipeline.text import get_analyzer
+from pipeline.worker.enrich import RawRecord, process_batch
+
+
+@dataclass
+class Expectation:
+    """Unique valid events, invalid lines and rollup counts of one input stream."""
+
+    valid_ids: set[str] = field(default_factory=set)
+    invalid_hashes: set[str] = field(default_factory=set)
+    hour: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    minute: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+
+    @classmethod
+    def from_lines(cls, lines: list[bytes], settings: Settings | None = None) -> Expectation:
+        """Run the worker's pure batch function over the lines."""
+        settings = settings or Settings()
+        analyzer = get_analyzer(settings.resolved_lexicon)
+        exp = cls()
+        seen: set[str] = set()
+        for start in range(0, len(lines), 2000):
+            records = [RawRecord("t", 0, i, line) for i, line in enumerate(lines[start : start + 2000])]
+            result = process_batch(
+                records, analyzer, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars
+            )
+            exp.invalid_hashes.update(d.dl_id for d in result.dead_letters)
+            for item in result.enriched:
+                ev = item.event
+                if ev.id in seen:
+                    continue
+                seen.add(ev.id)
+                exp.valid_ids.add(ev.id)
+                ts = int(ev.created_at.timestamp())
+                for signal in ["mention", *item.analysis.signals]:
+                    for brand in item.analysis.brands or [""]:
+                        exp.hour[(ts - ts % 3600, ev.platform.value, brand, signal)] += 1
+                        exp.minute[(ts - ts % 60, ev.platform.value, brand, signal)] += 1
+        return exp
+
+
+def rollup(ch: ClickHouse, view: str) -> Counter[tuple[int, str, str, str]]:
+    """A rollup view as a Counter keyed like :class:`Expectation`."""
+    rows = ch.query(f"SELECT toUnixTimestamp(bucket) AS ts, platform, brand, signal, events FROM {view}")
+    return Counter({(int(r["ts"]), r["platform"], r["brand"], r["signal"]): int(r["events"]) for r in rows if int(r["events"])})
+
+
+def assert_exact(ch: ClickHouse, exp: Expectation) -> None:
+    """Every count in mentions, dead letters and both rollups equals the expectation."""
+    totals = stats(ch)
+    stored = {r["event_id"] for r in ch.query("SELECT event_id FROM mentions FINAL")}
+    assert stored == exp.valid_ids, f"{len(stored)} stored, {len(exp.valid_ids)} expected"
+    assert totals["mentions"] == len(exp.valid_ids)
+    assert totals["dead_lettered"] == len(exp.invalid_hashes)
+    assert rollup(ch, "rollup_hour") == exp.hour
+    assert rollup(ch, "rollup_minute") == exp.minute
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
+    """Poll ``predicate`` until true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:  # the store may be briefly unreachable in fault tests
+            pass
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def complete(ch: ClickHouse, exp: Expectation) -> Callable[[], bool]:
+    """Predicate: everything stored or dead-lettered."""
+
+    def check() -> bool:
+        totals = stats(ch)
+        return totals["mentions"] >= len(exp.valid_ids) and totals["dead_lettered"] >= len(exp.invalid_hashes)
+
+    return check

@@ -1,0 +1,104 @@
+"""Delivery guarantees under crashes, outages and hostile input (Tansu + a real ClickHouse server).
+
+Each test computes the expected counts from its input with the worker's own pure code
+(tests/integration/expect.py) and requires ClickHouse to report exactly those.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+import pytest
+
+from pipeline.config import Settings
+from pipeline.kafka.producer import make_producer, replay
+from pipeline.kafka.topics import Topics, ensure_topics
+from pipeline.sample import generate_events
+from pipeline.storage import connect
+from pipeline.storage.stats import stats
+from tests.integration.expect import Expectation, assert_exact, complete, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def produce(worker_env, lines: list[bytes], rate: float | None = None) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(topic_prefix=worker_env.prefix, partitions=4)
+    ensure_topics(worker_env.kafka_url, settings)
+    producer = make_producer(worker_env.kafka_url)
+    try:
+        replay(lines, producer, Topics.from_settings(settings), rate=rate)
+    finally:
+        producer.close()
+
+
+def test_kill_9_mid_stream_then_restart_counts_exact(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
+    lines = list(generate_events(20000, seed=11, invalid_rate=0.01))
+    exp = Expectation.from_lines(lines)
+    produce(worker_env, lines)
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        first = start_worker()
+        wait_until(lambda: stats(ch)["mentions"] > 4000, 240, "the first worker to store part of the stream")
+        first.kill9()
+        partial = stats(ch)["mentions"]
+        assert partial < len(exp.valid_ids), "the kill came too late to test recovery"
+        second = start_worker()
+        wait_until(complete(ch, exp), 400, "the restarted worker to finish the stream")
+        time.sleep(2)  # let a duplicate tail, if any, land before comparing
+        assert second.alive()
+        assert_exact(ch, exp)
+    finally:
+        ch.close()
+
+
+def test_clickhouse_outage_recovers_without_restart(worker_env, start_worker, clickhouse_server) -> None:  # type: ignore[no-untyped-def]
+    lines = list(generate_events(8000, seed=12))
+    exp = Expectation.from_lines(lines)
+    worker = start_worker(SOCIALLISTEN_RETRY_MAX_SECONDS="2")
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        producer = threading.Thread(target=produce, args=(worker_env, lines, 400.0))
+        producer.start()
+        wait_until(lambda: stats(ch)["mentions"] > 500, 120, "the worker to store the first events")
+        clickhouse_server.stop()
+        rss: list[float] = []
+        proc = psutil.Process(worker.proc.pid)
+        outage_end = time.monotonic() + 30
+        while time.monotonic() < outage_end:
+            rss.append(proc.memory_info().rss / 2**20)
+            time.sleep(1)
+        assert worker.alive()
+        clickhouse_server.start()
+        producer.join(timeout=120)
+        wait_until(complete(ch, exp), 300, "the worker to catch up after the outage")
+        time.sleep(2)
+        assert worker.alive(), "the worker must recover by itself, not by a restart"
+        assert "ClickHouse unreachable" in worker.logs()
+        assert "ClickHouse is back" in worker.logs()
+        assert_exact(ch, exp)
+    finally:
+        ch.close()
+    # bounded memory: the paused consumer did not buffer the stream while ClickHouse was down
+    assert max(rss) - rss[0] < 150, f"RSS grew from {rss[0]:.0f} to {max(rss):.0f} MB during the outage"
+
+
+def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
+    lines = list(generate_events(12000, seed=13, invalid_rate=0.01))
+    exp = Expectation.from_lines(lines)
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        a = start_worker()
+        b = start_worker()
+        producer = threading.Thread(target=produce, args=(worker_env, lines, 1500.0))
+        producer.start()
+        wait_until(lambda: stats(ch)["mentions"] > 3000, 240, "both workers to store part of the stream")
+        b.kill9()
+        producer.join(timeout=120)
+        wait_until(complete(ch, exp), 400, "the surviving worker to take over and finish")
+        time.sleep(2)
+        assert a.alive()
+        assert_exact(ch, exp)
+    finally:
+        ch.close()
