@@ -66,6 +66,10 @@ class VerifiedType(StrEnum):
     kol = "kol"  # platform-certified creator / influencer
 
 
+_PLATFORMS = {p.value: p for p in Platform}
+_KINDS = {k.value: k for k in Kind}
+
+
 def _clean_text(value: str) -> str:
     if _LONE_SURROGATE.search(value):
         raise ValueError("contains invalid Unicode (lone surrogate); send UTF-8 text")
@@ -137,8 +141,8 @@ class SocialEvent(BaseModel):
     title: Annotated[CleanStr, Field(max_length=500)] = ""
     text: Annotated[CleanStr, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
     created_at: Annotated[datetime, AfterValidator(_utc)]
-    engagement: Engagement = Engagement()
-    urls: Annotated[list[Annotated[str, Field(max_length=2048)]], Field(max_length=50)] = []
+    engagement: Engagement = Field(default_factory=Engagement)
+    urls: Annotated[list[Annotated[str, Field(max_length=2048)]], Field(max_length=50, default_factory=list)]
     campaign: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="campaign this post drives traffic to (tracked link / code)"
     )
@@ -148,8 +152,8 @@ class SocialEvent(BaseModel):
     def _coerce_platform(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return Platform(value)
-            except ValueError:
+                return _PLATFORMS[value]
+            except KeyError:
                 known = ", ".join(p.value for p in Platform)
                 raise ValueError(f"unknown platform {value[:40]!r}; expected one of: {known}") from None
         return value
@@ -159,8 +163,8 @@ class SocialEvent(BaseModel):
     def _coerce_kind(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return Kind(value)
-            except ValueError:
+                return _KINDS[value]
+            except KeyError:
                 known = ", ".join(k.value for k in Kind)
                 raise ValueError(f"unknown kind {value[:40]!r}; expected one of: {known}") from None
         return value

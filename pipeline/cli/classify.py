@@ -1,0 +1,1 @@
+"""Placeholder: the `classify` command is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the `evaluate` command is being written."""

@@ -1,0 +1,245 @@
+"""The text analyzer: normalise, segment, detect; one :class:`Analysis` per text.
+
+>>> analyzer = TextAnalyzer(load_lexicon("pipeline/data/lexicon.yaml"))   # doctest: +SKIP
+>>> analyzer.analyze("已经回购第三次了，特仑苏还是那么好喝//@蒙牛乳业:新品上市").buyer  # doctest: +SKIP
+True
+
+An analyzer is reusable and cheap per text; build it once per lexicon (the segmenter's
+dictionary takes a fraction of a second) and call it from one thread at a time.
+:func:`get_analyzer` keeps one per lexicon file for the whole process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.text.buyer_model import buyer_features, load_buyer_model
+from pipeline.text.cues import CueBook, Scan, settings
+from pipeline.text.detectors import Decision
+from pipeline.text.detectors.brands import BrandDetector
+from pipeline.text.detectors.buyer import detect_buyer
+from pipeline.text.detectors.intent import detect_intent
+from pipeline.text.detectors.service import detect_service
+from pipeline.text.keywords import KeywordExtractor
+from pipeline.text.lexicon import Lexicon, load_lexicon
+from pipeline.text.normalize import Normalized, normalize_many
+from pipeline.text.segment import Backend, Segmenter, make_segmenter, tokenize_many, user_dictionary
+from pipeline.text.sentiment import MODEL_FILE, SentimentModel, empty_model, features, load_model
+
+log = logging.getLogger(__name__)
+
+DOMAIN_WORDS_FILE = Path(__file__).resolve().parent / "data" / "domain_words.txt"
+BRAND_FREQ = 2000
+DOMAIN_FREQ = 1000
+AMBIGUOUS_FREQ = 500
+SIGNALS = (
+    "buyer",
+    "service_request",
+    "purchase_intent",
+    "competitor_mention",
+    "own_mention",
+    "positive",
+    "negative",
+    "neutral",
+)
+CUSTOMER_GROUPS = frozenset({"purchase", "received", "use", "repurchase", "order_showing", "delivery"})
+_ANGRY_EMOTICONS = frozenset(["[怒]", "[抓狂]", "[怒骂]", "[愤怒]", "[鄙视]", "[吐]", "[哼]", "😡", "😠", "🤬"])
+_WORD_SKIP = frozenset(",.!?;:，。！？；：~…、()（）【】[]《》<>\"'“”‘’-_/\\|*#@&%+=`^$")
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything the pipeline learns from one text."""
+
+    own_text: str
+    normalized: str
+    tokens: list[str]
+    keywords: list[str]
+    urls: list[str]
+    mentions: list[str]
+    hashtags: list[str]
+    emoticons: list[str]
+    repost_chain: list[str]
+    buyer: bool
+    service_request: bool
+    service_category: str | None
+    priority: str | None
+    brands: list[str]
+    competitors: list[str]
+    own_brand: bool
+    purchase_intent: bool
+    sentiment: str
+    sentiment_score: float
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def signals(self) -> list[str]:
+        """Names of the signals that apply, in the order of :data:`SIGNALS`."""
+        on = {
+            "buyer": self.buyer,
+            "service_request": self.service_request,
+            "purchase_intent": self.purchase_intent,
+            "competitor_mention": bool(self.competitors),
+            "own_mention": self.own_brand,
+            self.sentiment: True,
+        }
+        return [s for s in SIGNALS if on.get(s)]
+
+    def classify_record(self, id: str) -> dict[str, Any]:  # noqa: A002 - the record field is called id
+        """The ``classify`` output record of this analysis for event ``id``."""
+        return {
+            "id": id,
+            "buyer": self.buyer,
+            "service_request": self.service_request,
+            "service_category": self.service_category,
+            "priority": self.priority,
+            "brands": list(self.brands),
+            "competitors": list(self.competitors),
+            "purchase_intent": self.purchase_intent,
+            "sentiment": self.sentiment,
+            "evidence": {k: list(v) for k, v in self.evidence.items()},
+        }
+
+
+def _read_words(path: Path) -> dict[str, int]:
+    words: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        words[parts[0]] = int(parts[1]) if len(parts) > 1 else DOMAIN_FREQ
+    return words
+
+
+def lexicon_words(lexicon: Lexicon) -> dict[str, int]:
+    """User-dictionary words for a lexicon: brand names, aliases, products, domain words."""
+    words = _read_words(DOMAIN_WORDS_FILE)
+    for brand in lexicon.brands:
+        for term in brand.terms:
+            words[term] = AMBIGUOUS_FREQ if term in brand.rules else BRAND_FREQ
+    return words
+
+
+class TextAnalyzer:
+    """Normalises, segments and classifies Chinese social-media texts for one lexicon."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        backend: Backend = "rjieba",
+        sentiment_model: SentimentModel | None = None,
+    ) -> None:
+        self.lexicon = lexicon
+        self.backend: Backend = backend
+        self.segmenter: Segmenter = make_segmenter(backend, user_dictionary(lexicon_words(lexicon)))
+        self.brands = BrandDetector(lexicon)
+        self.cues = CueBook()
+        self._thresholds = {name: float(s.get("threshold", 2.0)) for name, s in settings().items()}
+        if sentiment_model is None:
+            sentiment_model = load_model(MODEL_FILE) if MODEL_FILE.exists() else empty_model()
+        self.sentiment_model = sentiment_model
+        self.keywords = KeywordExtractor(extra_terms=[t for b in lexicon.brands for t in b.terms])
+        self.buyer_model = load_buyer_model()
+        self._brand_terms = frozenset(t for b in lexicon.brands for t in b.terms)
+        self._own = {b.name for b in lexicon.brands if b.own}
+
+    # ---- public API -----------------------------------------------------------------------
+    def analyze(self, text: str, title: str = "") -> Analysis:
+        """Analyse one text (``title``, if any, is read together with the text)."""
+        return self.analyze_batch([text], titles=[title])[0]
+
+    def analyze_batch(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> list[Analysis]:
+        """Analyse many texts; one OpenCC and one segmenter call per batch."""
+        norms, tokens = self.prepare(texts, titles)
+        return [self._analyze(n, t) for n, t in zip(norms, tokens, strict=True)]
+
+    def prepare(
+        self, texts: Sequence[str], titles: Sequence[str] | None = None
+    ) -> tuple[list[Normalized], list[list[str]]]:
+        """Normalised texts and their tokens (the title, if any, goes in front of the text)."""
+        norms = normalize_many(texts)
+        if titles is not None and any(titles):
+            heads = normalize_many([t or "" for t in titles])
+            for n, h in zip(norms, heads, strict=True):
+                if h.detect_text:
+                    n.detect_text = f"{h.detect_text}。{n.detect_text}"
+                    n.hashtags = [*h.hashtags, *n.hashtags]
+                    n.emoticons = [*h.emoticons, *n.emoticons]
+        return norms, tokenize_many(self.segmenter, [n.detect_text for n in norms])
+
+    # ---- one text -------------------------------------------------------------------------
+    def _analyze(self, norm: Normalized, toks: list[str]) -> Analysis:
+        text = norm.detect_text
+        scan: Scan = self.cues.scan(text)
+        senti = self.sentiment_model.score(features(toks, norm.emoticons))
+        news = scan.marker("news") + (1 if norm.urls else 0) + (1 if "【" in text else 0) >= 2
+        z, contrib = self.buyer_model.decision(buyer_features(toks, self._brand_terms))
+        top = [f for v, f in sorted(contrib, key=lambda c: -c[0])[:3] if v > 0]
+        buyer = detect_buyer(scan, news, z, top, self._thresholds["buyer"])
+        angry = any(e in _ANGRY_EMOTICONS for e in norm.emoticons)
+        customer = (
+            buyer.value
+            or z > 0
+            or scan.marker("second_person") > 0
+            or any(h.counted and h.group.name in CUSTOMER_GROUPS for h in scan.hits.get("buyer", ()))
+        )
+        service = detect_service(scan, customer, news, len(text), senti.score, angry, self._thresholds["service"])
+        intent = detect_intent(scan, buyer.value, self._thresholds["intent"])
+        brands, brand_evidence = self.brands.detect(text, toks, norm.mentions)
+        words = [t for t in toks if t not in _WORD_SKIP and not t.isspace()]
+        return Analysis(
+            own_text=norm.own_text,
+            normalized=norm.normalized,
+            tokens=words,
+            keywords=self.keywords.extract(words),
+            urls=norm.urls,
+            mentions=norm.mentions,
+            hashtags=norm.hashtags,
+            emoticons=norm.emoticons,
+            repost_chain=norm.repost_chain,
+            buyer=buyer.value,
+            service_request=service.value,
+            service_category=service.category,
+            priority=service.priority,
+            brands=brands,
+            competitors=[b for b in brands if b not in self._own],
+            own_brand=any(b in self._own for b in brands),
+            purchase_intent=intent.value,
+            sentiment=senti.label,
+            sentiment_score=senti.score,
+            evidence=_evidence(buyer, service, intent, brand_evidence, senti.evidence),
+        )
+
+
+def _evidence(
+    buyer: Decision, service: Decision, intent: Decision, brands: list[str], sentiment: list[str]
+) -> dict[str, list[str]]:
+    return {
+        "buyer": buyer.evidence,
+        "service_request": service.evidence,
+        "brands": list(dict.fromkeys(brands)),
+        "purchase_intent": intent.evidence,
+        "sentiment": sentiment,
+    }
+
+
+_CACHE: dict[tuple[Path, str], TextAnalyzer] = {}
+_LOCK = threading.Lock()
+
+
+def get_analyzer(path: Path | str, backend: Backend = "rjieba") -> TextAnalyzer:
+    """The process-wide analyzer for a lexicon file (built on first use, then cached)."""
+    key = (Path(path).resolve(), backend)
+    with _LOCK:
+        analyzer = _CACHE.get(key)
+        if analyzer is None:
+            analyzer = TextAnalyzer(load_lexicon(key[0]), backend=backend)
+            _CACHE[key] = analyzer
+            log.info("text analyzer ready for lexicon %s (%d brands, %s)", key[0], len(analyzer.lexicon), backend)
+        return analyzer

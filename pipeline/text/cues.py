@@ -1,0 +1,252 @@
+"""Cue lists of the rule detectors, matched in one Aho-Corasick pass per text.
+
+Each detector (``buyer``, ``service``, ``intent``) has a YAML file under ``data/cues/``
+with weighted groups of phrases; ``data/cues/markers.yaml`` holds the shared marker lists
+(negators, first/third person, news style, questions, second person, seller voice).
+:class:`CueBook` loads them all into one automaton; :meth:`CueBook.scan` returns, per
+detector, the leftmost-longest non-overlapping hits with two clause-level adjustments:
+
+* ``negatable`` groups: a negator (不, 没, 没有, 未, 别, 无...) among the three characters
+  before the cue, in the same clause, sets the weight to the group's ``negated_weight``
+  (没有色差, 一点都不慢) unless a cancel phrase (没想到, 没几天...) explains the negator;
+* ``first_person`` groups: a cue whose clause names a third person before it (他, 她, 网友,
+  有人...) and no first person (我, 俺, 本人...) gets weight 0 (她买了28套房子).
+
+Group fields: ``name``, ``weight`` (float), ``terms`` (list), optional ``category``,
+``negatable`` (bool), ``negated_weight`` (float, default 0), ``first_person`` (bool),
+``implies_purchase`` (bool: a problem report of this group shows the writer received an order),
+``weak`` (bool: the group counts only next to a hit of a non-weak group of the same detector).
+A term may contain brace alternatives: ``{送,配送}{太,很,超}慢`` stands for the six phrases
+送太慢, 送很慢, ..., 配送超慢 (an empty alternative is allowed: ``{,很}慢``). A term ending
+in ``$`` only matches at the end of a clause (``么$`` is the question particle, not the 么
+of 那么; ``还没到$`` is an order not arrived, not 还没到季节).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from pipeline.text.normalize import normalize_term
+
+CUES_DIR = Path(__file__).resolve().parent / "data" / "cues"
+DETECTORS = ("buyer", "service", "intent")
+MARKERS = "markers"
+
+_CLAUSE_END = frozenset(",.!?;:，。！？；：~…\n 、()（）[]【】\"'“”")
+_NEGATION_REACH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One weighted group of cue phrases."""
+
+    detector: str
+    name: str
+    weight: float
+    category: str | None = None
+    negatable: bool = False
+    negated_weight: float = 0.0
+    first_person: bool = False
+    implies_purchase: bool = False
+    weak: bool = False
+
+
+class Hit:
+    """One cue found in a text, with its weight after the clause adjustments."""
+
+    __slots__ = ("group", "phrase", "start", "end", "weight")
+
+    def __init__(self, group: Group, phrase: str, start: int, end: int, weight: float) -> None:
+        self.group = group
+        self.phrase = phrase
+        self.start = start
+        self.end = end
+        self.weight = weight
+
+    @property
+    def counted(self) -> bool:
+        """Whether the hit still contributes (weight not neutralised)."""
+        return self.weight != 0
+
+    def __repr__(self) -> str:
+        return f"Hit({self.group.detector}.{self.group.name}, {self.phrase!r}, {self.weight})"
+
+
+@dataclass(slots=True)
+class Scan:
+    """Hits of one text per detector, and how often each marker group occurs."""
+
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def marker(self, name: str) -> int:
+        """How many times a marker group occurs."""
+        return self.counts.get(name, 0)
+
+    def has(self, detector: str, group: str) -> bool:
+        """Whether a counted hit of ``group`` exists for ``detector``."""
+        return any(h.group.name == group and h.counted for h in self.hits.get(detector, ()))
+
+
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+def expand(term: str) -> list[str]:
+    """All phrases a term with ``{a,b}`` alternatives stands for (the term itself if none)."""
+    parts = _BRACES.split(term)
+    if len(parts) == 1:
+        return [term]
+    choices = [[p] if i % 2 == 0 else p.split(",") for i, p in enumerate(parts)]
+    return ["".join(c) for c in itertools.product(*choices)]
+
+
+def _load(path: Path, detector: str) -> list[tuple[Group, list[str]]]:
+    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: list[tuple[Group, list[str]]] = []
+    for spec in raw.get("groups", []):
+        group = Group(
+            detector=detector,
+            name=str(spec["name"]),
+            weight=float(spec.get("weight", 1.0)),
+            category=spec.get("category"),
+            negatable=bool(spec.get("negatable", False)),
+            negated_weight=float(spec.get("negated_weight", 0.0)),
+            first_person=bool(spec.get("first_person", False)),
+            implies_purchase=bool(spec.get("implies_purchase", False)),
+            weak=bool(spec.get("weak", False)),
+        )
+        terms = [normalize_term(x) for t in spec.get("terms", []) for x in expand(str(t))]
+        out.append((group, [t for t in terms if t and t != "$"]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def settings() -> dict[str, dict[str, Any]]:
+    """Non-list settings of each cue file (thresholds and the like), per detector."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in DETECTORS:
+        raw = yaml.safe_load((CUES_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+        out[name] = {k: v for k, v in raw.items() if k != "groups"}
+    return out
+
+
+_POSITIONAL = frozenset({"negator", "negation_cancel", "first_person", "third_person", "not_person"})
+Span = tuple[str, int, int]
+
+
+class CueBook:
+    """Every cue phrase of every detector plus the marker lists, in one automaton."""
+
+    def __init__(self, cues_dir: Path = CUES_DIR) -> None:
+        table: dict[str, list[tuple[Group, bool]]] = {}
+        for detector in (*DETECTORS, MARKERS):
+            for group, terms in _load(cues_dir / f"{detector}.yaml", detector):
+                for t in terms:
+                    final = t.endswith("$")
+                    table.setdefault(t[:-1] if final else t, []).append((group, final))
+        self._automaton = ahocorasick.Automaton()
+        for phrase, entries in table.items():
+            markers = tuple((g.name, final) for g, final in entries if g.detector == MARKERS)
+            first: dict[str, tuple[Group, bool]] = {}
+            for g, final in entries:
+                if g.detector != MARKERS:
+                    first.setdefault(g.detector, (g, final))
+            any_final = any(final for _, final in entries)
+            self._automaton.add_word(phrase, (len(phrase), phrase, markers, tuple(first.values()), any_final))
+        self._automaton.make_automaton()
+
+    def scan(self, text: str) -> Scan:
+        """Hits per detector (leftmost-longest within each detector) and marker counts."""
+        scan = Scan()
+        if not text:
+            return scan
+        n = len(text)
+        counts = scan.counts
+        spans: list[Span] = []
+        raw: dict[str, list[tuple[int, int, str, Group]]] = {}
+        for last, (plen, phrase, markers, groups, any_final) in self._automaton.iter(text):
+            end = last + 1
+            start = end - plen
+            at_end = (end >= n or text[end] in _CLAUSE_END) if any_final else True
+            for name, final in markers:
+                if final and not at_end:
+                    continue
+                counts[name] = counts.get(name, 0) + 1
+                if name in _POSITIONAL:
+                    spans.append((name, start, end))
+            for g, final in groups:
+                if final and not at_end:
+                    continue
+                raw.setdefault(g.detector, []).append((start, end, phrase, g))
+        if not raw:
+            return scan
+        negators = [sp for sp in spans if sp[0] in ("negator", "negation_cancel")]
+        persons = _persons(spans)
+        for detector, found in raw.items():
+            if len(found) > 1:
+                found = _leftmost_longest(found)
+            hits: list[Hit] = []
+            for start, end, phrase, g in found:
+                weight = g.weight
+                if g.negatable and negators and _negated(text, start, negators):
+                    weight = g.negated_weight
+                if g.first_person and persons and weight > 0 and _third_person_clause(text, start, persons):
+                    weight = 0.0
+                hits.append(Hit(g, phrase, start, end, weight))
+            scan.hits[detector] = hits
+        return scan
+
+
+def _leftmost_longest(found: list[tuple[int, int, str, Group]]) -> list[tuple[int, int, str, Group]]:
+    out: list[tuple[int, int, str, Group]] = []
+    last_end = -1
+    for item in sorted(found, key=lambda f: (f[0], f[0] - f[1])):
+        if item[0] >= last_end:
+            out.append(item)
+            last_end = item[1]
+    return out
+
+
+def _persons(spans: list[Span]) -> list[Span]:
+    blockers = [(s, e) for name, s, e in spans if name == "not_person"]
+    return [
+        sp
+        for sp in spans
+        if sp[0] in ("first_person", "third_person") and not any(s <= sp[1] and sp[2] <= e for s, e in blockers)
+    ]
+
+
+def _clause_start(text: str, pos: int) -> int:
+    i = pos - 1
+    while i >= 0 and text[i] not in _CLAUSE_END:
+        i -= 1
+    return i + 1
+
+
+def _negated(text: str, pos: int, negators: list[Span]) -> bool:
+    """A negator in the same clause within reach before ``pos``, not part of a cancel phrase."""
+    lo = max(_clause_start(text, pos), pos - _NEGATION_REACH)
+    found = [s for name, s, e in negators if name == "negator" and lo <= s and e <= pos]
+    if not found:
+        return False
+    cancels = [(s, e) for name, s, e in negators if name == "negation_cancel"]
+    return any(not any(s <= p < e for s, e in cancels) for p in found)
+
+
+def _third_person_clause(text: str, pos: int, persons: list[Span]) -> bool:
+    """The clause names a third person before ``pos`` and no first person."""
+    lo = _clause_start(text, pos)
+    third = first = False
+    for name, s, e in persons:
+        if lo <= s and e <= pos:
+            third = third or name == "third_person"
+            first = first or name == "first_person"
+    return third and not first
