@@ -58,12 +58,14 @@ def migrate(ch: ClickHouse) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
         "applied_at DateTime) ENGINE = MergeTree() ORDER BY version"
     )
-    applied = {r["version"]: r for r in ch.query("SELECT version, name, checksum FROM schema_migrations")}
+    applied: dict[str, set[str]] = {}
+    for row in ch.query("SELECT version, checksum FROM schema_migrations"):
+        applied.setdefault(row["version"], set()).add(row["checksum"])
     done: list[str] = []
     for mig in load_migrations():
         label = f"{mig.version}_{mig.name}"
         if mig.version in applied:
-            if applied[mig.version]["checksum"] != mig.checksum:
+            if applied[mig.version] != {mig.checksum}:
                 raise StorageError(
                     f"migration {label} was changed after it was applied; add a new migration file instead"
                 )
