@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from faust.types import EventT
 
 from pipeline.config import Settings
+from pipeline.errors import BrokerError, StorageUnavailable
 from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.storage import ClickHouse
 from pipeline.text import TextAnalyzer, get_analyzer
+from pipeline.web.context import WebContext
 from pipeline.worker.enrich import BatchResult, RawRecord, process_batch
 from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter
@@ -28,7 +31,10 @@ from schemas.deadletter import DeadLetter
 log = logging.getLogger(__name__)
 
 BatchListener = Callable[[BatchResult], Awaitable[None]]
-"""Called after a batch is durable (live stream, alerts, service desk ...)."""
+"""Called after a batch is stored and before its offsets are released (service desk, live
+stream, alerts ...). Listeners must be idempotent: after a crash a batch is seen again.
+A listener raising a transient error (broker or storage unreachable) is retried with backoff;
+any other error is logged and the batch goes on."""
 
 
 @dataclass
@@ -53,6 +59,18 @@ class Pipeline:
     analyzer: TextAnalyzer
     stats: WorkerStats
     listeners: list[BatchListener]
+    web: WebContext
+
+    def serve_web(self, host: str, port: int) -> None:
+        """Also serve the API and web pages from this worker process."""
+        from pipeline.web.app import create_web_app
+        from pipeline.web.server import serve
+
+        web_app = create_web_app(self.web)
+
+        @self.app.task
+        async def _web() -> None:
+            await serve(web_app, host, port)
 
 
 def _hold(events: Sequence[EventT]) -> None:
@@ -108,7 +126,8 @@ def create_pipeline(
 
     writer = BatchWriter(ch, send_dead_letter, retry_max_seconds=settings.retry_max_seconds)
     stats = WorkerStats()
-    pipeline = Pipeline(app, topics, writer, analyzer, stats, list(listeners or []))
+    web = WebContext(settings=settings, ch=ch, run_blocking=writer.run_blocking)
+    pipeline = Pipeline(app, topics, writer, analyzer, stats, list(listeners or []), web)
     source = app.topic(*topics.inputs, key_serializer="raw", value_serializer="raw")
 
     @app.agent(source, name="enrich")
@@ -121,17 +140,14 @@ def create_pipeline(
             ]
             result = await _process(records)
             await writer.write(result)
+            for listener in pipeline.listeners:
+                await _notify(listener, result)
             _release(events, app)
             stats.batches += 1
             stats.events += len(records)
             stats.stored += len(result.enriched)
             stats.dead_lettered += len(result.dead_letters)
             stats.last_batch_at = time.monotonic()
-            for listener in pipeline.listeners:
-                try:
-                    await listener(result)
-                except Exception:
-                    log.exception("batch listener %r failed; the batch itself is stored", listener)
 
     async def _process(records: list[RawRecord]) -> BatchResult:
         # CPU-bound text work runs in a thread so heartbeats and the web API stay responsive.
@@ -144,6 +160,23 @@ def create_pipeline(
         )
 
     return pipeline
+
+
+async def _notify(listener: BatchListener, result: BatchResult) -> None:
+    delay = 0.5
+    while True:
+        try:
+            await listener(result)
+            return
+        except (TimeoutError, StorageUnavailable, KafkaError, BrokerError, ConnectionError) as exc:
+            log.warning("batch listener %s: transient error %s; retrying in %.1f s",
+                        getattr(listener, "__name__", listener), exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+        except Exception:
+            log.exception("batch listener %s failed; the batch itself is stored",
+                          getattr(listener, "__name__", listener))
+            return
 
 
 def run_worker(

@@ -1,0 +1,55 @@
+"""The FastAPI application: API under /api/, pages at /, OpenAPI at /openapi.json.
+
+Feature modules contribute routers: each module listed in ``ROUTE_MODULES`` exposes
+``router`` (an ``APIRouter``). Routes reach the running pipeline through
+``request.app.state.ctx`` (a :class:`WebContext`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from pipeline import __version__
+from pipeline.web.auth import parse_tokens
+from pipeline.web.context import WebContext
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+ROUTE_MODULES: list[str] = []
+"""Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
+
+
+def create_web_app(ctx: WebContext) -> FastAPI:
+    """Build the app for a running pipeline."""
+    app = FastAPI(
+        title="sociallisten",
+        version=__version__,
+        description="Social listening for Chinese social media: live mentions, alerts and the service desk.",
+    )
+    app.state.ctx = ctx
+    app.state.tokens = parse_tokens(ctx.settings.api_tokens.get_secret_value() if ctx.settings.api_tokens else None)
+    if not app.state.tokens:
+        log.warning("SOCIALLISTEN_API_TOKENS is not set: every /api/ call will get 401")
+
+    @app.get("/api/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        """Liveness: the web service answers."""
+        return {"status": "ok", "version": __version__}
+
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
