@@ -60,8 +60,8 @@ class Settings(BaseSettings):
         description="SOCIALLISTEN_REBALANCE_TIMEOUT: consumer-group rebalance timeout in seconds. "
         "The embedded demo and the tests use 4 s; production keeps Kafka's usual 60 s.",
     )
-    worker_web_port: int = Field(
-        default=6066, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status port (0 = a free port)."
+    worker_web_port: int | None = Field(
+        default=None, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status web server port (unset: off)."
     )
     web_host: str = Field(default="127.0.0.1", description="SOCIALLISTEN_WEB_HOST: bind address of the API/web page.")
     web_port: int = Field(default=8080, description="SOCIALLISTEN_WEB_PORT: port of the API and web pages.")
