@@ -59,8 +59,24 @@ def rollup(ch: ClickHouse, view: str) -> Counter[tuple[int, str, str, str]]:
     return Counter({(int(r["ts"]), r["platform"], r["brand"], r["signal"]): int(r["events"]) for r in rows if int(r["events"])})
 
 
-def assert_exact(ch: ClickHouse, exp: Expectation) -> None:
-    """Every count in mentions, dead letters and both rollups equals the expectation."""
+def assert_exact(ch: ClickHouse, exp: Expectation, settle: float = 20.0) -> None:
+    """Every count in mentions, dead letters and both rollups equals the expectation.
+
+    An INSERT writes the table first and its materialized views right after, so a reader can
+    briefly see a row before its rollup: allow ``settle`` seconds for the two to agree.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            _check_exact(ch, exp)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
+def _check_exact(ch: ClickHouse, exp: Expectation) -> None:
     totals = stats(ch)
     stored = {r["event_id"] for r in ch.query("SELECT event_id FROM mentions FINAL")}
     assert stored == exp.valid_ids, f"{len(stored)} stored, {len(exp.valid_ids)} expected"
