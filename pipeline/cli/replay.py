@@ -15,6 +15,8 @@ def replay_command(
     file: Path = typer.Argument(..., help="JSON lines, one event per line ('-' for stdin).", allow_dash=True),
     rate: float | None = typer.Option(None, "--rate", min=0.1, help="Cap on events per second (default: as fast as possible)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+    pack: int = typer.Option(1, "--pack", min=1, max=10000,
+                             help="Send up to N events of one partition per message (JSON lines)."),
 ) -> None:
     """Send events to the posts/comments topics of SOCIALLISTEN_KAFKA_URL, keyed by thread."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -47,7 +49,7 @@ def replay_command(
             disable=not progress, transient=False, console=None,
         ) as bar:
             task = bar.add_task("replay", total=sum(1 for line in lines if line.strip()))
-            stats = replay(lines, producer, topics, rate=rate, on_sent=lambda n: bar.advance(task, n))
+            stats = replay(lines, producer, topics, rate=rate, pack=pack, on_sent=lambda n: bar.advance(task, n))
     finally:
         producer.close()
     typer.echo(

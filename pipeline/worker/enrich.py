@@ -59,13 +59,33 @@ class BatchResult:
     dead_letters: list[DeadLetter]
 
 
+def unpack(records: Sequence[RawRecord]) -> list[RawRecord]:
+    """Split packed messages (several events as JSON lines in one message) into one record per event.
+
+    Producers may pack the events of one partition into a message to save the per-message cost
+    (``replay --pack``). Each line keeps the message's topic, partition and offset.
+    """
+    out: list[RawRecord] = []
+    for rec in records:
+        value = rec.value
+        if value and b"\n" in value:
+            out.extend(
+                RawRecord(rec.topic, rec.partition, rec.offset, line, rec.timestamp)
+                for line in value.split(b"\n")
+                if line.strip()
+            )
+        else:
+            out.append(rec)
+    return out
+
+
 def process_batch(
     records: Sequence[RawRecord], analyzer: TextAnalyzer, *, max_bytes: int, max_text_chars: int
 ) -> BatchResult:
     """Decode, validate and analyse a batch; bad records become dead letters, never exceptions."""
     valid: list[tuple[RawRecord, SocialEvent]] = []
     dead: list[DeadLetter] = []
-    for rec in records:
+    for rec in unpack(records):
         try:
             valid.append((rec, decode_event(rec.value, max_bytes=max_bytes, max_text_chars=max_text_chars)))
         except EventRejected as rej:

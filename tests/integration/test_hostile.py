@@ -68,7 +68,8 @@ def hostile_event(draw: st.DrawFn, n: int) -> bytes:
 
 
 @settings(max_examples=1, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow, HealthCheck.large_base_example])
+          suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow, HealthCheck.large_base_example,
+                                 HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_hostile_events_dead_lettered_valid_events_stored(data: st.DataObject, worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
     hostile = [data.draw(hostile_event(i)) for i in range(1000)]

@@ -108,3 +108,30 @@ def test_replaying_the_same_stream_twice_doubles_nothing(worker_env, start_worke
         assert_exact(ch, exp)
     finally:
         ch.close()
+
+
+def test_packed_messages_keep_thread_partitions_and_store_every_event(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.kafka.producer import make_producer, partition_for
+
+    # our partition choice for packed messages is the one Kafka's default partitioner makes
+    producer = make_producer(worker_env.kafka_url)
+    try:
+        for key in (b"weibo:1", b"qq:xyz", "tieba:贴".encode()):
+            meta = producer.send(f"{worker_env.prefix}probe", key=key, value=b"x").get(timeout=30)
+            n = len(producer.partitions_for(f"{worker_env.prefix}probe"))
+            assert meta.partition == partition_for(key, n)
+    finally:
+        producer.close()
+
+    lines = list(generate_events(2000, seed=5, invalid_rate=0.02))
+    exp = Expectation.from_lines(lines)
+    stream = tmp_path / "events.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+    start_worker()
+    assert worker_env.run("replay", str(stream), "--no-progress", "--pack", "50").returncode == 0
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        wait_until(complete(ch, exp), 180, "packed events stored")
+        assert_exact(ch, exp)
+    finally:
+        ch.close()

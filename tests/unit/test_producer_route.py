@@ -22,3 +22,14 @@ def test_garbage_still_routed_for_dead_lettering() -> None:
     assert route(b"{broken", TOPICS) == ("x.posts", None)
     assert route(b'"a string"', TOPICS) == ("x.posts", None)
     assert route(b'{"id": 5, "kind": 3}', TOPICS) == ("x.posts", None)
+
+
+def test_unpack_splits_packed_messages_and_keeps_position() -> None:
+    from pipeline.worker.enrich import RawRecord, unpack
+
+    packed = RawRecord("x.posts", 2, 40, b'{"a": 1}\n\n{"b": 2}\n')
+    single = RawRecord("x.posts", 2, 41, b'{"c": 3}')
+    out = unpack([packed, single])
+    assert [r.value for r in out] == [b'{"a": 1}', b'{"b": 2}', b'{"c": 3}']
+    assert [(r.partition, r.offset) for r in out] == [(2, 40), (2, 40), (2, 41)]
+
