@@ -40,7 +40,7 @@ test: install test-deps
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 bench: install
-	$(VENV)/bin/sociallisten bench
+	$(VENV)/bin/sociallisten bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check pipeline schemas tests || true

@@ -56,8 +56,9 @@ def make_producer(bootstrap: str, **overrides: object) -> KafkaProducer:
     config: dict[str, object] = {
         "bootstrap_servers": bootstrap_servers(bootstrap).split(","),
         "acks": "all",
-        "linger_ms": 20,
-        "batch_size": 512 * 1024,
+        "linger_ms": 5,
+        "batch_size": 64 * 1024,
+        "max_in_flight_requests_per_connection": 5,
         "max_request_size": 4 * 1024 * 1024,
         "retries": 10,
         "client_id": "sociallisten-replay",

@@ -1,0 +1,116 @@
+"""Worker processes the benchmark measures (run as ``python -m pipeline.bench.child MODE ...``).
+
+- ``faust-count``: a Faust agent that only decodes (orjson) and counts: Faust's own per-event ceiling.
+- ``full``: the real worker (create_pipeline) plus a listener timing every stored batch.
+
+Each writes one JSON object to ``--out`` when it has seen ``--events`` events, then stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stop() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: bool) -> None:
+    """Decode-and-count agent on the posts and comments topics."""
+    import faust
+
+    from pipeline.logs import configure_logging
+
+    configure_logging("WARNING")
+    app = faust.App(f"{prefix}count", broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
+                    broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
+                    consumer_auto_offset_reset="earliest", autodiscover=False,
+                    consumer_max_fetch_size=8 * 2**20)
+    topic = app.topic(f"{prefix}posts", f"{prefix}comments", key_serializer="raw", value_serializer="raw")
+    state: dict[str, Any] = {"n": 0, "first": 0.0}
+
+    @app.agent(topic)
+    async def count(stream: faust.StreamT[bytes]) -> None:
+        async for value in stream:
+            if not state["first"]:
+                state["first"] = time.time()
+                state["first_n"] = 1
+            for line in value.split(b"\n") if packed else (value,):
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    pass  # an invalid event costs the same to look at; it is counted too
+                state["n"] += 1
+            if state["n"] >= events:
+                done = time.time()
+                out.write_bytes(orjson.dumps({"first": state["first"], "first_n": 1, "done": done, "events": state["n"],
+                                              "peak_rss_mb": _peak_rss_mb()}))
+                _stop()
+
+    worker = faust.Worker(app, loglevel="WARNING", quiet=True, override_logging=False, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit:
+        pass
+
+
+def full(events: int, out: Path) -> None:
+    """The real worker with a timing listener; settings come from SOCIALLISTEN_* variables."""
+    from pipeline.runtime import load_settings, storage
+    from pipeline.worker.app import create_pipeline, run_worker
+    from pipeline.worker.enrich import BatchResult
+
+    settings = load_settings()
+    assert settings.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
+    stats: dict[str, Any] = {"n": 0, "first": 0.0, "lat": []}
+
+    async def timing(result: BatchResult) -> None:
+        now = time.time()  # after the insert returned: these rows are queryable now
+        if not stats["first"]:
+            stats["first"] = now
+            stats["first_n"] = len(result.enriched) + len(result.dead_letters)
+        records = [item.record for item in result.enriched]
+        stats["lat"].extend(round(now - r.timestamp, 4) for r in records if r.timestamp)
+        stats["n"] += len(result.enriched) + len(result.dead_letters)
+        if stats["n"] >= events:
+            out.write_bytes(orjson.dumps({
+                "first": stats["first"], "first_n": stats["first_n"], "done": now, "events": stats["n"], "peak_rss_mb": _peak_rss_mb(),
+                "latencies": stats["lat"], "timestamps_are": "producer CreateTime",
+            }))
+            _stop()
+
+    with storage(settings) as ch:
+        pipeline = create_pipeline(settings, settings.kafka_url, ch, listeners=[timing])
+        run_worker(pipeline, settings)
+
+
+def main() -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=["faust-count", "full"])
+    parser.add_argument("--bootstrap", default="")
+    parser.add_argument("--prefix", default="bench.")
+    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--packed", action="store_true")
+    args = parser.parse_args()
+    if args.mode == "faust-count":
+        faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed)
+    else:
+        full(args.events, args.out)
+
+
+if __name__ == "__main__":
+    main()

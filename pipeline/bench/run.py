@@ -1,0 +1,151 @@
+"""Orchestrates one benchmark run on the embedded broker; every figure comes from this run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pipeline.config import Settings
+from pipeline.kafka.broker import EmbeddedBroker
+from pipeline.kafka.producer import make_producer, replay
+from pipeline.kafka.topics import Topics, ensure_topics
+
+log = logging.getLogger(__name__)
+Step = Callable[[str], None]
+
+
+def _produce(bootstrap: str, prefix: str, lines: list[bytes], *, pack: int = 1, rate: float | None = None) -> float:
+    settings = Settings(topic_prefix=prefix, partitions=4)
+    ensure_topics(bootstrap, settings)
+    producer = make_producer(bootstrap)
+    try:
+        return replay(lines, producer, Topics.from_settings(settings), pack=pack, rate=rate).rate
+    finally:
+        producer.close()
+
+
+def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, clickhouse_url: str,
+           packed: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
+    out = workdir / f"{prefix}{mode}.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
+    env.update({
+        "SOCIALLISTEN_KAFKA_URL": bootstrap, "SOCIALLISTEN_TOPIC_PREFIX": prefix,
+        "SOCIALLISTEN_APP_ID": f"{prefix}app", "SOCIALLISTEN_REBALANCE_TIMEOUT": "4",
+        "SOCIALLISTEN_CLICKHOUSE_URL": clickhouse_url, "SOCIALLISTEN_DATA_DIR": str(workdir / prefix),
+        "SOCIALLISTEN_LOG_LEVEL": "WARNING",
+    })
+    cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
+           "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
+    logf = open(workdir / f"{prefix}{mode}.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT), out
+
+
+def _wait(proc: subprocess.Popen[bytes], out: Path, timeout: float) -> dict[str, Any]:
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise RuntimeError(f"benchmark child did not finish within {timeout:.0f} s (log beside {out})") from None
+    if not out.exists():
+        raise RuntimeError(f"benchmark child exited {proc.returncode} without a result (log beside {out})")
+    return dict(orjson.loads(out.read_bytes()))
+
+
+def _rate(result: dict[str, Any]) -> float:
+    # from the end of the first batch to the last event: start-up and group join are excluded
+    counted = float(result["events"]) - float(result.get("first_n", 0))
+    return counted / max(float(result["done"]) - float(result["first"]), 1e-9)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: float, clickhouse: str | None,
+              seed: int, step: Step) -> dict[str, Any]:
+    """Run every stage and return the figures."""
+    from pipeline.bench.stages import ceiling, classify_only, naive
+    from pipeline.sample import generate_events
+    from pipeline.storage import connect
+    from pipeline.storage.migrate import migrate
+    from pipeline.text import get_analyzer
+
+    workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-"))
+    results: dict[str, Any] = {"events": events, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                               f"Python {platform.python_version()}", "workdir": str(workdir)}
+
+    def ch_url(name: str) -> str:
+        return f"{clickhouse.rstrip('/')}_{name}" if clickhouse else f"chdb://{workdir / name}"
+
+    step(f"generating {events:,} events from the bundled real texts")
+    lines = list(generate_events(events, seed=seed, invalid_rate=0.01))
+    results["bytes_per_event"] = round(sum(map(len, lines)) / len(lines))
+    settings = Settings()
+    with EmbeddedBroker(log_path=workdir / "tansu.log") as broker:
+        bootstrap = broker.bootstrap
+        step("producing the stream (one event per message)")
+        results["produce_events_per_s"] = round(_produce(bootstrap, "a.", lines))
+        step("ceiling: raw aiokafka consume-and-discard")
+        results["events_per_s_ceiling"] = round(ceiling(bootstrap, ["a.posts", "a.comments"], events))
+        step("Faust decode-and-count")
+        proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "")
+        results["events_per_s_faust"] = round(_rate(_wait(proc, out, 1800)))
+        step("full pipeline (worker -> ClickHouse)")
+        proc, out = _child("full", bootstrap, "a.", events, workdir, ch_url("full"))
+        full = _wait(proc, out, 3600)
+        results["events_per_s_full"] = round(_rate(full))
+        results["peak_rss_mb"] = round(full["peak_rss_mb"], 1)
+
+        if pack > 1:
+            step(f"packed messages ({pack} events per message)")
+            _produce(bootstrap, "b.", lines, pack=pack)
+            proc, out = _child("faust-count", bootstrap, "b.", events, workdir, "", packed=True)
+            results["events_per_s_faust_packed"] = round(_rate(_wait(proc, out, 1800)))
+            proc, out = _child("full", bootstrap, "b.", events, workdir, ch_url("packed"))
+            packed = _wait(proc, out, 3600)
+            results["events_per_s_full_packed"] = round(_rate(packed))
+            results["peak_rss_mb_packed"] = round(packed["peak_rss_mb"], 1)
+
+        step("classify only (pure text pipeline, in-process)")
+        analyzer = get_analyzer(settings.resolved_lexicon)
+        results["events_per_s_classify"] = round(classify_only(lines, analyzer, settings))
+        step(f"naive baseline on {naive_events:,} events")
+        naive_ch = connect(ch_url("naive"))
+        try:
+            migrate(naive_ch)
+            brands = [b.name for b in analyzer.lexicon.brands]
+            results["events_per_s_naive"] = round(naive(lines[:naive_events], naive_ch, brands), 1)
+        finally:
+            naive_ch.close()
+
+        rate = max(50.0, 0.5 * results["events_per_s_full"])
+        n_latency = int(rate * latency_seconds)
+        step(f"latency at {rate:.0f} events/s for {latency_seconds:.0f} s (half the measured capacity)")
+        latency_lines = list(generate_events(n_latency, seed=seed + 1))
+        proc, out = _child("full", bootstrap, "c.", n_latency, workdir, ch_url("latency"))
+        _produce(bootstrap, "c.", latency_lines[:1])  # creates topics; warm-up event
+        time.sleep(8)  # the consumer group joins (Tansu holds a join about half the rebalance timeout)
+        _produce(bootstrap, "c.", latency_lines[1:], rate=rate)
+        lat = _wait(proc, out, 600)["latencies"][1:]
+        results.update({
+            "latency_rate_events_per_s": round(rate),
+            "latency_p50_s": round(_pct(lat, 0.50), 3), "latency_p95_s": round(_pct(lat, 0.95), 3),
+            "latency_p99_s": round(_pct(lat, 0.99), 3), "latency_mean_s": round(statistics.fmean(lat), 3),
+        })
+    f, c, n = results["events_per_s_full"], results["events_per_s_ceiling"], results["events_per_s_naive"]
+    results["full_over_ceiling"] = round(f / c, 3) if c else None
+    results["full_over_faust"] = round(f / results["events_per_s_faust"], 3) if results["events_per_s_faust"] else None
+    results["full_over_naive"] = round(f / n, 1) if n else None
+    return results

@@ -1,0 +1,41 @@
+"""``sociallisten bench``: throughput, latency and memory of the whole pipeline against baselines."""
+
+from __future__ import annotations
+
+import orjson
+import typer
+
+from pipeline.cli import app
+
+
+@app.command("bench")
+def bench_command(
+    events: int = typer.Option(100_000, "--events", min=1000, help="Events in the stream (realistic, from real texts)."),
+    naive_events: int = typer.Option(2000, "--naive-events", min=100, help="Events for the naive baseline."),
+    pack: int = typer.Option(100, "--pack", min=1, help="Also measure packed messages of N events (1 = skip)."),
+    latency_seconds: float = typer.Option(20.0, "--latency-seconds", min=5, help="Duration of the latency phase."),
+    clickhouse: str | None = typer.Option(None, "--clickhouse", help="clickhouse://... server URL prefix; default chDB."),
+    seed: int = typer.Option(1, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
+) -> None:
+    """Measure, in one run on the embedded broker: the transport ceiling, Faust's decode-and-count
+    ceiling, classify-only, the full pipeline, a naive baseline, produce-to-queryable latency at half
+    capacity and the worker's peak RSS."""
+    from rich.table import Table
+
+    from pipeline.bench.run import run_bench
+    from pipeline.cli.render import console
+    from pipeline.runtime import load_settings
+
+    load_settings()
+    results = run_bench(events=events, naive_events=naive_events, pack=pack, latency_seconds=latency_seconds,
+                        clickhouse=clickhouse, seed=seed, step=lambda s: console.log(s))
+    table = Table(title=f"sociallisten bench ({results['machine']})", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in results.items():
+        if key not in ("machine", "workdir"):
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    if as_json:
+        typer.echo(orjson.dumps(results).decode())
