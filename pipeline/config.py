@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     batch_seconds: float = Field(
         default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
     )
+    fetch_max_wait_ms: int = Field(
+        default=100, ge=1, le=10000,
+        description="SOCIALLISTEN_FETCH_MAX_WAIT_MS: longest a consumer fetch waits for data (latency bound).",
+    )
     rebalance_timeout: float = Field(
         default=60.0,
         gt=0,

@@ -31,9 +31,12 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
     """Decode-and-count agent on the posts and comments topics."""
     import faust
 
+    from pipeline.config import Settings
     from pipeline.logs import configure_logging
+    from pipeline.worker.faust_tuning import set_fetch_max_wait
 
     configure_logging("WARNING")
+    set_fetch_max_wait(Settings().fetch_max_wait_ms)  # the same consumer tuning as the real worker
     app = faust.App(f"{prefix}count", broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
                     broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
                     consumer_auto_offset_reset="earliest", autodiscover=False,

@@ -24,6 +24,7 @@ from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.storage import ClickHouse
 from pipeline.text import TextAnalyzer, get_analyzer
 from pipeline.web.context import WebContext
+from pipeline.worker.faust_tuning import set_fetch_max_wait
 from pipeline.worker.enrich import BatchResult, RawRecord, process_batch
 from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter
@@ -96,6 +97,7 @@ def create_pipeline(
 ) -> Pipeline:
     """Build the Faust app and its enrich agent for a broker and a ClickHouse connection."""
     topics = Topics.from_settings(settings)
+    set_fetch_max_wait(settings.fetch_max_wait_ms)
     web_port = settings.worker_web_port
     app = faust.App(
         settings.app_id,

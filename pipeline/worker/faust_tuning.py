@@ -1,0 +1,39 @@
+"""Adjustments to Faust's Kafka consumer that Faust does not expose as settings.
+
+Faust creates its aiokafka consumer with ``fetch_max_wait_ms=1500`` hard-coded. Kafka answers
+a fetch as soon as ``fetch.min.bytes`` (1 byte) is there, but the embedded Tansu broker holds
+every fetch for the full wait, which added up to 1.5 s to produce-to-queryable latency. We set
+the wait from ``SOCIALLISTEN_FETCH_MAX_WAIT_MS`` on the consumer before it starts; the
+benchmark's latency phase measures the effect.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+log = logging.getLogger(__name__)
+_state = {"fetch_max_wait_ms": 100, "installed": False}
+
+
+def set_fetch_max_wait(ms: int) -> None:
+    """Use ``ms`` as the consumer's fetch wait for workers created from now on in this process."""
+    _state["fetch_max_wait_ms"] = int(ms)
+    if _state["installed"]:
+        return
+    original = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
+
+    @functools.wraps(original)
+    def create(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        if hasattr(consumer, "_fetch_max_wait_ms"):
+            consumer._fetch_max_wait_ms = _state["fetch_max_wait_ms"]
+        else:  # pragma: no cover - a future aiokafka renamed it; keep Faust's default
+            log.warning("cannot set the consumer's fetch wait on this aiokafka version")
+        return consumer
+
+    faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
+    _state["installed"] = True
