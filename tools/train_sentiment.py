@@ -5,7 +5,7 @@ waimai_10k.csv (takeout reviews, label 1/0), minus every id and text of
 dev/sentiment.jsonl and dev/labelled.jsonl (those rows are for measuring only).
 
 Features: ``pipeline.text.sentiment.features`` of the analyzer's tokens (words, negation
-marking ``!好吃`` within two words after 不/没/别..., adjacent-word bigrams, emoticons).
+marking ``!好吃`` within two words after 不/没/别..., emoticons).
 Features seen in fewer than ``--min-count`` training texts are dropped.
 
 Model: L2-regularised logistic regression fitted with full-batch Adam in numpy (seeded,
@@ -138,7 +138,7 @@ def main() -> None:
     weights = {inv[i]: float(w[i]) for i in range(len(w)) if abs(w[i]) >= args.min_weight}
     meta = {
         "trained_on": dict(Counter(r.source for r in train)),
-        "features": "words, !negated words, bigrams, emoticons",
+        "features": "words, !negated words, emoticons",
         "l2": args.l2,
         "epochs": args.epochs,
         "min_count": args.min_count,

@@ -1,1 +1,139 @@
-"""Placeholder: the `classify` command is being written."""
+"""``sociallisten classify``: JSON lines in on stdin, one classification per line out on stdout.
+
+Input lines are the project's events (``schemas/events.py``: ``id``, ``text``, optional
+``title``) or bare objects with ``id`` and ``text``. Output lines are
+:meth:`pipeline.text.Analysis.classify_record` objects in input order; a line that cannot
+be classified gives ``{"line": N, "error": "reason"}`` (N counts from 1) and processing
+continues. Lines are analysed in batches; the rate goes to stderr at the end. Exit status
+is 0 even with bad lines (2 when the lexicon cannot be loaded).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+import typer
+
+from pipeline.cli import app
+from pipeline.config import get_settings
+from pipeline.errors import LexiconError
+from pipeline.text import TextAnalyzer, get_analyzer
+
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One input line: a valid event (``id``/``text``/``title``) or an error."""
+
+    line: int
+    id: str = ""
+    text: str = ""
+    title: str = ""
+    error: str | None = None
+
+
+def parse_line(line_no: int, raw: bytes) -> Item:
+    """Validate one input line (bytes without the newline)."""
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Item(line_no, error=f"invalid UTF-8 at byte {exc.start}")
+    if not decoded.strip():
+        return Item(line_no, error="empty line")
+    try:
+        obj: Any = orjson.loads(decoded)
+    except orjson.JSONDecodeError as exc:
+        return Item(line_no, error=f"invalid JSON: {exc}")
+    if not isinstance(obj, dict):
+        return Item(line_no, error=f"not a JSON object (got {type(obj).__name__})")
+    ident, text, title = obj.get("id"), obj.get("text"), obj.get("title", "")
+    if ident is None:
+        return Item(line_no, error="missing id")
+    if not isinstance(ident, str):
+        return Item(line_no, error=f"id must be a string (got {type(ident).__name__})")
+    if not ident.strip():
+        return Item(line_no, error="empty id")
+    if text is None:
+        return Item(line_no, error="missing text")
+    if not isinstance(text, str):
+        return Item(line_no, error=f"text must be a string (got {type(text).__name__})")
+    if not text.strip():
+        return Item(line_no, error="empty text")
+    if title is None:
+        title = ""
+    if not isinstance(title, str):
+        return Item(line_no, error=f"title must be a string (got {type(title).__name__})")
+    return Item(line_no, ident, text, title)
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    for raw in stream:
+        yield raw.rstrip(b"\r\n")
+
+
+def classify_stream(
+    analyzer: TextAnalyzer, lines: Iterable[bytes], out: BinaryIO, batch: int = BATCH
+) -> tuple[int, int]:
+    """Classify JSON lines into ``out``; returns (lines read, bad lines)."""
+    pending: list[Item] = []
+    valid = 0
+    total = errors = 0
+
+    def flush() -> None:
+        nonlocal valid
+        ok = [it for it in pending if it.error is None]
+        titles = [it.title for it in ok] if any(it.title for it in ok) else None
+        analyses = iter(analyzer.analyze_batch([it.text for it in ok], titles=titles)) if ok else iter(())
+        chunks: list[bytes] = []
+        for it in pending:
+            if it.error is not None:
+                record: dict[str, Any] = {"line": it.line, "error": it.error}
+            else:
+                record = next(analyses).classify_record(it.id)
+            chunks.append(orjson.dumps(record))
+        if chunks:
+            out.write(b"\n".join(chunks) + b"\n")
+            out.flush()
+        pending.clear()
+        valid = 0
+
+    for line_no, raw in enumerate(lines, start=1):
+        item = parse_line(line_no, raw)
+        total += 1
+        if item.error is not None:
+            errors += 1
+        else:
+            valid += 1
+        pending.append(item)
+        if valid >= batch:
+            flush()
+    flush()
+    return total, errors
+
+
+@app.command("classify")
+def classify(
+    lexicon: Path | None = typer.Option(
+        None, "--lexicon", help="Brand lexicon YAML (default: SOCIALLISTEN_LEXICON or the bundled demo lexicon)."
+    ),
+    batch: int = typer.Option(BATCH, "--batch", min=1, help="Lines analysed per batch."),
+) -> None:
+    """Classify JSON lines from stdin (events or {"id", "text"} objects) into JSON lines on stdout."""
+    path = lexicon or get_settings().resolved_lexicon
+    try:
+        analyzer = get_analyzer(path)
+    except LexiconError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    start = time.perf_counter()
+    total, errors = classify_stream(analyzer, _lines(sys.stdin.buffer), sys.stdout.buffer, batch)
+    seconds = time.perf_counter() - start
+    rate = total / seconds if seconds > 0 else float("inf")
+    typer.echo(f"classified {total} lines ({errors} errors) in {seconds:.2f} s: {rate:,.0f} lines/s", err=True)

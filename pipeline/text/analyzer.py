@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.text.buyer_model import buyer_features, load_buyer_model
+from pipeline.text.buyer_model import load_buyer_model, model_evidence, model_score
 from pipeline.text.cues import CueBook, Scan, settings
 from pipeline.text.detectors import Decision
 from pipeline.text.detectors.brands import BrandDetector
@@ -29,7 +29,7 @@ from pipeline.text.keywords import KeywordExtractor
 from pipeline.text.lexicon import Lexicon, load_lexicon
 from pipeline.text.normalize import Normalized, normalize_many
 from pipeline.text.segment import Backend, Segmenter, make_segmenter, tokenize_many, user_dictionary
-from pipeline.text.sentiment import MODEL_FILE, SentimentModel, empty_model, features, load_model
+from pipeline.text.sentiment import MODEL_FILE, SentimentModel, SentimentResult, empty_model, load_model
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,26 @@ class TextAnalyzer:
         return self.analyze_batch([text], titles=[title])[0]
 
     def analyze_batch(self, texts: Sequence[str], titles: Sequence[str] | None = None) -> list[Analysis]:
-        """Analyse many texts; one OpenCC and one segmenter call per batch."""
+        """Analyse many texts; one OpenCC call per batch, each step run over the whole batch.
+
+        Running one step over all texts before the next keeps each step's tables (segmenter
+        dictionary, automata, model weights) hot in the CPU caches.
+        """
         norms, tokens = self.prepare(texts, titles)
-        return [self._analyze(n, t) for n, t in zip(norms, tokens, strict=True)]
+        scans = [self.cues.scan(n.detect_text) for n in norms]
+        score = self.sentiment_model.score_tokens
+        sentis = [score(t, n.emoticons) for n, t in zip(norms, tokens, strict=True)]
+        detect = self.brands.detect
+        brands = [detect(n.detect_text, t, n.mentions) for n, t in zip(norms, tokens, strict=True)]
+        words = [[t for t in toks if t not in _WORD_SKIP] for toks in tokens]
+        extract = self.keywords.extract
+        keywords = [extract(w) for w in words]
+        # The review model can only move a decision when some buyer or service cue was found.
+        model, exclude = self.buyer_model, self._brand_terms
+        zs = [model_score(model, t, exclude) for t in tokens]
+        return [
+            self._analyze(*args) for args in zip(norms, tokens, scans, sentis, brands, words, keywords, zs, strict=True)
+        ]
 
     def prepare(
         self, texts: Sequence[str], titles: Sequence[str] | None = None
@@ -174,14 +191,22 @@ class TextAnalyzer:
         return norms, tokenize_many(self.segmenter, [n.detect_text for n in norms])
 
     # ---- one text -------------------------------------------------------------------------
-    def _analyze(self, norm: Normalized, toks: list[str]) -> Analysis:
+    def _analyze(
+        self,
+        norm: Normalized,
+        toks: list[str],
+        scan: Scan,
+        senti: SentimentResult,
+        found: tuple[list[str], list[str]],
+        words: list[str],
+        keywords: list[str],
+        z: float,
+    ) -> Analysis:
         text = norm.detect_text
-        scan: Scan = self.cues.scan(text)
-        senti = self.sentiment_model.score(features(toks, norm.emoticons))
         news = scan.marker("news") + (1 if norm.urls else 0) + (1 if "【" in text else 0) >= 2
-        z, contrib = self.buyer_model.decision(buyer_features(toks, self._brand_terms))
-        top = [f for v, f in sorted(contrib, key=lambda c: -c[0])[:3] if v > 0]
-        buyer = detect_buyer(scan, news, z, top, self._thresholds["buyer"])
+        buyer = detect_buyer(
+            scan, news, z, lambda: model_evidence(self.buyer_model, toks, self._brand_terms), self._thresholds["buyer"]
+        )
         angry = any(e in _ANGRY_EMOTICONS for e in norm.emoticons)
         customer = (
             buyer.value
@@ -191,13 +216,12 @@ class TextAnalyzer:
         )
         service = detect_service(scan, customer, news, len(text), senti.score, angry, self._thresholds["service"])
         intent = detect_intent(scan, buyer.value, self._thresholds["intent"])
-        brands, brand_evidence = self.brands.detect(text, toks, norm.mentions)
-        words = [t for t in toks if t not in _WORD_SKIP and not t.isspace()]
+        brands, brand_evidence = found
         return Analysis(
             own_text=norm.own_text,
             normalized=norm.normalized,
             tokens=words,
-            keywords=self.keywords.extract(words),
+            keywords=keywords,
             urls=norm.urls,
             mentions=norm.mentions,
             hashtags=norm.hashtags,

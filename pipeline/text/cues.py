@@ -1,7 +1,7 @@
 """Cue lists of the rule detectors, matched in one Aho-Corasick pass per text.
 
-Each detector (``buyer``, ``service``, ``intent``) has a YAML file under ``data/cues/``
-with weighted groups of phrases; ``data/cues/markers.yaml`` holds the shared marker lists
+Each detector (``buyer``, ``service``, ``intent``) has a YAML file ``data/cues_<detector>.yaml``
+with weighted groups of phrases; ``data/cues_markers.yaml`` holds the shared marker lists
 (negators, first/third person, news style, questions, second person, seller voice).
 :class:`CueBook` loads them all into one automaton; :meth:`CueBook.scan` returns, per
 detector, the leftmost-longest non-overlapping hits with two clause-level adjustments:
@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,13 @@ import yaml
 
 from pipeline.text.normalize import normalize_term
 
-CUES_DIR = Path(__file__).resolve().parent / "data" / "cues"
+CUES_DIR = Path(__file__).resolve().parent / "data"
 DETECTORS = ("buyer", "service", "intent")
 MARKERS = "markers"
 
 _CLAUSE_END = frozenset(",.!?;:，。！？；：~…\n 、()（）[]【】\"'“”")
 _NEGATION_REACH = 3
+_SUBJECT_REACH = 30  # a clause's subject is looked for at most this far back
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +64,17 @@ class Group:
 class Hit:
     """One cue found in a text, with its weight after the clause adjustments."""
 
-    __slots__ = ("group", "phrase", "start", "end", "weight")
+    __slots__ = ("group", "phrase", "start", "end", "weight", "first_person")
 
-    def __init__(self, group: Group, phrase: str, start: int, end: int, weight: float) -> None:
+    def __init__(
+        self, group: Group, phrase: str, start: int, end: int, weight: float, first_person: bool = False
+    ) -> None:
         self.group = group
         self.phrase = phrase
         self.start = start
         self.end = end
         self.weight = weight
+        self.first_person = first_person
 
     @property
     def counted(self) -> bool:
@@ -80,12 +85,14 @@ class Hit:
         return f"Hit({self.group.detector}.{self.group.name}, {self.phrase!r}, {self.weight})"
 
 
-@dataclass(slots=True)
 class Scan:
     """Hits of one text per detector, and how often each marker group occurs."""
 
-    hits: dict[str, list[Hit]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
+    __slots__ = ("hits", "counts")
+
+    def __init__(self) -> None:
+        self.hits: dict[str, list[Hit]] = {}
+        self.counts: dict[str, int] = {}
 
     def marker(self, name: str) -> int:
         """How many times a marker group occurs."""
@@ -133,7 +140,7 @@ def settings() -> dict[str, dict[str, Any]]:
     """Non-list settings of each cue file (thresholds and the like), per detector."""
     out: dict[str, dict[str, Any]] = {}
     for name in DETECTORS:
-        raw = yaml.safe_load((CUES_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load((CUES_DIR / f"cues_{name}.yaml").read_text(encoding="utf-8")) or {}
         out[name] = {k: v for k, v in raw.items() if k != "groups"}
     return out
 
@@ -143,16 +150,24 @@ Span = tuple[str, int, int]
 
 
 class CueBook:
-    """Every cue phrase of every detector plus the marker lists, in one automaton."""
+    """Every cue phrase of every detector plus the marker lists, in two automata.
+
+    The main automaton holds the detector cues and the counted markers; the positional one
+    (negators, persons) runs only for texts with a cue that needs the clause adjustments.
+    """
 
     def __init__(self, cues_dir: Path = CUES_DIR) -> None:
         table: dict[str, list[tuple[Group, bool]]] = {}
+        positional: dict[str, list[str]] = {}
         for detector in (*DETECTORS, MARKERS):
-            for group, terms in _load(cues_dir / f"{detector}.yaml", detector):
+            for group, terms in _load(cues_dir / f"cues_{detector}.yaml", detector):
                 for t in terms:
+                    if group.detector == MARKERS and group.name in _POSITIONAL:
+                        positional.setdefault(t, []).append(group.name)
+                        continue
                     final = t.endswith("$")
                     table.setdefault(t[:-1] if final else t, []).append((group, final))
-        self._automaton = ahocorasick.Automaton()
+        self._main = ahocorasick.Automaton()
         for phrase, entries in table.items():
             markers = tuple((g.name, final) for g, final in entries if g.detector == MARKERS)
             first: dict[str, tuple[Group, bool]] = {}
@@ -160,8 +175,12 @@ class CueBook:
                 if g.detector != MARKERS:
                     first.setdefault(g.detector, (g, final))
             any_final = any(final for _, final in entries)
-            self._automaton.add_word(phrase, (len(phrase), phrase, markers, tuple(first.values()), any_final))
-        self._automaton.make_automaton()
+            self._main.add_word(phrase, (len(phrase), phrase, markers, tuple(first.values()), any_final))
+        self._main.make_automaton()
+        self._positional = ahocorasick.Automaton()
+        for phrase, names in positional.items():
+            self._positional.add_word(phrase, (len(phrase), tuple(names)))
+        self._positional.make_automaton()
 
     def scan(self, text: str) -> Scan:
         """Hits per detector (leftmost-longest within each detector) and marker counts."""
@@ -170,39 +189,63 @@ class CueBook:
             return scan
         n = len(text)
         counts = scan.counts
-        spans: list[Span] = []
         raw: dict[str, list[tuple[int, int, str, Group]]] = {}
-        for last, (plen, phrase, markers, groups, any_final) in self._automaton.iter(text):
+        adjust = False
+        for last, (plen, phrase, markers, groups, any_final) in self._main.iter(text):
             end = last + 1
-            start = end - plen
             at_end = (end >= n or text[end] in _CLAUSE_END) if any_final else True
             for name, final in markers:
-                if final and not at_end:
-                    continue
-                counts[name] = counts.get(name, 0) + 1
-                if name in _POSITIONAL:
-                    spans.append((name, start, end))
+                if at_end or not final:
+                    counts[name] = counts.get(name, 0) + 1
             for g, final in groups:
-                if final and not at_end:
-                    continue
-                raw.setdefault(g.detector, []).append((start, end, phrase, g))
+                if at_end or not final:
+                    raw.setdefault(g.detector, []).append((end - plen, end, phrase, g))
+                    adjust = adjust or g.negatable or g.first_person
         if not raw:
             return scan
-        negators = [sp for sp in spans if sp[0] in ("negator", "negation_cancel")]
-        persons = _persons(spans)
+        negators = _Spans([])
+        persons = _Spans([])
+        if adjust:
+            spans = [
+                (name, last + 1 - plen, last + 1)
+                for last, (plen, names) in self._positional.iter(text)
+                for name in names
+            ]
+            negators = _Spans([sp for sp in spans if sp[0] in ("negator", "negation_cancel")])
+            persons = _Spans(_persons(spans))
         for detector, found in raw.items():
             if len(found) > 1:
                 found = _leftmost_longest(found)
             hits: list[Hit] = []
             for start, end, phrase, g in found:
                 weight = g.weight
+                first = False
                 if g.negatable and negators and _negated(text, start, negators):
                     weight = g.negated_weight
-                if g.first_person and persons and weight > 0 and _third_person_clause(text, start, persons):
-                    weight = 0.0
-                hits.append(Hit(g, phrase, start, end, weight))
+                if g.first_person and persons and weight > 0:
+                    third, first = _subjects(text, start, persons)
+                    if third and not first:
+                        weight = 0.0
+                hits.append(Hit(g, phrase, start, end, weight, first))
             scan.hits[detector] = hits
         return scan
+
+
+class _Spans:
+    """Marker spans sorted by start, with a range query (bisect) for long texts."""
+
+    __slots__ = ("spans", "starts")
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = sorted(spans, key=lambda sp: sp[1])
+        self.starts = [sp[1] for sp in self.spans]
+
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
+    def between(self, lo: int, hi: int) -> list[Span]:
+        """Spans starting in ``[lo, hi)``."""
+        return self.spans[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
 
 
 def _leftmost_longest(found: list[tuple[int, int, str, Group]]) -> list[tuple[int, int, str, Group]]:
@@ -224,29 +267,31 @@ def _persons(spans: list[Span]) -> list[Span]:
     ]
 
 
-def _clause_start(text: str, pos: int) -> int:
+def _clause_start(text: str, pos: int, reach: int) -> int:
+    """Start of the clause containing ``pos``, looking back at most ``reach`` characters."""
     i = pos - 1
-    while i >= 0 and text[i] not in _CLAUSE_END:
+    stop = max(-1, pos - 1 - reach)
+    while i > stop and text[i] not in _CLAUSE_END:
         i -= 1
     return i + 1
 
 
-def _negated(text: str, pos: int, negators: list[Span]) -> bool:
+def _negated(text: str, pos: int, negators: _Spans) -> bool:
     """A negator in the same clause within reach before ``pos``, not part of a cancel phrase."""
-    lo = max(_clause_start(text, pos), pos - _NEGATION_REACH)
-    found = [s for name, s, e in negators if name == "negator" and lo <= s and e <= pos]
+    lo = _clause_start(text, pos, _NEGATION_REACH)
+    found = [s for name, s, e in negators.between(lo, pos) if name == "negator" and e <= pos]
     if not found:
         return False
-    cancels = [(s, e) for name, s, e in negators if name == "negation_cancel"]
+    cancels = [(s, e) for name, s, e in negators.between(lo - 8, pos + 1) if name == "negation_cancel"]
     return any(not any(s <= p < e for s, e in cancels) for p in found)
 
 
-def _third_person_clause(text: str, pos: int, persons: list[Span]) -> bool:
-    """The clause names a third person before ``pos`` and no first person."""
-    lo = _clause_start(text, pos)
+def _subjects(text: str, pos: int, persons: _Spans) -> tuple[bool, bool]:
+    """Whether the clause names a third person, and the first person, before ``pos``."""
+    lo = _clause_start(text, pos, _SUBJECT_REACH)
     third = first = False
-    for name, s, e in persons:
-        if lo <= s and e <= pos:
+    for name, _, e in persons.between(lo, pos):
+        if e <= pos:
             third = third or name == "third_person"
             first = first or name == "first_person"
-    return third and not first
+    return third, first

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 IDF_FILE = DATA_DIR / "idf.json.gz"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 MAX_KEYWORDS = 5
+_first = itemgetter(0)
 
 
 @lru_cache(maxsize=1)
@@ -56,15 +59,21 @@ class KeywordExtractor:
         self.idf, self.default = load_idf()
         self.stop = load_stopwords()
         self.extra = frozenset(extra_terms)
+        self._weight: dict[str, float] = {}
+
+    def _compute(self, tok: str) -> float:
+        if tok in self.extra or (_content(tok) and tok not in self.stop):
+            return self.idf.get(tok, self.default)
+        return 0.0
 
     def extract(self, tokens: Sequence[str], k: int = MAX_KEYWORDS) -> list[str]:
         """Up to ``k`` keywords, highest tf-idf first (ties: first occurrence)."""
-        counts: dict[str, int] = {}
-        for tok in tokens:
-            if tok in self.extra or (_content(tok) and tok not in self.stop):
-                counts[tok] = counts.get(tok, 0) + 1
-        if not counts:
-            return []
-        idf, default = self.idf, self.default
-        ranked = sorted(counts.items(), key=lambda kv: -kv[1] * idf.get(kv[0], default))
-        return [w for w, _ in ranked[:k]]
+        cache = self._weight
+        counts = Counter(tokens)
+        for tok in [t for t in counts if t not in cache]:
+            if len(cache) >= 200_000:
+                cache.clear()
+            cache[tok] = self._compute(tok)
+        scored = [(n * cache[t], t) for t, n in counts.items() if cache[t]]
+        # sorted() is stable with reverse=True: equal scores keep their first-occurrence order
+        return [t for _, t in sorted(scored, key=_first, reverse=True)[:k]]

@@ -17,12 +17,14 @@ File format (YAML)::
 
 Every term is normalised like text (simplified script, half width, lower case). The
 built-in rules for names that are also common words (苹果 the fruit, 小米 the grain,
-美的 "beautiful", 光明 "light", 神舟 the spacecraft, ...) live in
-``data/ambiguous_brands.yaml`` and apply to any lexicon that uses those names.
+美的 "beautiful", 光明 "light", 神舟 the spacecraft, ...) and common misspellings
+(宏基 for 宏碁, 特伦苏 for 特仑苏) live in ``data/ambiguous_brands.yaml`` and apply to any
+lexicon that uses those names.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -63,12 +65,13 @@ class Brand:
     anti_context: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     rules: dict[str, AmbiguityRule] = field(default_factory=dict, compare=False, hash=False)
+    variants: tuple[str, ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:
         """Every normalised name that identifies this brand, canonical name first."""
         seen: dict[str, None] = {normalize_term(self.name): None}
-        for term in (*self.aliases, *self.products):
+        for term in (*self.aliases, *self.products, *self.variants):
             seen.setdefault(term, None)
         return tuple(seen)
 
@@ -111,6 +114,7 @@ class BuiltinAmbiguity:
     rules: dict[str, AmbiguityRule]
     exclude: tuple[str, ...]
     generic_context: tuple[str, ...]
+    variants: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -128,7 +132,10 @@ def builtin_ambiguity() -> BuiltinAmbiguity:
             models=bool(spec.get("models", False)),
         )
     exclude = tuple(normalize_term(w) for w in raw.get("exclude", []))
-    return BuiltinAmbiguity(rules=rules, exclude=exclude, generic_context=tuple(dict.fromkeys(generic)))
+    variants = {normalize_term(str(k)): normalize_term(str(v)) for k, v in (raw.get("variants") or {}).items()}
+    return BuiltinAmbiguity(
+        rules=rules, exclude=exclude, generic_context=tuple(dict.fromkeys(generic)), variants=variants
+    )
 
 
 def _str_list(value: Any, path: Path, where: str, key: str) -> tuple[str, ...]:
@@ -227,7 +234,18 @@ def parse_lexicon(data: Any, path: Path) -> Lexicon:
         brands.append(brand)
     if not any(b.own for b in brands):
         raise LexiconError(f"{path}: no brand has 'own: true'; mark the brand you listen for")
-    return Lexicon(brands=tuple(brands), path=path)
+    return Lexicon(brands=tuple(_with_variants(brands, owner)), path=path)
+
+
+def _with_variants(brands: list[Brand], owner: dict[str, str]) -> list[Brand]:
+    """Add the built-in misspellings of each brand's names (unless another brand owns them)."""
+    variants = builtin_ambiguity().variants
+    out: list[Brand] = []
+    for brand in brands:
+        names = set(brand.terms)
+        extra = tuple(v for v, canonical in variants.items() if canonical in names and v not in owner)
+        out.append(dataclasses.replace(brand, variants=extra) if extra else brand)
+    return out
 
 
 def load_lexicon(path: str | Path) -> Lexicon:

@@ -42,18 +42,14 @@ _URL = r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#@!$&'*+=%;,]+"
 _MENTION = r"@([\u4e00-\u9fffA-Za-z0-9_\-]{1,30})"
 _HASHTAG = r"#([^#\n]{1,60})#"
 _EMOTICON = r"\[([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]{0,7})\]"
-_EMOJI = (
-    r"[\U0001F300-\U0001FAFF\U0001F000-\U0001F02F\U0001F0A0-\U0001F1FF\u2600-\u27BF\u2B50\u2B55\u2764]"
-)
+_EMOJI = r"[\U0001F300-\U0001FAFF\U0001F000-\U0001F02F\U0001F0A0-\U0001F1FF\u2600-\u27BF\u2B50\u2B55\u2764]"
 
 _URL_RE = re.compile(_URL)
 _EMOJI_RE = re.compile(_EMOJI)
-_FIELDS_RE = re.compile(
-    rf"(?P<url>{_URL})|{_MENTION}|{_HASHTAG}|{_EMOTICON}|(?P<emoji>{_EMOJI})"
-)
+_FIELDS_RE = re.compile(rf"(?P<url>{_URL})|{_MENTION}|{_HASHTAG}|{_EMOTICON}|(?P<emoji>{_EMOJI})")
 _MASK_RE = re.compile(rf"{_URL}|{_MENTION}|{_EMOTICON}|{_EMOJI}|[\ufe0f\u200d]")
 _CHAIN_RE = re.compile(r"//\s*@([^:：\s/@]{1,30})")
-_DOUBLE = re.compile(r"(.)\1")
+_DOUBLE = re.compile(r"(.)\1|([\u4e00-\u9fff]{2})\2")
 _PUNCT_RUN = re.compile(r"([^\w\s])\1+")
 _CHAR_RUN = re.compile(r"([^\W\d_a-z])\1{2,}")
 _PAIR_RUN = re.compile(r"([\u4e00-\u9fff]{2})\1{2,}")
@@ -80,13 +76,18 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def _convert(text: str) -> str:
+    """Traditional -> simplified with the process-wide OpenCC converter."""
+    return str(_converter().convert(text))
+
+
 def to_simplified_many(texts: Sequence[str]) -> list[str]:
     """Traditional -> simplified for many texts with one OpenCC call (texts must not contain NUL)."""
     if not texts:
         return []
-    out = _converter().convert(_SEP.join(texts)).split(_SEP)
+    out: list[str] = _convert(_SEP.join(texts)).split(_SEP)
     if len(out) != len(texts):  # pragma: no cover - defensive: a converter that ate a separator
-        return [_converter().convert(t) for t in texts]
+        return [_convert(t) for t in texts]
     return out
 
 
@@ -111,9 +112,9 @@ def fold_many(texts: Sequence[str]) -> list[str]:
         if wide in joined:
             joined = joined.replace(wide, wide.translate(_WIDTH_TABLE))
     joined = _WIDE_OR_CONTROL.sub(_fold_match, joined)
-    out = _converter().convert(joined).split(_SEP)
+    out: list[str] = _convert(joined).split(_SEP)
     if len(out) != len(texts):  # pragma: no cover - defensive: a converter that ate a separator
-        return [_converter().convert(t.translate(_WIDTH_TABLE)) for t in texts]
+        return [_convert(t.translate(_WIDTH_TABLE)) for t in texts]
     return out
 
 
@@ -124,7 +125,7 @@ def fold_chars(text: str) -> str:
 
 def normalize_term(term: str) -> str:
     """Normalise a lexicon or cue term exactly like text (simplified, half-width, lower case)."""
-    return to_simplified_many([term.translate(_WIDTH_TABLE)])[0].lower().strip()
+    return _convert(term.translate(_WIDTH_TABLE)).lower().strip()
 
 
 def squeeze(text: str) -> str:
@@ -144,21 +145,20 @@ def _clean(text: str) -> str:
 
 
 def _has_fields(own: str) -> bool:
-    return (
-        "@" in own or "#" in own or "[" in own or "http" in own or "www." in own or _EMOJI_RE.search(own) is not None
-    )
+    return "@" in own or "#" in own or "[" in own or "http" in own or "www." in own or _EMOJI_RE.search(own) is not None
 
 
 def _normalize_one(text: str) -> Normalized:
     """Normalise one text that is already simplified and width-folded (case preserved)."""
-    cut = text.find("//@")
-    if cut < 0:
-        cut = text.find("// @")
     chain: list[str] = []
     own = text
-    if cut >= 0:
-        own = text[:cut]
-        chain = _CHAIN_RE.findall(text, cut)
+    if "//" in text:
+        cut = text.find("//@")
+        if cut < 0:
+            cut = text.find("// @")
+        if cut >= 0:
+            own = text[:cut]
+            chain = _CHAIN_RE.findall(text, cut)
     urls: list[str] = []
     mentions: list[str] = []
     hashtags: list[str] = []

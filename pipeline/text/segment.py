@@ -19,8 +19,8 @@ the most frequent words. Every other word keeps its probability, and the two bac
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Literal, Protocol
@@ -132,7 +132,8 @@ class JiebaSegmenter:
 
     def cut(self, text: str) -> list[str]:
         """Segment with jieba (precise mode, HMM on)."""
-        return self._tok.lcut(text, HMM=True)
+        tokens: list[str] = self._tok.lcut(text, HMM=True)
+        return tokens
 
     def add_word(self, word: str, freq: int) -> None:
         """Add a user word, or set the frequency of a known one.

@@ -6,18 +6,21 @@ returns a :class:`Decision` with the matched terms as evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """A detector's verdict, its score and the matched terms that support it."""
 
     value: bool
     score: float
-    evidence: list[str] = field(default_factory=list)
+    evidence: list[str] = []  # noqa: RUF012 - never mutated; a NamedTuple default
     category: str | None = None
     priority: str | None = None
+
+
+NOTHING = Decision(False, 0.0)
+"""The decision of a detector that found no cue at all."""
 
 
 def dedupe(items: list[str]) -> list[str]:

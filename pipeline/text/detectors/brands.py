@@ -17,11 +17,12 @@ Mentions of official accounts (``@蒙牛乳业``, ``@蒙牛微客服``) count as
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.text.lexicon import AmbiguityRule, Lexicon, builtin_ambiguity
-from pipeline.text.matcher import Match, PhraseMatcher
+from pipeline.text.matcher import Match, PhraseMatcher, longest_non_overlapping
 
 WINDOW = 10
 """Characters on each side of an ambiguous name in which context words are counted."""
@@ -42,6 +43,19 @@ class _Term:
     latin_start: bool
     latin_end: bool
     han: bool
+
+
+def _inside_exclusion(
+    m: Match[tuple[str, _Term | None]], excluded: list[tuple[int, int]], starts: list[int], reach: int
+) -> bool:
+    """Whether a longer exclusion phrase covers ``m`` (exclusions sorted by start, at most ``reach`` long)."""
+    i = bisect_right(starts, m.start) - 1
+    while i >= 0 and excluded[i][0] >= m.start - reach:
+        s, e = excluded[i]
+        if m.end <= e and (e - s) > (m.end - m.start):
+            return True
+        i -= 1
+    return False
 
 
 def _is_latin(ch: str) -> bool:
@@ -86,11 +100,10 @@ class BrandDetector:
                     )
             entries.extend((phrase, ("exclude", None)) for phrase in brand.exclude)
         entries.extend((phrase, ("exclude", None)) for phrase in builtin_ambiguity().exclude)
+        self._max_exclusion = max((len(p) for p, (kind, _) in entries if kind == "exclude"), default=0)
         self._matcher: PhraseMatcher[tuple[str, _Term | None]] = PhraseMatcher(entries)
 
-    def detect(
-        self, text: str, tokens: list[str], mentions: Sequence[str] = ()
-    ) -> tuple[list[str], list[str]]:
+    def detect(self, text: str, tokens: list[str], mentions: Sequence[str] = ()) -> tuple[list[str], list[str]]:
         """Canonical names of the brands in ``text`` (order of appearance) and the matched spans."""
         found: dict[int, None] = {}
         evidence: list[str] = []
@@ -112,14 +125,14 @@ class BrandDetector:
         found: dict[int, None],
         evidence: list[str],
     ) -> None:
-        excluded = [(m.start, m.end) for m in matches if any(kind == "exclude" for kind, _ in m.values)]
-        terms = [m for m in matches if any(kind == "term" for kind, _ in m.values)]
+        excluded = sorted((m.start, m.end) for m in matches if any(kind == "exclude" for kind, _ in m.values))
+        starts = [s for s, _ in excluded]
+        # leftmost-longest: a name inside a longer name (苹果 in 苹果手机) is dropped
+        terms = longest_non_overlapping([m for m in matches if any(kind == "term" for kind, _ in m.values)])
         bounds: dict[int, int] | None = None
-        for m in sorted(terms, key=lambda m: m.start):
-            if any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in excluded):
+        for m in terms:
+            if excluded and _inside_exclusion(m, excluded, starts, self._max_exclusion):
                 continue
-            if any(o is not m and o.start <= m.start and m.end <= o.end for o in terms):
-                continue  # part of a longer name (苹果 inside 苹果手机)
             info = next(v for kind, v in m.values if kind == "term")
             assert info is not None
             if info.latin_start and m.start > 0 and _is_latin(text[m.start - 1]):

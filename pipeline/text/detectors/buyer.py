@@ -2,16 +2,17 @@
 
 Two parts, both explainable:
 
-* rules (``data/cues/buyer.yaml``): purchase, delivery received, use after purchase,
+* rules (``data/cues_buyer.yaml``): purchase, delivery received, use after purchase,
   repurchase, order showing, delivery and packaging, gifts to the family, and (capped)
   words describing the received item add; so does (capped) a problem report of the
   service detector about a received order (洒了, 少送, 坏了: groups marked
   ``implies_purchase``); intent, hearsay and negated purchases (想买, 听说, 没买) subtract;
 * the "first-hand review" model (``tools/train_buyer.py``): naive-Bayes log-count ratios of
-  the tokens, learnt from reviews versus Weibo posts. Its score is scaled and clipped, and
-  it may only add when the rules found at least one cue and the text is neither a question
-  nor a product specification (those read like reviews without being first-hand); it may
-  not subtract when the text reports a received order, a repurchase or a problem with it.
+  the tokens, learnt from reviews versus Weibo posts. Its score is scaled and clipped. It
+  may not add for a question or a product specification without a strong cue, nor for a
+  news-style text without any cue (those read like reviews without being first-hand); it
+  may not subtract when the text reports a received order, a repurchase, a problem with
+  the order or a first-person purchase (unless the text asks before buying).
 
 News-style texts get no credit for item words and a penalty, a seller's or advertiser's
 voice a larger one. The evidence lists the rule cues, then the strongest model features.
@@ -19,10 +20,10 @@ voice a larger one. The evidence lists the rule cues, then the strongest model f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
 from pipeline.text.cues import Scan
-from pipeline.text.detectors import Decision, dedupe
+from pipeline.text.detectors import NOTHING, Decision, dedupe
 
 EXPERIENCE_CAP = 3.0
 DELIVERY_CAP = 2.0
@@ -38,21 +39,25 @@ SPEC_MARKERS = 3
 STRONG = frozenset({"purchase", "received", "use", "repurchase", "order_showing"})
 CERTAIN = frozenset({"received", "repurchase", "order_showing"})
 SELF_EVIDENT = frozenset({"logistics", "missing_parts"})
+VETO_LIMIT = -3.0
 
 
 def detect_buyer(
     scan: Scan,
     news: bool,
     model_score: float = 0.0,
-    model_evidence: Sequence[str] = (),
+    model_evidence: Callable[[], list[str]] = list,
     threshold: float = 2.0,
 ) -> Decision:
     """Buyer decision from the cue scan of the own text and the review-model score."""
+    if model_score <= 0 and "buyer" not in scan.hits and "service" not in scan.hits:
+        return NOTHING
     score = 0.0
     experience = 0.0
     delivery = 0.0
     evidence: list[str] = []
     strong = certain = False
+    pre_purchase = any(h.counted and h.weight > 0 for h in scan.hits.get("intent", ()))
     for hit in scan.hits.get("buyer", ()):
         if not hit.counted:
             continue
@@ -65,17 +70,22 @@ def detect_buyer(
         if hit.weight > 0:
             evidence.append(hit.phrase)
             strong = strong or hit.group.name in STRONG
-            certain = certain or hit.group.name in CERTAIN
+            certain = (
+                certain
+                or hit.group.name in CERTAIN
+                or (hit.first_person and not pre_purchase and hit.group.name in STRONG)
+            )
     hypothetical = any(h.group.name == "hypothetical" for h in scan.hits.get("buyer", ()))
     if not news and not hypothetical:
         problem = 0.0
         for hit in scan.hits.get("service", ()):
             if not (hit.counted and hit.group.implies_purchase and hit.weight > 0):
                 continue
-            if evidence or model_score > 0 or hit.group.category in SELF_EVIDENT:
+            if strong or delivery or model_score > VETO_LIMIT or hit.group.category in SELF_EVIDENT:
                 problem += hit.weight
                 evidence.append(hit.phrase)
-                strong = certain = True
+                strong = True
+                certain = certain or model_score > VETO_LIMIT
         score += min(problem, PROBLEM_CAP)
     spec = not strong and scan.marker("spec") >= SPEC_MARKERS
     score += min(delivery, 0.0 if news else DELIVERY_CAP)
@@ -86,18 +96,17 @@ def detect_buyer(
         score -= SELLER_PENALTY
     if scan.marker("hearsay"):
         score -= HEARSAY_PENALTY
-    if not certain and any(h.counted and h.weight > 0 for h in scan.hits.get("intent", ())):
+    if not certain and pre_purchase:
         score -= PRE_PURCHASE_PENALTY
     model = max(-MODEL_CAP, min(MODEL_CAP, MODEL_SCALE * model_score))
     question = scan.marker("question") > 0
-    if not evidence or (not strong and (question or spec)):
+    if (not evidence and (news or question or spec)) or (not strong and (question or spec)):
         model = min(model, 0.0)
     if certain:  # received, repurchased or reported a problem with the order: the style cannot veto
         model = max(model, 0.0)
     score += model
-    value = score >= threshold
-    if not value:
-        return Decision(False, score)
+    if score < threshold:
+        return NOTHING
     if model > 0:
-        evidence.extend(model_evidence)
+        evidence.extend(model_evidence())
     return Decision(True, score, dedupe(evidence))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.text.cues import Scan
-from pipeline.text.detectors import Decision, dedupe
+from pipeline.text.detectors import NOTHING, Decision, dedupe
 
 
 def detect_intent(scan: Scan, buyer: bool, threshold: float = 2.0) -> Decision:
@@ -12,6 +12,8 @@ def detect_intent(scan: Scan, buyer: bool, threshold: float = 2.0) -> Decision:
     A buyer asking about the order they already placed is not a prospect, so price and
     stock questions (``where_price``) count only when the writer is not a buyer.
     """
+    if "intent" not in scan.hits:
+        return NOTHING
     score = 0.0
     evidence: list[str] = []
     strong = False
@@ -24,5 +26,6 @@ def detect_intent(scan: Scan, buyer: bool, threshold: float = 2.0) -> Decision:
         if hit.weight > 0:
             evidence.append(hit.phrase)
             strong = strong or hit.group.name != "compare"
-    value = strong and score >= threshold
-    return Decision(value, score, dedupe(evidence) if value else [])
+    if not (strong and score >= threshold):
+        return NOTHING
+    return Decision(True, score, dedupe(evidence))

@@ -1,6 +1,6 @@
 """Service request: the writer needs the company to act or answer about their own case.
 
-Problem cues (``data/cues/service.yaml``) add their group weight; the category of the
+Problem cues (``data/cues_service.yaml``) add their group weight; the category of the
 request is the category with the largest total. Three gates keep narratives and opinions
 out:
 
@@ -20,7 +20,7 @@ negatively; ``low`` for questions without a problem; ``normal`` otherwise.
 from __future__ import annotations
 
 from pipeline.text.cues import Scan
-from pipeline.text.detectors import Decision, dedupe
+from pipeline.text.detectors import NOTHING, Decision, dedupe
 
 CATEGORIES = (
     "refund",
@@ -38,6 +38,10 @@ NEWS_PENALTY = 3.0
 SELLER_PENALTY = 3.0
 QUESTION_BONUS = 1.0
 SHORT_TEXT = 60
+# problems a short question to the shop may raise without other sign of a purchase
+_SHOP_TOPICS = frozenset(
+    {"logistics", "account_payment", "refund", "return_exchange", "missing_parts", "service_complaint", "other"}
+)
 RHETORIC_PENALTY = 2.0
 
 
@@ -61,11 +65,17 @@ def detect_service(
     shop; without it problem words are narrative, not a request. ``length``: characters of
     the detection text (short questions are typical of messages to a shop).
     """
+    if "service" not in scan.hits:
+        return NOTHING
     question = is_question(scan)
     addressed = scan.marker("second_person") > 0
     asks_shop = question and (length <= SHORT_TEXT or addressed)
     hits = [h for h in scan.hits.get("service", ()) if h.counted and h.group.category is not None]
-    hits = [h for h in hits if (asks_shop if h.group.name == "how_to" else customer or asks_shop)]
+    hits = [
+        h
+        for h in hits
+        if (asks_shop if h.group.name == "how_to" else customer or (asks_shop and h.group.category in _SHOP_TOPICS))
+    ]
     if not any(not h.group.weak and h.weight > 0 for h in hits):
         hits = []
     totals: dict[str, float] = {}
@@ -89,12 +99,10 @@ def detect_service(
     if scan.marker("seller"):
         score -= SELLER_PENALTY
     if score < threshold or not totals:
-        return Decision(False, score)
+        return NOTHING
     order = {c: i for i, c in enumerate(CATEGORIES)}
     category = max(totals, key=lambda c: (totals[c], -order[c]))
-    return Decision(
-        True, score, dedupe(evidence), category, priority(scan, category, sentiment_score, angry_emoticon)
-    )
+    return Decision(True, score, dedupe(evidence), category, priority(scan, category, sentiment_score, angry_emoticon))
 
 
 def priority(scan: Scan, category: str, sentiment_score: float, angry_emoticon: bool = False) -> str:

@@ -1,0 +1,52 @@
+"""Normalisation: script, width, case, squeezing and the extracted fields."""
+
+from __future__ import annotations
+
+from pipeline.text.normalize import normalize, normalize_many, squeeze
+
+
+def test_weibo_repost_chain_is_split_from_the_own_words() -> None:
+    n = normalize("已经回购第三次了//@蒙牛乳业:新品上市//@小王：转发微博")
+    assert n.own_text == "已经回购第三次了"
+    assert n.repost_chain == ["蒙牛乳业", "小王"]
+    assert "新品上市" not in n.detect_text
+
+
+def test_fields_of_a_real_weibo_post() -> None:
+    # ced_original_posts: a traditional-script news post with a mention, emoticon and short link
+    text = "【蘋果日報 】《王力宏 離家3個月返紐約娛親》 @王力宏 趁著1周的空檔假期[心] http://t.cn/zQQs33Q "
+    n = normalize(text)
+    assert n.urls == ["http://t.cn/zQQs33Q"]
+    assert n.mentions == ["王力宏"]
+    assert n.emoticons == ["[心]"]
+    assert "苹果日报" in n.normalized and "蘋果" not in n.normalized
+    assert "t.cn" not in n.normalized
+    assert "@王力宏" not in n.detect_text and "[心]" not in n.detect_text
+
+
+def test_hashtags_emoji_and_platform_emoticons() -> None:
+    n = normalize("#苹果全球开发者大会#一朵云，多个设备[嘻嘻]😂")
+    assert n.hashtags == ["苹果全球开发者大会"]
+    assert n.emoticons == ["[嘻嘻]", "😂"]
+    assert n.detect_text.startswith("#苹果全球开发者大会#")
+
+
+def test_full_width_and_case_folding() -> None:
+    n = normalize("ＩＰＨＯＮＥ５真好用！！！Ｈｕａｗｅｉ也不错　")
+    assert n.normalized == "iphone5真好用!huawei也不错"
+    assert n.own_text.startswith("IPHONE5")  # the own text keeps the case
+
+
+def test_repeated_characters_and_punctuation_are_squeezed() -> None:
+    assert squeeze("哈哈哈哈哈哈太好笑了。。。!!!") == "哈哈太好笑了。!"
+    assert squeeze("垃圾垃圾垃圾，看图") == "垃圾垃圾，看图"
+    assert squeeze("谢谢店家") == "谢谢店家"  # a doubled character is a word, not noise
+    assert squeeze("1000元") == "1000元"  # digits are never squeezed
+
+
+def test_batch_equals_one_by_one_and_control_characters_are_removed() -> None:
+    texts = ["蒙牛\x00特仑苏", "伊利\x01安慕希", "", "京东 自营"]
+    batch = normalize_many(texts)
+    assert [n.normalized for n in batch] == [normalize(t).normalized for t in texts]
+    assert batch[0].normalized == "蒙牛 特仑苏"
+    assert batch[2].normalized == ""
