@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1, description="SOCIALLISTEN_REPLICATION_FACTOR")
     app_id: str = Field(default="sociallisten", description="SOCIALLISTEN_APP_ID: Faust app id = consumer group.")
     batch_size: int = Field(default=2000, ge=1, description="SOCIALLISTEN_BATCH_SIZE: events per processing batch.")
+    analysis_processes: int = Field(
+        default=1, ge=0, le=64,
+        description="SOCIALLISTEN_ANALYSIS_PROCESSES: processes for text analysis beside the worker "
+        "(0 = a thread in the worker). One keeps a second core busy while Faust gathers the next batch.",
+    )
     batch_seconds: float = Field(
         default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
     )

@@ -22,10 +22,10 @@ from pipeline.config import Settings
 from pipeline.errors import BrokerError, StorageUnavailable
 from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.storage import ClickHouse
-from pipeline.text import TextAnalyzer, get_analyzer
 from pipeline.web.context import WebContext
+from pipeline.worker.analysis_pool import AnalysisPool
+from pipeline.worker.enrich import BatchResult, RawRecord, assemble, decode_batch
 from pipeline.worker.faust_tuning import set_fetch_max_wait
-from pipeline.worker.enrich import BatchResult, RawRecord, process_batch
 from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter
 
@@ -57,7 +57,7 @@ class Pipeline:
     app: faust.App
     topics: Topics
     writer: BatchWriter
-    analyzer: TextAnalyzer
+    analysis: AnalysisPool
     stats: WorkerStats
     listeners: list[BatchListener]
     web: WebContext
@@ -119,7 +119,7 @@ def create_pipeline(
         web_host=settings.web_host,
         autodiscover=False,
     )
-    analyzer = get_analyzer(settings.resolved_lexicon)
+    pool = AnalysisPool(settings.resolved_lexicon, settings.analysis_processes)
     dlq = app.topic(topics.deadletter, key_serializer="raw", value_serializer="raw")
 
     async def send_dead_letter(dl: DeadLetter) -> None:
@@ -129,7 +129,7 @@ def create_pipeline(
     writer = BatchWriter(ch, send_dead_letter, retry_max_seconds=settings.retry_max_seconds)
     stats = WorkerStats()
     web = WebContext(settings=settings, ch=ch, run_blocking=writer.run_blocking)
-    pipeline = Pipeline(app, topics, writer, analyzer, stats, list(listeners or []), web)
+    pipeline = Pipeline(app, topics, writer, pool, stats, list(listeners or []), web)
     source = app.topic(*topics.inputs, key_serializer="raw", value_serializer="raw")
 
     @app.agent(source, name="enrich")
@@ -152,14 +152,13 @@ def create_pipeline(
             stats.last_batch_at = time.monotonic()
 
     async def _process(records: list[RawRecord]) -> BatchResult:
-        # CPU-bound text work runs in a thread so heartbeats and the web API stay responsive.
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            None,
-            lambda: process_batch(
-                records, analyzer, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars
-            ),
-        )
+        valid, dead = decode_batch(records, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars)
+        analyses = await pool.analyze([ev.text for _, ev in valid], [ev.title for _, ev in valid])
+        return assemble(valid, analyses, dead)
+
+    @app.task
+    async def _start_analysis() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, pool.start)
 
     return pipeline
 
@@ -225,4 +224,5 @@ def run_worker(
             return int(exc.code) if isinstance(exc.code, int) else 1
     finally:
         pipeline.writer.close()
+        pipeline.analysis.close()
     return pipeline_exit_code[0]

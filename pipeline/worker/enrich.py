@@ -79,30 +79,56 @@ def unpack(records: Sequence[RawRecord]) -> list[RawRecord]:
     return out
 
 
-def process_batch(
-    records: Sequence[RawRecord], analyzer: TextAnalyzer, *, max_bytes: int, max_text_chars: int
-) -> BatchResult:
-    """Decode, validate and analyse a batch; bad records become dead letters, never exceptions."""
-    valid: list[tuple[RawRecord, SocialEvent]] = []
+Decoded = list[tuple[RawRecord, SocialEvent]]
+
+
+def decode_batch(
+    records: Sequence[RawRecord], *, max_bytes: int, max_text_chars: int
+) -> tuple[Decoded, list[DeadLetter]]:
+    """Unpack and validate; invalid records become dead letters."""
+    valid: Decoded = []
     dead: list[DeadLetter] = []
     for rec in unpack(records):
         try:
             valid.append((rec, decode_event(rec.value, max_bytes=max_bytes, max_text_chars=max_text_chars)))
         except EventRejected as rej:
             dead.append(_dead_letter(rec, rej.stage, rej.reason, rej.message))
-    enriched: list[Enriched] = []
+    return valid, dead
+
+
+def analyze_texts(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
+    """Analyses in input order; never raises: a text that breaks the analyzer gives an error string."""
     try:
-        analyses = analyzer.analyze_batch([ev.text for _, ev in valid])
-        enriched = [Enriched(rec, ev, an) for (rec, ev), an in zip(valid, analyses, strict=True)]
+        return list(analyzer.analyze_batch(texts, titles=titles))
     except Exception:
-        # One text broke the batch call: fall back to one at a time to isolate it.
-        log.warning("batch analysis failed; retrying event by event to isolate the bad text")
-        for rec, ev in valid:
-            try:
-                enriched.append(Enriched(rec, ev, analyzer.analyze(ev.text, title=ev.title)))
-            except Exception as exc:  # poison text: keep the worker alive, keep the bytes
-                dead.append(_dead_letter(rec, Stage.enrich, "analysis_failed", f"{type(exc).__name__}: {exc}"))
+        log.warning("batch analysis failed; analysing event by event to isolate the bad text")
+    out: list[Analysis | str] = []
+    for text, title in zip(texts, titles, strict=True):
+        try:
+            out.append(analyzer.analyze(text, title=title))
+        except Exception as exc:  # poison text: keep the worker alive, keep the bytes
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def assemble(valid: Decoded, analyses: Sequence[Analysis | str], dead: list[DeadLetter]) -> BatchResult:
+    """Pair events with their analyses; failed analyses become dead letters (stage ``enrich``)."""
+    enriched: list[Enriched] = []
+    for (rec, ev), an in zip(valid, analyses, strict=True):
+        if isinstance(an, str):
+            dead.append(_dead_letter(rec, Stage.enrich, "analysis_failed", an))
+        else:
+            enriched.append(Enriched(rec, ev, an))
     return BatchResult(enriched=enriched, dead_letters=dead)
+
+
+def process_batch(
+    records: Sequence[RawRecord], analyzer: TextAnalyzer, *, max_bytes: int, max_text_chars: int
+) -> BatchResult:
+    """Decode, validate and analyse a batch in this thread; bad records become dead letters."""
+    valid, dead = decode_batch(records, max_bytes=max_bytes, max_text_chars=max_text_chars)
+    analyses = analyze_texts(analyzer, [ev.text for _, ev in valid], [ev.title for _, ev in valid])
+    return assemble(valid, analyses, dead)
 
 
 def _dead_letter(rec: RawRecord, stage: Stage, reason: str, message: str) -> DeadLetter:
