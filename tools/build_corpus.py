@@ -284,9 +284,7 @@ class Cascade:
         }
 
 
-def build_weibo(
-    data: Path, holdout: Holdout, brands: BrandMatcher, rng: random.Random
-) -> list[dict[str, Any]]:
+def build_weibo(data: Path, holdout: Holdout, brands: BrandMatcher, rng: random.Random) -> list[dict[str, Any]]:
     """Original posts, cascades and reactions."""
     posts = {p["cascade_id"]: p for p in read_jsonl(data / "weibo" / "ced_original_posts.jsonl")}
     by_cascade: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -295,27 +293,17 @@ def build_weibo(
 
     def usable(cid: str) -> bool:
         post = posts.get(cid)
-        return (
-            post is not None
-            and bool(clean(post["text"]))
-            and not holdout.excludes(f"cedo_{cid}", post["text"])
-        )
+        return post is not None and bool(clean(post["text"])) and not holdout.excludes(f"cedo_{cid}", post["text"])
 
     def commerce(cid: str) -> bool:
         text = posts[cid]["text"]
-        return (
-            bool(posts[cid]["commerce_kw"])
-            or bool(brands.brands(text))
-            or any(w in text for w in COMMERCE_WORDS)
-        )
+        return bool(posts[cid]["commerce_kw"]) or bool(brands.brands(text)) or any(w in text for w in COMMERCE_WORDS)
 
     cascades = {cid: Cascade(cid, rows, holdout) for cid, rows in sorted(by_cascade.items()) if usable(cid)}
     patterns: dict[str, str] = {}
     for cid in sorted(cascades, key=lambda c: -cascades[c].top_count)[:6]:
         patterns[cid] = "water_army"
-    organic = [
-        c for c in cascades if c not in patterns and cascades[c].top_count < 0.05 * len(cascades[c].rows)
-    ]
+    organic = [c for c in cascades if c not in patterns and cascades[c].top_count < 0.05 * len(cascades[c].rows)]
     for cid in sorted(organic, key=lambda c: (-cascades[c].max_depth, c))[:8]:
         patterns[cid] = "organic_deep"
     brand_like = sorted(c for c in cascades if c not in patterns and commerce(c))
@@ -432,11 +420,7 @@ def build(data: Path = DATA, out: Path = OUT, seed: int = SEED) -> dict[str, int
     rng = random.Random(seed)
     holdout = Holdout(data)
     brands = BrandMatcher(data / "dev" / "lexicon.yaml")
-    records = (
-        build_weibo(data, holdout, brands, rng)
-        + build_reviews(data, holdout, rng)
-        + build_service(data, holdout)
-    )
+    records = build_weibo(data, holdout, brands, rng) + build_reviews(data, holdout, rng) + build_service(data, holdout)
     size = write_gzip_jsonl(records, out)
     if size > MAX_BYTES:
         raise SystemExit(f"{out} is {size:,} bytes, over the {MAX_BYTES:,} budget")

@@ -26,6 +26,7 @@ def _register() -> None:
         sample,
         schema,
         stats,
+        tail,
         worker,
     )
 

@@ -26,6 +26,7 @@ def demo_command(
 
     from pipeline.cli.render import render_demo
     from pipeline.demo import DEMO_STREAM, run_demo
+    from pipeline.desk.agent import install_desk
     from pipeline.kafka.topics import ensure_topics
     from pipeline.runtime import broker, load_settings, storage
     from pipeline.worker.app import create_pipeline, run_worker
@@ -35,6 +36,9 @@ def demo_command(
     with broker(settings) as bootstrap, storage(settings) as ch:
         ensure_topics(bootstrap, settings)
         pipeline = create_pipeline(settings, bootstrap, ch)
+        install_desk(pipeline, settings)
+        if serve:
+            pipeline.serve_web(settings.web_host, settings.web_port)
         progress = Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), transient=True)
         tasks: dict[str, int] = {}
 

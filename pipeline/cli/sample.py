@@ -35,9 +35,7 @@ def sample_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same stream.")] = 0,
     invalid_rate: Annotated[
         float,
-        typer.Option(
-            "--invalid-rate", min=0.0, max=1.0, help="Share of invalid lines (broken JSON, bad fields...)."
-        ),
+        typer.Option("--invalid-rate", min=0.0, max=1.0, help="Share of invalid lines (broken JSON, bad fields...)."),
     ] = 0.0,
     days: Annotated[float, typer.Option("--days", min=0.001, help="Days the event times cover.")] = 7.0,
     end: Annotated[
@@ -46,9 +44,7 @@ def sample_command(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output", "-o", help="Write to this file instead of stdout.", dir_okay=False, writable=True
-        ),
+        typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False, writable=True),
     ] = None,
 ) -> None:
     """Write EVENTS social events (real Chinese texts) as JSON lines, to stdout or --output."""

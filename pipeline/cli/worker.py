@@ -8,12 +8,16 @@ from pipeline.cli import app
 
 
 @app.command("worker")
-def worker_command() -> None:
+def worker_command(
+    web: bool = typer.Option(False, "--web/--no-web",
+                             help="Also serve the API and web pages on SOCIALLISTEN_WEB_HOST:SOCIALLISTEN_WEB_PORT."),
+) -> None:
     """Consume posts and comments, enrich them and store them in ClickHouse (Ctrl-C / SIGTERM stops).
 
     Start several with the same SOCIALLISTEN_APP_ID to share the partitions.
     Without SOCIALLISTEN_KAFKA_URL an embedded broker is started and its address logged.
     """
+    from pipeline.desk.agent import install_desk
     from pipeline.kafka.topics import ensure_topics
     from pipeline.runtime import broker, load_settings, storage
     from pipeline.worker.app import create_pipeline, run_worker
@@ -22,5 +26,8 @@ def worker_command() -> None:
     with broker(settings) as bootstrap, storage(settings) as ch:
         ensure_topics(bootstrap, settings)
         pipeline = create_pipeline(settings, bootstrap, ch)
+        install_desk(pipeline, settings)
+        if web:
+            pipeline.serve_web(settings.web_host, settings.web_port)
         code = run_worker(pipeline, settings)
     raise typer.Exit(code)

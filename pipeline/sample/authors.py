@@ -139,9 +139,17 @@ def _choose(options: tuple[tuple[str, float], ...], u: float) -> str:
 class Authors:
     """Author profiles for one stream whose events lie in ``[window_start, ...]``."""
 
-    def __init__(self, window_start: float) -> None:
+    def __init__(
+        self,
+        window_start: float,
+        profiles: dict[str, dict[str, Any]] | None = None,
+        bot_uids: frozenset[str] = frozenset(),
+    ) -> None:
         self._start = window_start
-        self._cache: dict[tuple[str, str, str], AuthorEntry] = {}
+        self._profiles = profiles or {}
+        self._bot_uids = bot_uids
+        self._weibo: dict[str, AuthorEntry] = {}
+        """CED accounts by uid: one profile per account, whether it posts or reposts."""
         self._pools: dict[str, list[AuthorEntry | None]] = {}
 
     def pick(self, platform: str, rng: random.Random, role: str = "user") -> AuthorEntry:
@@ -157,25 +165,22 @@ class Authors:
             entry = pool[idx] = self._invent(platform, role, idx)
         return entry
 
-    def ced_poster(self, uid: str, user: dict[str, Any] | None) -> AuthorEntry:
-        """A CED original poster: the real profile, or an invented one when CED has none."""
-        key = ("weibo", "ced", uid)
-        entry = self._cache.get(key)
+    def ced_account(self, uid: str) -> AuthorEntry:
+        """A CED account: its real profile if CED has one, else an invented one (bot-like for the
+        accounts that posted a water-army cascade's repeated text)."""
+        entry = self._weibo.get(uid)
         if entry is None:
+            user = self._profiles.get(uid)
             if user is None:
-                entry = self._invent_for_uid(uid, bot=False)
+                entry = self._invent_for_uid(uid, bot=uid in self._bot_uids)
             else:
                 h = zlib.crc32(uid.encode())
                 vtype = user["verified_type"]
-                name = (
-                    names.organisation_name(h, vtype)
-                    if vtype not in ("none", "kol")
-                    else names.person_name(h, "weibo")
-                )
+                organisation = vtype not in ("none", "kol", "personal")
                 entry = _entry(
                     {
                         "id": uid,
-                        "name": name,
+                        "name": names.organisation_name(h, vtype) if organisation else names.person_name(h, "weibo"),
                         "verified": user["verified"],
                         "verified_type": vtype,
                         "followers": user["followers"],
@@ -185,15 +190,7 @@ class Authors:
                     },
                     bot=False,
                 )
-            self._cache[key] = entry
-        return entry
-
-    def ced_reposter(self, uid: str, bot: bool) -> AuthorEntry:
-        """A CED reposter (CED gives only the id): an invented profile, bot-like for the water army."""
-        key = ("weibo", "bot" if bot else "ced", uid)
-        entry = self._cache.get(key)
-        if entry is None:
-            entry = self._cache[key] = self._invent_for_uid(uid, bot)
+            self._weibo[uid] = entry
         return entry
 
     def _invent_for_uid(self, uid: str, bot: bool) -> AuthorEntry:
@@ -206,9 +203,7 @@ class Authors:
         bot = role == "user" and rng.random() < BOT_SHARE
         return self._profile(_author_id(platform, role, idx), platform, role, rng, h, bot)
 
-    def _profile(
-        self, author_id: str, platform: str, role: str, rng: Uniforms, h: int, bot: bool
-    ) -> AuthorEntry:
+    def _profile(self, author_id: str, platform: str, role: str, rng: Uniforms, h: int, bot: bool) -> AuthorEntry:
         if bot:
             data = {
                 "id": author_id,
@@ -224,9 +219,7 @@ class Authors:
         options = _OFFICIAL_VERIFIED if role == "official" else _VERIFIED[platform]
         vtype = _choose(options, rng.random())
         big = vtype != "none" or rng.random() < 0.01
-        followers = rng.lognormvariate(
-            11.5 if big else (7.0 if role == "official" else 4.8), 1.3 if big else 1.6
-        )
+        followers = rng.lognormvariate(11.5 if big else (7.0 if role == "official" else 4.8), 1.3 if big else 1.6)
         following = min(rng.lognormvariate(5.2, 0.9), 2000 if platform == "weibo" else 5000)
         posts = rng.lognormvariate(6.4, 1.3)
         launch = _LAUNCH[platform].timestamp()

@@ -88,6 +88,10 @@ class Corpus:
     """Later customer messages of those dialogues."""
     source_ids: frozenset[str] = field(default_factory=frozenset)
     """Dataset ids of every record kept (``os10_…``, ``wm_…``, ``cedo_…``, ``cedr_…``, ``ecd_…``)."""
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Real CED poster profiles by uid (also used when that account reposts)."""
+    bot_uids: frozenset[str] = field(default_factory=frozenset)
+    """CED reposters that posted a water-army cascade's repeated text."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -160,4 +164,6 @@ def load_corpus(path: Path = CORPUS_PATH) -> Corpus:
         service_first=tuple(r["text"] for r in service if r["turn"] == 0),
         service_other=tuple(r["text"] for r in service if r["turn"] > 0),
         source_ids=frozenset(ids),
+        profiles={p.uid: p.user for p in posts.values() if p.user is not None},
+        bot_uids=frozenset(r.uid for c in cascades for r in c.reposts if r.bot),
     )

@@ -156,17 +156,13 @@ def naive_time(event: Event, rng: random.Random) -> bytes:
 
 def bad_time(event: Event, rng: random.Random) -> bytes:
     """A time as platforms display it, not ISO-8601."""
-    event["created_at"] = rng.choice(
-        ("昨天 12:30", "3分钟前", "刚刚", "06-17 21:05", "2024-13-45T25:61:00+08:00")
-    )
+    event["created_at"] = rng.choice(("昨天 12:30", "3分钟前", "刚刚", "06-17 21:05", "2024-13-45T25:61:00+08:00"))
     return _dump(event)
 
 
 def unknown_field(event: Event, rng: random.Random) -> bytes:
     """A field the schema does not have (fields scrapers often add)."""
-    key, value = rng.choice(
-        (("ip_location", "广东"), ("source", "iPhone客户端"), ("lang", "zh"), ("pics", 3))
-    )
+    key, value = rng.choice((("ip_location", "广东"), ("source", "iPhone客户端"), ("lang", "zh"), ("pics", 3)))
     event[key] = value
     return _dump(event)
 

@@ -49,8 +49,9 @@ class Thread:
     Fields other than the root are filled only when needed, to keep new threads cheap.
     """
 
-    __slots__ = ("platform", "topic", "root", "popularity", "alive", "nodes", "commenters", "reposts", "budget",
-                 "replay")  # fmt: skip
+    __slots__ = (
+        "platform", "topic", "root", "popularity", "alive", "nodes", "commenters", "reposts", "budget", "replay",
+    )  # fmt: skip
 
     def __init__(self, platform: str, topic: str, root: Node, popularity: float) -> None:
         self.platform = platform
@@ -118,6 +119,14 @@ class ActiveThreads:
             self.count += 1
         self._ring[head] = thread
         self._head = head + 1 if head + 1 < self._size else 0
+
+    def pick(self, back1: int, back2: int) -> Thread:
+        """Of the threads ``back1`` and ``back2`` before the newest, the more popular (ring not empty)."""
+        ring, last, count = self._ring, self._head - 1, self.count
+        first = ring[last - (back1 if back1 < count else count - 1)]
+        second = ring[last - (back2 if back2 < count else count - 1)]
+        assert first is not None and second is not None
+        return first if first.popularity >= second.popularity else second
 
     def recent(self, back: int) -> Thread:
         """The thread started ``back`` threads before the newest (0: the newest), capped at the oldest."""

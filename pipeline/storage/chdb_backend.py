@@ -1,165 +1,225 @@
-"""chDB: the ClickHouse engine in this process, persistent under a directory.
+"""chDB: the ClickHouse engine inside this process, persistent under one directory.
 
-chDB allows one data path per process, so :meth:`ChdbClickHouse.open` shares one session
-per path (reference-counted) and serialises every call with a lock; several databases
-can live under the one path.
+chDB hosts one engine bound to one data path per process. So :meth:`ChdbClickHouse.open`
+keeps one process-wide session per path and hands out lightweight handles to it: every
+``connect()`` to the same path shares the session (reference-counted; the session closes with
+the last handle, and at interpreter exit), and asking for a different path while handles are
+open is refused with a ConfigError. Several databases can live under the one path (``?db=``).
+
+Every call holds the session's lock: the worker inserts from an executor thread while the web
+API may query from another, and the session's current database (``USE``) is shared state.
+
+Inserts are ``INSERT INTO t (cols) FORMAT JSONEachRow`` with orjson-encoded rows (datetimes as
+``'YYYY-MM-DD hh:mm:ss'`` UTC); queries read ``JSONCompactEachRowWithNamesAndTypes`` and use the
+column types to convert values (see :mod:`pipeline.storage.values`).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, Literal, cast
 
 import orjson
 
 from pipeline.errors import ConfigError, StorageError
-from pipeline.storage.sql import identifier, render
+from pipeline.storage.errors import wrap
+from pipeline.storage.sql import head, identifier, render
+from pipeline.storage.values import chdb_converter, json_default
 
 log = logging.getLogger(__name__)
 
+# Session settings: UTC everywhere, and JSON output that keeps values exact.
+_SESSION_SETTINGS = (
+    "SET session_timezone = 'UTC', output_format_json_quote_64bit_integers = 0, "
+    "output_format_json_quote_denormals = 1, output_format_json_quote_decimals = 1"
+)
+_RESULT_FORMAT = "JSONCompactEachRowWithNamesAndTypes"
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
-class _Shared:
-    """The process's one chDB session."""
+
+class _Session:
+    """The process's one chDB session and the state shared by its handles."""
 
     def __init__(self, path: str) -> None:
         from chdb import session
 
+        Path(path).mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.session = session.Session(path)
+        self.where = f"chDB at {path}"
+        self.session: Any = cast(Any, session).Session(path)
         self.lock = threading.RLock()
         self.refs = 0
         self.current_db = ""
+        self.closed = False
+        try:
+            self.session.query(_SESSION_SETTINGS)
+        except Exception as exc:
+            self.close()
+            raise wrap(exc, _SESSION_SETTINGS, self.where) from exc
 
-
-def _convert(type_name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    base = type_name
-    if base.startswith("Nullable("):
-        base = base[len("Nullable(") : -1]
-    if base.startswith("DateTime"):
-        return datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S")
-    if base == "Date":
-        return date.fromisoformat(value)
-    if base.startswith(("UInt64", "Int64", "UInt128", "Int128")) and isinstance(value, str):
-        return int(value)
-    return value
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return int(value.timestamp())
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
+    def close(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            try:
+                self.session.close()
+            except Exception:  # already closed by chDB itself at interpreter exit
+                log.debug("closing the chDB session at %s failed", self.path, exc_info=True)
+            log.debug("closed the chDB session at %s", self.path)
 
 
 class ChdbClickHouse:
-    """A database inside the process-wide chDB session."""
+    """A database inside the process-wide chDB session; see :class:`pipeline.storage.backend.ClickHouse`."""
 
-    backend = "chdb"
-    _shared: ClassVar[_Shared | None] = None
+    _current: ClassVar[_Session | None] = None
     _guard: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, shared: _Shared, database: str) -> None:
+    def __init__(self, shared: _Session, database: str) -> None:
         self._s = shared
-        self.database = identifier(database)
+        self._database = identifier(database)
         self._closed = False
+        self._version: tuple[int, ...] | None = None
 
     @classmethod
     def open(cls, path: str, database: str = "sociallisten") -> ChdbClickHouse:
-        """Open (or share) the session at ``path`` and create ``database`` if missing."""
+        """A handle on ``database`` in the session at ``path`` (opened on first use, then shared)."""
+        database = identifier(database)
         with cls._guard:
-            if cls._shared is None:
+            shared = cls._current
+            if shared is None or shared.closed:
                 try:
-                    cls._shared = _Shared(path)
+                    shared = _Session(path)
+                except StorageError:
+                    raise
                 except Exception as exc:
-                    raise StorageError(f"cannot open chDB at {path}: {exc}") from exc
-                cls._shared.session.query("SET session_timezone = 'UTC'")
-            elif cls._shared.path != path:
+                    raise StorageError(
+                        f"cannot open chDB at {path}: {exc}; check that the directory is writable and that "
+                        "no other process uses it"
+                    ) from exc
+                cls._current = shared
+                log.info("opened chDB at %s", path)
+            elif shared.path != path:
                 raise ConfigError(
-                    f"this process already uses chDB at {cls._shared.path}; chDB allows one path per process "
-                    f"(asked for {path})"
+                    f"this process already uses chDB at {shared.path}; chDB allows one data path per process "
+                    f"(asked for {path}). Close the other connections first, or use one path with ?db=name"
                 )
-            cls._shared.refs += 1
-            inst = cls(cls._shared, database)
-        inst._raw(f"CREATE DATABASE IF NOT EXISTS {inst.database}", use_db=False)
-        return inst
+            shared.refs += 1
+        handle = cls(shared, database)
+        try:
+            handle._raw(f"CREATE DATABASE IF NOT EXISTS {database}", use_db=False)
+        except StorageError:
+            handle.close()
+            raise
+        return handle
 
-    def _raw(self, sql: str, fmt: str = "CSV", *, use_db: bool = True) -> bytes:
-        if self._closed:
-            raise StorageError("this chDB connection is closed")
-        s = self._s
-        with s.lock:
-            try:
-                if use_db and s.current_db != self.database:
-                    s.session.query(f"USE {self.database}")
-                    s.current_db = self.database
-                result = s.session.query(sql, fmt)
-            except Exception as exc:
-                head = " ".join(sql.split()[:4])[:80]
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise StorageError(f"chDB refused '{head} ...': {message[:500]}") from exc
-            return bytes(result.bytes()) if result is not None else b""
+    # ---- interface ---------------------------------------------------------------------
+    @property
+    def backend(self) -> Literal["chdb"]:
+        """Always ``'chdb'``."""
+        return "chdb"
 
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        """Run a statement."""
-        self._raw(render(sql, params))
+    @property
+    def database(self) -> str:
+        """The database statements run in."""
+        return self._database
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Rows as dicts, typed like the native driver returns them (DateTime as naive UTC)."""
-        out = self._raw(render(sql, params), "JSONCompactEachRowWithNamesAndTypes")
-        lines = out.splitlines()
-        if len(lines) < 2:
-            return []
-        names = orjson.loads(lines[0])
-        types = orjson.loads(lines[1])
-        rows = []
-        for line in lines[2:]:
-            values = orjson.loads(line)
-            rows.append({n: _convert(t, v) for n, t, v in zip(names, types, values, strict=True)})
-        return rows
-
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """One INSERT ... FORMAT JSONEachRow for the whole batch."""
-        if not rows:
-            return
-        cols = [identifier(c) for c in columns]
-        body = b"\n".join(
-            orjson.dumps({c: _json_value(v) for c, v in zip(cols, row, strict=True)}) for row in rows
-        )
-        col_sql = ", ".join(f"`{c}`" for c in cols)
-        self._raw(f"INSERT INTO {identifier(table)} ({col_sql}) FORMAT JSONEachRow\n" + body.decode())
-
-    def ping(self) -> None:
-        """chDB is in-process: always reachable while open."""
-        self._raw("SELECT 1")
+    @property
+    def path(self) -> str:
+        """The chDB data directory."""
+        return self._s.path
 
     @property
     def server_version(self) -> tuple[int, ...]:
         """Version of the embedded engine."""
-        text = self.query("SELECT version() AS v")[0]["v"]
-        return tuple(int(p) for p in str(text).split(".")[:3] if p.isdigit())
+        if self._version is None:
+            text = str(self.query("SELECT version() AS v")[0]["v"])
+            self._version = tuple(int(p) for p in text.split(".")[:3] if p.isdigit())
+        return self._version
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run a statement that returns nothing."""
+        self._raw(render(sql, params))
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows as dicts, with the same Python types the native backend returns."""
+        out = self._raw(render(sql, params), _RESULT_FORMAT)
+        lines = out.splitlines()
+        if len(lines) < 2:
+            return []
+        try:
+            names: list[str] = orjson.loads(lines[0])
+            types: list[str] = orjson.loads(lines[1])
+            converters = [(i, conv) for i, t in enumerate(types) if (conv := chdb_converter(t)) is not None]
+            rows = []
+            for line in lines[2:]:
+                values = orjson.loads(line)
+                for i, conv in converters:
+                    values[i] = conv(values[i])
+                rows.append(dict(zip(names, values, strict=True)))
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            raise StorageError(f"cannot read chDB's answer to '{head(sql)} ...': {exc}") from exc
+        return rows
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """One ``INSERT ... FORMAT JSONEachRow`` for the whole batch."""
+        if not rows:
+            return
+        cols = [identifier(c) for c in columns]
+        statement = f"INSERT INTO {identifier(table)} ({', '.join(f'`{c}`' for c in cols)}) FORMAT JSONEachRow"
+        try:
+            body = b"\n".join(
+                orjson.dumps(dict(zip(cols, row, strict=True)), default=json_default, option=_JSON_OPTIONS)
+                for row in rows
+            )
+        except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
+            raise StorageError(f"cannot encode a row for '{statement[:60]} ...': {exc}") from exc
+        self._raw(statement + "\n" + body.decode())
+
+    def ping(self) -> None:
+        """chDB is in-process: answers while the handle is open."""
+        self._raw("SELECT 1")
 
     def close(self) -> None:
-        """Drop this handle; the session closes with the last one."""
-        if self._closed:
-            return
-        self._closed = True
+        """Drop this handle; the session closes with the last one (idempotent)."""
         cls = type(self)
         with cls._guard:
-            if cls._shared is self._s:
-                self._s.refs -= 1
-                if self._s.refs <= 0:
-                    try:
-                        self._s.session.close()
-                    except Exception:  # closing twice or at interpreter exit
-                        log.debug("chDB session close failed", exc_info=True)
-                    cls._shared = None
+            if self._closed:
+                return
+            self._closed = True
+            self._s.refs -= 1
+            if self._s.refs <= 0:
+                self._s.close()
+                if cls._current is self._s:
+                    cls._current = None
+
+    # ---- internals ---------------------------------------------------------------------
+    def _raw(self, sql: str, fmt: str = "CSV", *, use_db: bool = True) -> bytes:
+        s = self._s
+        with s.lock:
+            if self._closed or s.closed:
+                raise StorageError(f"this chDB handle on {s.path} is closed; call connect() again")
+            try:
+                if use_db and s.current_db != self._database:
+                    s.session.query(f"USE {self._database}")
+                    s.current_db = self._database
+                result = s.session.query(sql, fmt)
+            except Exception as exc:
+                raise wrap(exc, sql, s.where) from exc
+        return bytes(result.bytes()) if result is not None else b""
+
+
+def _close_at_exit() -> None:
+    """Close the session cleanly at interpreter exit (chDB flushes its parts and metadata)."""
+    shared = ChdbClickHouse._current
+    if shared is not None and not shared.closed:
+        log.debug("closing chDB at %s at exit (%d handle(s) still open)", shared.path, shared.refs)
+        shared.close()
+        ChdbClickHouse._current = None
+
+
+atexit.register(_close_at_exit)

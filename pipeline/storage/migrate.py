@@ -1,8 +1,16 @@
 """Versioned, idempotent schema migrations (``pipeline/storage/migrations/NNN_name.sql``).
 
-Each file runs once, in order, and is recorded in ``schema_migrations`` with its checksum.
-Statements use ``IF NOT EXISTS`` so a half-applied migration can simply run again, and no
-migration drops anything: safe on a live database. Editing an applied file is refused.
+Each file runs once, in version order, and is recorded in ``schema_migrations`` (version, name,
+checksum, applied_at). Statements in a file end with a line that ends in ``;``; lines that
+start with ``--`` are comments. Every statement is ``CREATE ... IF NOT EXISTS`` and nothing is
+ever dropped, so a migration interrupted half-way simply runs again, two processes migrating
+at once do no harm, and migrating a live database is safe.
+
+An applied file must never change: its checksum is compared on every run, and a difference
+raises StorageError. Change the schema by adding a new file with the next number.
+
+The same files run on Debian's clickhouse-server 18.16 and on chDB (ClickHouse 26.x): keep to
+the SQL both understand (see docs/storage.md).
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -21,62 +30,116 @@ log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
+MIGRATIONS_TABLE_DDL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
+    "applied_at DateTime('UTC')) ENGINE = MergeTree() ORDER BY version"
+)
+
 
 @dataclass(frozen=True)
 class Migration:
-    """One migration file."""
+    """One migration file: ``version`` ('001'), ``name`` ('mentions') and its SQL text."""
 
     version: str
     name: str
     sql: str
 
     @property
+    def label(self) -> str:
+        """'001_mentions'."""
+        return f"{self.version}_{self.name}"
+
+    @property
     def checksum(self) -> str:
-        """sha256 of the file's text."""
-        return hashlib.sha256(self.sql.encode()).hexdigest()
+        """sha256 of the file's text (line endings normalised)."""
+        return hashlib.sha256(self.sql.replace("\r\n", "\n").encode("utf-8")).hexdigest()
 
     def statements(self) -> list[str]:
-        """Statements split at lines ending with ';', comments removed."""
-        body = "\n".join(line for line in self.sql.splitlines() if not line.strip().startswith("--"))
-        return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
+        """The statements, split at lines ending with ``;``; comment lines removed."""
+        statements: list[str] = []
+        current: list[str] = []
+        for line in self.sql.splitlines():
+            if line.strip().startswith("--"):
+                continue
+            stripped = line.rstrip()
+            if stripped.endswith(";"):
+                current.append(stripped[:-1])
+                statements.append("\n".join(current).strip())
+                current = []
+            else:
+                current.append(line)
+        tail = "\n".join(current).strip()
+        if tail:
+            statements.append(tail)
+        return [s for s in statements if s]
 
 
 def load_migrations() -> list[Migration]:
-    """All migration files, ordered by version."""
+    """All migration files shipped with the package, ordered by version."""
     folder = resources.files("pipeline.storage") / "migrations"
     found = []
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)
         if match:
             found.append(Migration(match.group(1), match.group(2), entry.read_text(encoding="utf-8")))
-    return sorted(found, key=lambda m: m.version)
+        elif entry.name.endswith(".sql"):
+            raise StorageError(f"migration file {entry.name} must be named NNN_lowercase_name.sql")
+    return _ordered(found)
 
 
-def migrate(ch: ClickHouse) -> list[str]:
-    """Apply pending migrations; return the names applied ('001_mentions', ...)."""
-    ch.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
-        "applied_at DateTime) ENGINE = MergeTree() ORDER BY version"
-    )
+def _ordered(migrations: Sequence[Migration]) -> list[Migration]:
+    ordered = sorted(migrations, key=lambda m: m.version)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.version == b.version:
+            raise StorageError(f"two migrations share version {a.version}: {a.label} and {b.label}")
+    return ordered
+
+
+def applied_migrations(ch: ClickHouse) -> dict[str, set[str]]:
+    """Checksums recorded per version (normally one each)."""
     applied: dict[str, set[str]] = {}
     for row in ch.query("SELECT version, checksum FROM schema_migrations"):
-        applied.setdefault(row["version"], set()).add(row["checksum"])
+        applied.setdefault(str(row["version"]), set()).add(str(row["checksum"]))
+    return applied
+
+
+def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> list[str]:
+    """Apply pending migrations in order; return the labels applied (``['001_mentions', ...]``).
+
+    ``migrations`` defaults to the package's files (tests pass their own). Raises StorageError
+    when an applied migration's file has changed since.
+    """
+    plan = _ordered(migrations) if migrations is not None else load_migrations()
+    ch.execute(MIGRATIONS_TABLE_DDL)
+    applied = applied_migrations(ch)
+    for mig in plan:
+        recorded = applied.get(mig.version)
+        if recorded is not None and recorded != {mig.checksum}:
+            raise StorageError(
+                f"migration {mig.label} was changed after it was applied to database {ch.database} "
+                f"(recorded checksum {', '.join(sorted(c[:12] for c in recorded))}, file {mig.checksum[:12]}): "
+                "restore the file and put the change in a new migration with the next number; "
+                "a throwaway local database can instead be deleted and migrated again"
+            )
+    known = {m.version for m in plan}
+    for version in sorted(set(applied) - known):
+        log.warning("database %s has migration %s which this code does not know (newer code?)", ch.database, version)
     done: list[str] = []
-    for mig in load_migrations():
-        label = f"{mig.version}_{mig.name}"
+    for mig in plan:
         if mig.version in applied:
-            if applied[mig.version] != {mig.checksum}:
-                raise StorageError(
-                    f"migration {label} was changed after it was applied; add a new migration file instead"
-                )
             continue
-        for statement in mig.statements():
-            ch.execute(statement)
+        statements = mig.statements()
+        log.info("applying migration %s (%d statements) to %s", mig.label, len(statements), ch.database)
+        for number, statement in enumerate(statements, 1):
+            try:
+                ch.execute(statement)
+            except StorageError as exc:
+                # Same class (StorageUnavailable stays transient); the message names the file.
+                raise type(exc)(f"migration {mig.label}, statement {number} of {len(statements)}: {exc}") from exc
         ch.insert(
             "schema_migrations",
             ["version", "name", "checksum", "applied_at"],
             [(mig.version, mig.name, mig.checksum, datetime.now(UTC).replace(microsecond=0))],
         )
-        log.info("applied migration %s", label)
-        done.append(label)
+        done.append(mig.label)
     return done

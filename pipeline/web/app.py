@@ -22,7 +22,13 @@ from pipeline.web.context import WebContext
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTE_MODULES: list[str] = []
+ROUTE_MODULES: list[str] = [
+    "pipeline.web.routes_mentions",
+    "pipeline.web.routes_alerts",
+    "pipeline.web.routes_audience",
+    "pipeline.web.routes_cascades",
+    "pipeline.web.routes_cases",
+]
 """Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
 
 

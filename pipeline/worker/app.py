@@ -160,6 +160,9 @@ def create_pipeline(
     async def _start_analysis() -> None:
         await asyncio.get_running_loop().run_in_executor(None, pool.start)
 
+    from pipeline.monitor.wiring import attach_monitoring
+
+    attach_monitoring(pipeline, settings)
     return pipeline
 
 

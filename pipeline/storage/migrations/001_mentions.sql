@@ -1,5 +1,8 @@
 -- Enriched mentions: one row per unique event after merges (replays replace, never add).
--- Read with FINAL (or through the views below) to see exactly one row per event.
+-- Read with FINAL (or through the views) to see exactly one row per event: the highest version.
+-- Times are DateTime('UTC') so that partitions, buckets and days do not depend on the server's
+-- time zone. created_at never changes for an event, so all its versions share a partition and
+-- FINAL (which deduplicates within a partition) always sees them together.
 CREATE TABLE IF NOT EXISTS mentions
 (
     event_id String,
@@ -15,8 +18,8 @@ CREATE TABLE IF NOT EXISTS mentions
     author_followers UInt64,
     author_following UInt64,
     author_posts UInt64,
-    created_at DateTime,
-    ingested_at DateTime,
+    created_at DateTime('UTC'),
+    ingested_at DateTime('UTC'),
     title String,
     text String,
     own_text String,
@@ -52,6 +55,8 @@ PARTITION BY toYYYYMM(created_at)
 ORDER BY event_id;
 
 -- Dead letters, keyed by a hash of the original bytes: the same bad message is one row.
+-- Not partitioned: received_at differs between deliveries of the same message, and
+-- ReplacingMergeTree only deduplicates within a partition. Dead letters are few.
 CREATE TABLE IF NOT EXISTS dead_letters
 (
     dl_id String,
@@ -63,9 +68,8 @@ CREATE TABLE IF NOT EXISTS dead_letters
     error String,
     raw_b64 String,
     raw_preview String,
-    received_at DateTime,
+    received_at DateTime('UTC'),
     version UInt64
 )
 ENGINE = ReplacingMergeTree(version)
-PARTITION BY toYYYYMM(received_at)
 ORDER BY dl_id;

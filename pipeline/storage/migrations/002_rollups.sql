@@ -1,10 +1,12 @@
 -- Rollups by minute and hour x platform x brand x signal. Each bucket keeps the SET of event
 -- ids (uniqExactState), so an event inserted again after a crash or replay merges into the
--- same set: counts stay exact without FINAL. Cost: the ids are stored once per bucket row.
+-- same set: counts stay exact without FINAL. Cost: a 128-bit hash per event per bucket row.
 -- Every row counts under signal 'mention'; an event without a lexicon brand has brand ''.
+-- Caveat (docs/storage.md): a later version of an event that changes its brands or signals
+-- adds it to the new buckets but cannot remove it from the old ones.
 CREATE TABLE IF NOT EXISTS mention_rollup_minute
 (
-    bucket DateTime,
+    bucket DateTime('UTC'),
     platform String,
     brand String,
     signal String,
@@ -26,7 +28,7 @@ GROUP BY bucket, platform, brand, signal;
 
 CREATE TABLE IF NOT EXISTS mention_rollup_hour
 (
-    bucket DateTime,
+    bucket DateTime('UTC'),
     platform String,
     brand String,
     signal String,

@@ -48,6 +48,4 @@ def test_writes_to_a_file(tmp_path: Path) -> None:
 
 def test_rejects_bad_options() -> None:
     assert CliRunner().invoke(_app(), ["sample", "--events", "5", "--invalid-rate", "2"]).exit_code != 0
-    assert (
-        CliRunner().invoke(_app(), ["sample", "--events", "5", "--end", "2024-06-01T00:00:00"]).exit_code != 0
-    )
+    assert CliRunner().invoke(_app(), ["sample", "--events", "5", "--end", "2024-06-01T00:00:00"]).exit_code != 0

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.sample import DEFAULT_END, generate_events
-from pipeline.sample.generator import ACTIVE_THREADS, MAX_CASCADES, Stream
+from pipeline.sample.stream import ACTIVE_THREADS, MAX_CASCADES, Stream
 from schemas.events import SocialEvent
 from tests.unit.sample.helpers import dev_rows, split
 
@@ -196,3 +196,13 @@ def test_water_army_reposts_repeat_one_text(stream: list[SocialEvent]) -> None:
             per_thread.setdefault(e.root_id or "", Counter())[own] += 1
     repeated = [c.most_common(1)[0] for c in per_thread.values() if c]
     assert any(n >= 10 and len(text) >= 6 and text != "转发微博" for text, n in repeated)
+
+
+def test_water_army_accounts_look_like_bots() -> None:
+    s = Stream(30_000, 2, DEFAULT_END, 7.0)
+    corpus = s.sources.corpus
+    uid = sorted(corpus.bot_uids - set(corpus.profiles))[0]
+    bot = s.authors.ced_account(uid)
+    assert bot.bot and bot.data["followers"] <= 30 and bot.data["posts"] >= 3000
+    poster = next(iter(corpus.profiles))
+    assert s.authors.ced_account(poster).data["followers"] == corpus.profiles[poster]["followers"]

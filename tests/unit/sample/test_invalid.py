@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from pipeline.sample import DEFECTS, generate_events, invalid_count
-from pipeline.sample.generator import DEFAULT_END, Stream
+from pipeline.sample.generator import DEFAULT_END
+from pipeline.sample.stream import Stream
 from tests.unit.sample.helpers import parse, split
 
 

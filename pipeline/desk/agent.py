@@ -1,0 +1,184 @@
+"""The case agent: the one owner of case state, and the listener that feeds it.
+
+Design (see docs/service_desk.md):
+
+- Commands travel on the ``cases`` topic keyed by the case key (thread + author), so every
+  command about one key lands in one partition and is applied, one at a time, by the one
+  worker that owns that partition. The agent is the only writer of the ``desk_cases`` Faust
+  table (changelog-backed) that holds the state of each key's cases.
+- The batch listener sends an ``observe`` command per service-request event; the API sends
+  people's actions with Faust's request/reply ``agent.ask``. 20 concurrent claims of one case
+  are 20 messages in one partition: the first wins, the others find it claimed (409).
+- Per command: apply (pure) -> mirror to ClickHouse (retry while unreachable) -> table ->
+  live hub -> reply. Tansu has no transactions, so delivery is at least once: a replayed
+  command is recognised by its command id (observe: the event id) and changes nothing, and
+  the ClickHouse rows are versioned by revision, so rewriting them doubles nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from faust.models import maybe_model
+
+from pipeline.config import Settings
+from pipeline.desk import store
+from pipeline.desk.config import DeskSettings, get_desk_settings
+from pipeline.desk.lifecycle import Slot, apply
+from pipeline.desk.models import Command, Observation, Op, Outcome, case_key, key_of, link_for
+from pipeline.errors import StorageUnavailable
+from pipeline.kafka.topics import Topics
+from pipeline.worker.enrich import BatchResult, Enriched
+
+log = logging.getLogger(__name__)
+
+TABLE_NAME = "desk_cases"
+
+
+def now_utc() -> datetime:
+    """The current time, UTC, whole seconds (ClickHouse DateTime)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def observation(item: Enriched) -> Observation:
+    """What the desk keeps of a service-request event."""
+    ev, an = item.event, item.analysis
+    eng = ev.engagement
+    return Observation(
+        event_id=ev.id, platform=ev.platform.value, kind=ev.kind.value, thread_id=ev.thread_id,
+        url=link_for(ev.platform.value, ev.id, [*ev.urls, *an.urls]),
+        author_id=ev.author.id, author_name=ev.author.name, author_followers=ev.author.followers,
+        author_verified=ev.author.verified, author_verified_type=ev.author.verified_type.value,
+        text=ev.text, created_at=ev.created_at.replace(microsecond=0), category=an.service_category or "other",
+        detector_priority=an.priority or "normal", sentiment=an.sentiment, sentiment_score=float(an.sentiment_score),
+        brand=(an.brands or an.competitors or [""])[0], engagement=eng.reposts + eng.comments + eng.likes,
+    )
+
+
+def observe_command(item: Enriched, at: datetime) -> tuple[str, Command]:
+    """(case key, observe command) for a service-request event; the event id makes it idempotent."""
+    obs = observation(item)
+    return case_key(obs.thread_id, obs.author_id), Command(op=Op.observe, command_id=f"obs:{obs.event_id}", at=at,
+                                                           observation=obs)
+
+
+class Desk:
+    """The desk inside one worker: its agent, table and listener, and the API's way in (``ask``)."""
+
+    def __init__(self, pipeline: Any, settings: Settings, cfg: DeskSettings) -> None:
+        self.pipeline = pipeline
+        self.settings = settings
+        self.cfg = cfg
+        app: faust.App = pipeline.app
+        self.app = app
+        self.topic = app.topic(Topics.from_settings(settings).cases, key_serializer="raw", value_serializer="json",
+                               partitions=settings.partitions)
+        self.table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, value_type=dict)
+        self.agent = app.agent(self.topic, name="desk")(self._run)
+        self.applied = 0
+
+    # ---- the owner ----------------------------------------------------------------------
+    async def _run(self, stream: faust.StreamT[Any]) -> Any:
+        async for key, value in stream.items():
+            yield await self._handle(key, value)
+
+    async def _handle(self, key: Any, value: Any) -> dict[str, Any]:
+        try:
+            key_text = key.decode() if isinstance(key, bytes) else str(key)
+            cmd = Command.model_validate(value)
+            if cmd.case_id is not None and key_of(cmd.case_id) != key_text:
+                return Outcome(code=422, message="command key does not match the case id").reply()
+            raw = self.table.get(key_text)
+            slot = Slot.model_validate(raw) if raw else Slot()
+            new_slot, outcome = apply(slot, cmd, self.cfg)
+            if outcome.case is not None and (outcome.events or outcome.new_messages):
+                await self._mirror(outcome)
+            if new_slot is not slot:
+                self.table[key_text] = new_slot.model_dump(mode="json")
+            if outcome.events and outcome.case is not None:
+                summary = outcome.case.model_dump(mode="json", exclude={"messages"})
+                self.pipeline.web.cases.publish({"type": outcome.events[-1].op, "case": summary})
+            self.applied += 1
+            if cmd.op is not Op.observe:
+                log.info("case %s: %s by %s -> %d %s", cmd.case_id, cmd.op.value, cmd.actor, outcome.code, outcome.message)
+            return outcome.reply()
+        except Exception as exc:  # a bad command must not stop the owner of every case
+            log.exception("case command on key %r failed", key)
+            return {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}
+
+    async def _mirror(self, outcome: Outcome) -> None:
+        assert outcome.case is not None
+        delay = 0.5
+        while True:
+            try:
+                await self.pipeline.writer.run_blocking(
+                    store.write_outcome, self.pipeline.web.ch, outcome.case, outcome.events, outcome.new_messages)
+                return
+            except StorageUnavailable as exc:
+                log.warning("desk: ClickHouse unreachable (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.retry_max_seconds)
+
+    # ---- feeding it -----------------------------------------------------------------------
+    async def listener(self, result: BatchResult) -> None:
+        """Batch listener: one observe command per service request, durable before offsets move on."""
+        at = now_utc()
+        pending = []
+        for item in result.enriched:
+            if not item.analysis.service_request:
+                continue
+            key, cmd = observe_command(item, at)
+            pending.append(await self.agent.send(key=key.encode(), value=cmd.model_dump(mode="json")))
+        for fut in pending:
+            await fut
+        if pending:
+            log.debug("desk: sent %d observations", len(pending))
+
+    async def ask(self, cmd: Command) -> dict[str, Any]:
+        """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
+        assert cmd.case_id is not None
+        reply = await asyncio.wait_for(
+            self.agent.ask(key=key_of(cmd.case_id).encode(), value=cmd.model_dump(mode="json")),
+            timeout=self.cfg.desk_ask_timeout,
+        )
+        return dict(reply)
+
+
+def new_command_id() -> str:
+    """A unique id for an API command."""
+    return uuid.uuid4().hex
+
+
+def _fix_reply_consumer(app: faust.App) -> None:
+    """Create the reply topic at start and ack each reply.
+
+    Faust's ReplyConsumer drains replies with ``async for`` over a stream, which leaves the
+    last reply un-acked; a worker then waits for it forever when it stops. Here every reply
+    is acked after its promise is fulfilled.
+    """
+    app.conf.reply_create_topic = True
+    consumer = app._reply_consumer
+
+    async def _drain(channel: Any) -> None:
+        async for event in channel.stream().events():
+            reply = event.value
+            for promise in consumer._waiting[reply.correlation_id]:
+                promise.fulfill(reply.correlation_id, maybe_model(reply.value))
+            event.ack()
+
+    consumer._drain_replies = _drain  # type: ignore[method-assign]
+
+
+def install_desk(pipeline: Any, settings: Settings, cfg: DeskSettings | None = None) -> Desk:
+    """Add the desk to a pipeline: the agent and table, the batch listener, and the API service."""
+    _fix_reply_consumer(pipeline.app)
+    desk = Desk(pipeline, settings, cfg or get_desk_settings())
+    pipeline.listeners.append(desk.listener)
+    pipeline.web.services["desk"] = desk
+    log.info("service desk installed (commands on %s)", desk.topic.get_topic_name())
+    return desk

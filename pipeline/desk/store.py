@@ -1,0 +1,111 @@
+"""The ClickHouse mirror of the desk: rows written by the case agent, queries read by the API.
+
+Every statement is parameterised (``%(name)s``, escaped by the storage layer); filters are
+validated by the API before they get here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pipeline.desk.models import AuditEvent, CaseState, Message
+from pipeline.storage import ClickHouse
+
+log = logging.getLogger(__name__)
+
+CASE_COLUMNS = (
+    "case_id", "case_key", "thread_id", "platform", "link", "author_id", "author_name", "author_followers",
+    "author_verified", "author_verified_type", "text", "category", "detector_priority", "priority", "sentiment",
+    "sentiment_score", "brand", "status", "assignee", "escalated", "opened_at", "first_message_at",
+    "last_message_at", "updated_at", "first_response_due", "resolution_due", "first_response_at", "resolved_at",
+    "reopen_count", "repeats", "revision",
+)
+EVENT_COLUMNS = ("case_id", "revision", "at", "op", "actor", "from_status", "to_status", "assignee", "note",
+                 "event_id", "platform", "category", "brand", "priority")
+MESSAGE_COLUMNS = ("case_id", "event_id", "kind", "created_at", "text")
+
+_PRIORITY_RANK = "multiIf(priority = 'urgent', 0, priority = 'high', 1, priority = 'normal', 2, 3)"
+_NEXT_DUE = "if(isNull(first_response_at), first_response_due, resolution_due)"
+_OVERDUE = (
+    "(status != 'resolved' AND ((isNull(first_response_at) AND first_response_due < %(now)s) "
+    "OR resolution_due < %(now)s))"
+)
+
+
+def case_row(case: CaseState) -> tuple[Any, ...]:
+    """The ``desk_cases`` row of a case state."""
+    d = case.model_dump()
+    d["status"] = case.status.value
+    d["author_verified"] = int(case.author_verified)
+    d["escalated"] = int(case.escalated)
+    return tuple(d[c] for c in CASE_COLUMNS)
+
+
+def event_row(event: AuditEvent, case: CaseState) -> tuple[Any, ...]:
+    """The ``desk_case_events`` row of a transition."""
+    d = event.model_dump()
+    d.update(platform=case.platform, category=case.category, brand=case.brand, priority=case.priority)
+    return tuple(d[c] for c in EVENT_COLUMNS)
+
+
+def write_outcome(ch: ClickHouse, case: CaseState, events: Sequence[AuditEvent], messages: Sequence[Message]) -> None:
+    """Mirror one applied command (blocking; idempotent: the same revision rewrites the same rows)."""
+    if messages:
+        ch.insert("desk_case_messages", MESSAGE_COLUMNS,
+                  [(case.case_id, m.event_id, m.kind, m.created_at, m.text) for m in messages])
+    if events:
+        ch.insert("desk_case_events", EVENT_COLUMNS, [event_row(e, case) for e in events])
+    ch.insert("desk_cases", CASE_COLUMNS, [case_row(case)])
+
+
+def list_cases(ch: ClickHouse, filters: dict[str, Any], now: datetime, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+    """Cases sorted by urgency: overdue first, then priority, then the next due time."""
+    where = ["1"]
+    params: dict[str, Any] = {"now": now, "limit": limit, "offset": offset}
+    for name in ("status", "priority", "category", "brand", "platform", "assignee"):
+        value = filters.get(name)
+        if value is not None:
+            where.append(f"{name} = %({name})s")
+            params[name] = value
+    overdue = filters.get("overdue")
+    if overdue is not None:
+        where.append(_OVERDUE if overdue else f"NOT {_OVERDUE}")
+    if filters.get("open_only"):
+        where.append("status != 'resolved'")
+    sql = (
+        f"SELECT *, {_OVERDUE} AS overdue, {_NEXT_DUE} AS next_due, {_PRIORITY_RANK} AS priority_rank "
+        f"FROM desk_cases FINAL WHERE {' AND '.join(where)} "
+        "ORDER BY overdue DESC, (status = 'resolved') ASC, priority_rank ASC, next_due ASC, case_id ASC "
+        "LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    return [_clean(r) for r in ch.query(sql, params)]
+
+
+def get_case(ch: ClickHouse, case_id: str, now: datetime) -> dict[str, Any] | None:
+    """One case with its messages and audit trail, or None."""
+    rows = ch.query(
+        f"SELECT *, {_OVERDUE} AS overdue, {_NEXT_DUE} AS next_due FROM desk_cases FINAL WHERE case_id = %(id)s",
+        {"id": case_id, "now": now},
+    )
+    if not rows:
+        return None
+    case = _clean(rows[0])
+    case["messages"] = ch.query(
+        "SELECT event_id, kind, created_at, text FROM desk_case_messages FINAL WHERE case_id = %(id)s "
+        "ORDER BY created_at, event_id", {"id": case_id})
+    case["audit"] = ch.query(
+        "SELECT revision, at, op, actor, from_status, to_status, assignee, note, event_id "
+        "FROM desk_case_events FINAL WHERE case_id = %(id)s ORDER BY revision", {"id": case_id})
+    return case
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    for flag in ("overdue", "author_verified", "escalated"):
+        if flag in row:
+            row[flag] = bool(row[flag])
+    row.pop("priority_rank", None)
+    return row

@@ -1,0 +1,71 @@
+"""Settings of the monitoring features (environment variables ``SOCIALLISTEN_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MonitorSettings(BaseSettings):
+    """Live stream, spike alerts and audience settings; each field names its environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="SOCIALLISTEN_", frozen=True, extra="ignore")
+
+    alert_window_minutes: int = Field(
+        default=5, ge=1, le=1440,
+        description="SOCIALLISTEN_ALERT_WINDOW_MINUTES: length of the current window and of each baseline window.",
+    )
+    alert_baseline_days: float = Field(
+        default=7.0, gt=0, description="SOCIALLISTEN_ALERT_BASELINE_DAYS: how far back the rolling baseline reaches."
+    )
+    alert_min_baseline_windows: int = Field(
+        default=12, ge=1,
+        description="SOCIALLISTEN_ALERT_MIN_BASELINE_WINDOWS: no alerts until the data covers this many windows.",
+    )
+    alert_k: float = Field(default=3.0, gt=0, description="SOCIALLISTEN_ALERT_K: threshold = mean + k * sigma.")
+    alert_min_count: int = Field(
+        default=10, ge=1, description="SOCIALLISTEN_ALERT_MIN_COUNT: a window needs at least this many events."
+    )
+    alert_cooldown_minutes: float = Field(
+        default=60.0, ge=0,
+        description="SOCIALLISTEN_ALERT_COOLDOWN_MINUTES: no second alert for one brand and signal within this time.",
+    )
+    alert_check_seconds: float = Field(
+        default=10.0, gt=0, description="SOCIALLISTEN_ALERT_CHECK_SECONDS: how often the leader checks for spikes."
+    )
+    alert_signals: str = Field(
+        default="mention,negative,service_request,competitor_mention",
+        description="SOCIALLISTEN_ALERT_SIGNALS: comma-separated rollup signals to watch.",
+    )
+    alert_webhook: str | None = Field(
+        default=None, description="SOCIALLISTEN_ALERT_WEBHOOK: URL that receives each alert as a JSON POST."
+    )
+    alert_poll_seconds: float = Field(
+        default=2.0, gt=0,
+        description="SOCIALLISTEN_ALERT_POLL_SECONDS: how often every worker picks up new alerts for its live page.",
+    )
+    live_buffer: int = Field(
+        default=2000, ge=10, description="SOCIALLISTEN_LIVE_BUFFER: recent mentions kept for new live subscribers."
+    )
+    live_counter_minutes: int = Field(
+        default=15, ge=1, le=240, description="SOCIALLISTEN_LIVE_COUNTER_MINUTES: minutes of per-minute counters."
+    )
+    cascades_enabled: bool = Field(
+        default=True, description="SOCIALLISTEN_CASCADES_ENABLED: maintain repost cascades per root post."
+    )
+    audience_enabled: bool = Field(
+        default=True, description="SOCIALLISTEN_AUDIENCE_ENABLED: record per-author audience observations."
+    )
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        """The watched signals as a tuple."""
+        return tuple(s.strip() for s in self.alert_signals.split(",") if s.strip())
+
+
+@lru_cache(maxsize=1)
+def get_monitor_settings() -> MonitorSettings:
+    """Settings read from the environment (cached)."""
+    return MonitorSettings()

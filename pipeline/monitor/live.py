@@ -1,0 +1,145 @@
+"""The live mention feed: what a worker publishes to its live page, plus per-minute counters.
+
+Each stored batch becomes :class:`LiveMention` items on ``ctx.mentions`` (the web hub); the feed
+also keeps the last mentions (to fill a page that just connected) and a compact record of
+everything received in the last ``live_counter_minutes`` minutes for the per-minute counters.
+Counters are in processing time (when the worker stored the mention): they show the stream as it
+flows, while the alert windows use event time (see :mod:`pipeline.monitor.alerts`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.monitor.models import LiveMention, MentionFilter, MinuteCount
+from pipeline.web.hub import Hub
+from pipeline.worker.enrich import Enriched
+
+log = logging.getLogger(__name__)
+
+TEXT_CHARS = 500
+COUNTER_CAP = 200_000
+"""At most this many compact records for the counters (a very busy stream counts the newest ones)."""
+
+
+def live_mention(item: Enriched, received_at: float) -> LiveMention:
+    """The live-stream form of an enriched mention."""
+    ev, an = item.event, item.analysis
+    return LiveMention(
+        event_id=ev.id, platform=ev.platform.value, kind=ev.kind.value, author_id=ev.author.id,
+        author_name=ev.author.name, author_followers=ev.author.followers, text=ev.text[:TEXT_CHARS],
+        created_at=ev.created_at, received_at=received_at, brands=list(an.brands), competitors=list(an.competitors),
+        signals=list(an.signals), sentiment=an.sentiment, sentiment_score=float(an.sentiment_score),
+        keywords=list(an.keywords[:10]), buyer=an.buyer, service_request=an.service_request,
+        purchase_intent=an.purchase_intent, repost_depth=item.repost_depth,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    minute: int
+    mention: LiveMention
+
+
+class LiveFeed:
+    """Recent mentions of this worker, their counters, and publication to the hub."""
+
+    def __init__(self, hub: Hub, *, buffer: int = 2000, counter_minutes: int = 15) -> None:
+        self.hub = hub
+        self.counter_minutes = counter_minutes
+        self._recent: deque[LiveMention] = deque(maxlen=buffer)
+        self._counted: deque[_Seen] = deque(maxlen=COUNTER_CAP)
+        self._ids: deque[str] = deque(maxlen=buffer * 4)
+        self._id_set: set[str] = set()
+        self.published = 0
+
+    def publish_batch(self, items: Sequence[Enriched], now: float | None = None) -> int:
+        """Publish a stored batch (call on the event loop's thread); replayed ids are skipped."""
+        now = time.time() if now is None else now
+        return self.publish([live_mention(i, now) for i in items], now)
+
+    def publish(self, mentions: Sequence[LiveMention], now: float | None = None) -> int:
+        """Publish ready-made live mentions (skips ids already published recently)."""
+        now = time.time() if now is None else now
+        minute = int(now // 60) * 60
+        n = 0
+        for m in mentions:
+            if m.event_id in self._id_set:
+                continue
+            if len(self._ids) == self._ids.maxlen:
+                self._id_set.discard(self._ids[0])
+            self._ids.append(m.event_id)
+            self._id_set.add(m.event_id)
+            self._recent.append(m)
+            self._counted.append(_Seen(minute, m))
+            self.hub.publish(m)
+            n += 1
+        self.published += n
+        return n
+
+    def recent(self, filt: MentionFilter, limit: int) -> list[LiveMention]:
+        """The newest ``limit`` mentions passing ``filt``, oldest first."""
+        out: list[LiveMention] = []
+        for m in reversed(self._recent):
+            if len(out) >= limit:
+                break
+            if filt.matches(m):
+                out.append(m)
+        return out[::-1]
+
+    def counters(self, filt: MentionFilter, now: float | None = None) -> list[MinuteCount]:
+        """Per-minute counts of the last ``counter_minutes`` minutes (oldest first, zeros included)."""
+        now = time.time() if now is None else now
+        last = int(now // 60) * 60
+        first = last - (self.counter_minutes - 1) * 60
+        while self._counted and self._counted[0].minute < first - 3600:
+            self._counted.popleft()
+        buckets: dict[int, list[int]] = {m: [0, 0, 0, 0] for m in range(first, last + 60, 60)}
+        for seen in self._counted:
+            b = buckets.get(seen.minute)
+            if b is None or not filt.matches(seen.mention):
+                continue
+            sig = seen.mention.signals
+            b[0] += 1
+            b[1] += "negative" in sig
+            b[2] += "service_request" in sig
+            b[3] += "competitor_mention" in sig
+        return [
+            MinuteCount(minute=datetime.fromtimestamp(m, UTC), mentions=c[0], negative=c[1], service_requests=c[2],
+                        competitor_mentions=c[3])
+            for m, c in sorted(buckets.items())
+        ]
+
+
+def sse(event: str, data: str, event_id: str | None = None) -> str:
+    """One Server-Sent Events frame."""
+    head = f"id: {event_id}\n" if event_id else ""
+    body = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"{head}event: {event}\n{body}\n"
+
+
+async def merged(queues: dict[str, asyncio.Queue[Any]], timeout: float) -> AsyncIterator[tuple[str, Any] | None]:
+    """Items from several queues as ``(name, item)``; ``None`` after ``timeout`` seconds of silence."""
+    tasks: dict[asyncio.Task[Any], str] = {}
+    try:
+        while True:
+            for name, q in queues.items():
+                if name not in tasks.values():
+                    tasks[asyncio.ensure_future(q.get())] = name
+            done, _ = await asyncio.wait(tasks.keys(), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                yield None
+                continue
+            for task in done:
+                name = tasks.pop(task)
+                yield name, task.result()
+    finally:
+        for task in tasks:
+            task.cancel()

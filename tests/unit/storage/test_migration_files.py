@@ -1,0 +1,52 @@
+"""The shipped migration files and the statement splitter (no database)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.errors import StorageError
+from pipeline.storage.migrate import Migration, _ordered, load_migrations
+
+# Features Debian's clickhouse-server 18.16 does not have; the shipped DDL must avoid them.
+NOT_ON_18_16 = re.compile(r"DateTime64|\bMap\(|\bJSON[A-Za-z]*\(|\bTTL\b|LowCardinality|\bDROP\b", re.IGNORECASE)
+
+
+# Statements that can run again on a live database without harm.
+IDEMPOTENT = re.compile(
+    r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS )"
+)
+
+
+def test_splits_at_lines_ending_with_semicolon() -> None:
+    mig = Migration("001", "x", "-- comment; not a statement\nCREATE TABLE a\n(x String);\n\nSELECT ';'\n;\nSELECT 2")
+    assert mig.statements() == ["CREATE TABLE a\n(x String)", "SELECT ';'", "SELECT 2"]
+
+
+def test_semicolon_inside_a_line_does_not_split() -> None:
+    assert Migration("001", "x", "SELECT 'a;b'; \n").statements() == ["SELECT 'a;b'"]
+
+
+def test_checksum_ignores_line_ending_style_only() -> None:
+    a = Migration("001", "x", "SELECT 1;\nSELECT 2;\n")
+    assert a.checksum == Migration("001", "x", "SELECT 1;\r\nSELECT 2;\r\n").checksum
+    assert a.checksum != Migration("001", "x", "SELECT 1;\nSELECT 3;\n").checksum
+
+
+def test_shipped_migrations_are_ordered_idempotent_and_portable() -> None:
+    migrations = load_migrations()
+    versions = [m.version for m in migrations]
+    assert versions[:3] == ["001", "002", "003"]
+    assert versions == sorted(set(versions))
+    for mig in migrations:
+        statements = mig.statements()
+        assert statements, mig.label
+        for statement in statements:
+            assert IDEMPOTENT.match(statement), f"{mig.label}: not idempotent: {statement[:80]}"
+            assert not NOT_ON_18_16.search(statement), f"{mig.label}: {statement[:80]}"
+
+
+def test_duplicate_versions_are_refused() -> None:
+    with pytest.raises(StorageError, match="share version 002"):
+        _ordered([Migration("002", "a", ""), Migration("002", "b", "")])
