@@ -36,7 +36,7 @@ def _produce(bootstrap: str, prefix: str, lines: list[bytes], *, pack: int = 1, 
 
 
 def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, clickhouse_url: str,
-           packed: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
+           packed: bool = False, pack: int = 1) -> tuple[subprocess.Popen[bytes], Path]:
     out = workdir / f"{prefix}{mode}.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
     env.update({
@@ -44,6 +44,8 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_APP_ID": f"{prefix}app", "SOCIALLISTEN_REBALANCE_TIMEOUT": "4",
         "SOCIALLISTEN_CLICKHOUSE_URL": clickhouse_url, "SOCIALLISTEN_DATA_DIR": str(workdir / prefix),
         "SOCIALLISTEN_LOG_LEVEL": "WARNING",
+        # a batch holds about as many events whether they come one or `pack` per message
+        "SOCIALLISTEN_BATCH_SIZE": str(max(1, Settings().batch_size // pack)),
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -113,7 +115,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
             _produce(bootstrap, "b.", lines, pack=pack)
             proc, out = _child("faust-count", bootstrap, "b.", events, workdir, "", packed=True)
             results["events_per_s_faust_packed"] = round(_rate(_wait(proc, out, 1800)))
-            proc, out = _child("full", bootstrap, "b.", events, workdir, ch_url("packed"))
+            proc, out = _child("full", bootstrap, "b.", events, workdir, ch_url("packed"), pack=pack)
             packed = _wait(proc, out, 3600)
             results["events_per_s_full_packed"] = round(_rate(packed))
             results["peak_rss_mb_packed"] = round(packed["peak_rss_mb"], 1)
