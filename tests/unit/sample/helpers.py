@@ -11,7 +11,11 @@ from pydantic import ValidationError
 from schemas.events import SocialEvent
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED_DEV = Path("/work/shared/data/dev")
+SHARED_DEV = next(
+    (p for p in (Path(__file__).resolve().parents[3].parent / "shared" / "data" / "dev", Path("/work/shared/data/dev"))
+     if p.exists()),
+    Path("/work/shared/data/dev"),
+)
 LOCAL_DEV = ROOT / "tests" / "data"
 
 

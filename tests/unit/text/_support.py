@@ -13,7 +13,16 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 DEV_LEXICON = DATA / "dev_lexicon.yaml"
 LABELLED = DATA / "labelled_dev.jsonl"
 SENTIMENT = DATA / "sentiment_dev.jsonl"
-SHARED = Path("/work/shared/data")
+def _shared_data() -> Path:
+    """The shared corpora: ``../shared/data`` beside the repository (as CI lays it out) or /work/shared/data."""
+    root = Path(__file__).resolve().parents[3]
+    for candidate in (root.parent / "shared" / "data", Path("/work/shared/data")):
+        if candidate.exists():
+            return candidate
+    return root.parent / "shared" / "data"
+
+
+SHARED = _shared_data()
 
 
 @lru_cache(maxsize=2)
