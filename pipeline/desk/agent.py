@@ -50,21 +50,33 @@ def observation(item: Enriched) -> Observation:
     ev, an = item.event, item.analysis
     eng = ev.engagement
     return Observation(
-        event_id=ev.id, platform=ev.platform.value, kind=ev.kind.value, thread_id=ev.thread_id,
+        event_id=ev.id,
+        platform=ev.platform.value,
+        kind=ev.kind.value,
+        thread_id=ev.thread_id,
         url=link_for(ev.platform.value, ev.id, [*ev.urls, *an.urls]),
-        author_id=ev.author.id, author_name=ev.author.name, author_followers=ev.author.followers,
-        author_verified=ev.author.verified, author_verified_type=ev.author.verified_type.value,
-        text=ev.text, created_at=ev.created_at.replace(microsecond=0), category=an.service_category or "other",
-        detector_priority=an.priority or "normal", sentiment=an.sentiment, sentiment_score=float(an.sentiment_score),
-        brand=(an.brands or an.competitors or [""])[0], engagement=eng.reposts + eng.comments + eng.likes,
+        author_id=ev.author.id,
+        author_name=ev.author.name,
+        author_followers=ev.author.followers,
+        author_verified=ev.author.verified,
+        author_verified_type=ev.author.verified_type.value,
+        text=ev.text,
+        created_at=ev.created_at.replace(microsecond=0),
+        category=an.service_category or "other",
+        detector_priority=an.priority or "normal",
+        sentiment=an.sentiment,
+        sentiment_score=float(an.sentiment_score),
+        brand=(an.brands or an.competitors or [""])[0],
+        engagement=eng.reposts + eng.comments + eng.likes,
     )
 
 
 def observe_command(item: Enriched, at: datetime) -> tuple[str, Command]:
     """(case key, observe command) for a service-request event; the event id makes it idempotent."""
     obs = observation(item)
-    return case_key(obs.thread_id, obs.author_id), Command(op=Op.observe, command_id=f"obs:{obs.event_id}", at=at,
-                                                           observation=obs)
+    return case_key(obs.thread_id, obs.author_id), Command(
+        op=Op.observe, command_id=f"obs:{obs.event_id}", at=at, observation=obs
+    )
 
 
 class Desk:
@@ -76,8 +88,12 @@ class Desk:
         self.cfg = cfg
         app: faust.App = pipeline.app
         self.app = app
-        self.topic = app.topic(Topics.from_settings(settings).cases, key_serializer="raw", value_serializer="json",
-                               partitions=settings.partitions)
+        self.topic = app.topic(
+            Topics.from_settings(settings).cases,
+            key_serializer="raw",
+            value_serializer="json",
+            partitions=settings.partitions,
+        )
         self.table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, value_type=dict)
         self.agent = app.agent(self.topic, name="desk")(self._run)
         self.applied = 0
@@ -105,7 +121,9 @@ class Desk:
                 self.pipeline.web.cases.publish({"type": outcome.events[-1].op, "case": summary})
             self.applied += 1
             if cmd.op is not Op.observe:
-                log.info("case %s: %s by %s -> %d %s", cmd.case_id, cmd.op.value, cmd.actor, outcome.code, outcome.message)
+                log.info(
+                    "case %s: %s by %s -> %d %s", cmd.case_id, cmd.op.value, cmd.actor, outcome.code, outcome.message
+                )
             return outcome.reply()
         except Exception as exc:  # a bad command must not stop the owner of every case
             log.exception("case command on key %r failed", key)
@@ -117,7 +135,8 @@ class Desk:
         while True:
             try:
                 await self.pipeline.writer.run_blocking(
-                    store.write_outcome, self.pipeline.web.ch, outcome.case, outcome.events, outcome.new_messages)
+                    store.write_outcome, self.pipeline.web.ch, outcome.case, outcome.events, outcome.new_messages
+                )
                 return
             except StorageUnavailable as exc:
                 log.warning("desk: ClickHouse unreachable (%s); retrying in %.1f s", exc, delay)

@@ -34,7 +34,8 @@ class DeskSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOCIALLISTEN_", frozen=True, extra="ignore")
 
     desk_join_window_hours: float = Field(
-        default=48.0, gt=0,
+        default=48.0,
+        gt=0,
         description="SOCIALLISTEN_DESK_JOIN_WINDOW_HOURS: a follow-up by the same author in the same thread "
         "within this many hours of the case's last message joins that case (or reopens it when resolved).",
     )
@@ -47,27 +48,36 @@ class DeskSettings(BaseSettings):
         description="SOCIALLISTEN_SLA_RESOLUTION: minutes to resolution, per priority.",
     )
     desk_kol_followers: int = Field(
-        default=100_000, ge=1,
+        default=100_000,
+        ge=1,
         description="SOCIALLISTEN_DESK_KOL_FOLLOWERS: authors with at least this many followers count as KOLs.",
     )
     desk_viral_engagement: int = Field(
-        default=1_000, ge=1,
-        description="SOCIALLISTEN_DESK_VIRAL_ENGAGEMENT: reposts+comments+likes above which a post's reach raises priority.",
+        default=1_000,
+        ge=1,
+        description="SOCIALLISTEN_DESK_VIRAL_ENGAGEMENT: reposts+comments+likes from which a post's reach "
+        "raises the priority.",
     )
     desk_thread_messages: int = Field(
-        default=20, ge=1, le=500,
+        default=20,
+        ge=1,
+        le=500,
         description="SOCIALLISTEN_DESK_THREAD_MESSAGES: recent messages kept with a case in the worker's table.",
     )
     desk_max_body_bytes: int = Field(
-        default=16_384, ge=256,
+        default=16_384,
+        ge=256,
         description="SOCIALLISTEN_DESK_MAX_BODY_BYTES: larger API request bodies get 413.",
     )
     desk_max_note_chars: int = Field(
-        default=2_000, ge=1, le=100_000,
+        default=2_000,
+        ge=1,
+        le=100_000,
         description="SOCIALLISTEN_DESK_MAX_NOTE_CHARS: longest reply/resolve note.",
     )
     desk_ask_timeout: float = Field(
-        default=20.0, gt=0,
+        default=20.0,
+        gt=0,
         description="SOCIALLISTEN_DESK_ASK_TIMEOUT: seconds the API waits for the case agent's answer (then 504).",
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -58,7 +59,7 @@ class Slot(BaseModel):
 
     seq: int = 0
     seen: list[str] = Field(default_factory=list)
-    results: dict[str, dict[str, object]] = Field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = Field(default_factory=dict)
     cases: dict[str, CaseState] = Field(default_factory=dict)
 
     def latest(self) -> CaseState | None:
@@ -70,8 +71,11 @@ def apply(slot: Slot, cmd: Command, cfg: DeskSettings) -> tuple[Slot, Outcome]:
     """Apply ``cmd``; return the new slot and the outcome (the slot is copied, never mutated)."""
     if cmd.command_id in slot.results:
         cached = slot.results[cmd.command_id]
-        return slot, Outcome(code=int(cached["code"]), message=str(cached.get("message", "")) + " (repeated command)",
-                             case=slot.cases.get(str(cached.get("case_id", ""))))
+        return slot, Outcome(
+            code=int(cached["code"]),
+            message=str(cached.get("message", "")) + " (repeated command)",
+            case=slot.cases.get(str(cached.get("case_id", ""))),
+        )
     new = slot.model_copy(deep=True)
     if cmd.op is Op.observe:
         outcome = _observe(new, cmd, cfg)
@@ -87,13 +91,17 @@ def apply(slot: Slot, cmd: Command, cfg: DeskSettings) -> tuple[Slot, Outcome]:
 
 
 def _remember(slot: Slot, cmd: Command, outcome: Outcome) -> None:
-    slot.results[cmd.command_id] = {"code": outcome.code, "message": outcome.message,
-                                    "case_id": outcome.case.case_id if outcome.case else ""}
+    slot.results[cmd.command_id] = {
+        "code": outcome.code,
+        "message": outcome.message,
+        "case_id": outcome.case.case_id if outcome.case else "",
+    }
     while len(slot.results) > MAX_RESULTS:
         slot.results.pop(next(iter(slot.results)))
 
 
 # ---- observe: new case, join, reopen ------------------------------------------------------
+
 
 def _observe(slot: Slot, cmd: Command, cfg: DeskSettings) -> Outcome:
     obs = cmd.observation
@@ -121,7 +129,9 @@ def _reach(case: CaseState, obs: Observation | None = None) -> Reach:
     return Reach(
         followers=max(case.author_followers, obs.author_followers if obs else 0),
         verified=case.author_verified or bool(obs and obs.author_verified),
-        verified_type=case.author_verified_type if not obs or obs.author_verified_type == "none" else obs.author_verified_type,
+        verified_type=case.author_verified_type
+        if not obs or obs.author_verified_type == "none"
+        else obs.author_verified_type,
         repeats=case.repeats,
         engagement=case.max_engagement,
         sentiment=case.sentiment,
@@ -135,26 +145,52 @@ def _new_case(slot: Slot, obs: Observation, cmd: Command, cfg: DeskSettings) -> 
     key = case_key(obs.thread_id, obs.author_id)
     now = cmd.at
     case = CaseState(
-        case_id=case_id(key, slot.seq), case_key=key, thread_id=obs.thread_id, platform=obs.platform, link=obs.url,
-        author_id=obs.author_id, author_name=obs.author_name, author_followers=obs.author_followers,
-        author_verified=obs.author_verified, author_verified_type=obs.author_verified_type, text=obs.text,
-        category=obs.category, detector_priority=obs.detector_priority, priority=obs.detector_priority,
-        sentiment=obs.sentiment, sentiment_score=obs.sentiment_score, brand=obs.brand,
-        opened_at=now, first_message_at=obs.created_at, last_message_at=obs.created_at, updated_at=now,
-        first_response_due=now, resolution_due=now, max_engagement=obs.engagement, messages=[_message(obs)],
+        case_id=case_id(key, slot.seq),
+        case_key=key,
+        thread_id=obs.thread_id,
+        platform=obs.platform,
+        link=obs.url,
+        author_id=obs.author_id,
+        author_name=obs.author_name,
+        author_followers=obs.author_followers,
+        author_verified=obs.author_verified,
+        author_verified_type=obs.author_verified_type,
+        text=obs.text,
+        category=obs.category,
+        detector_priority=obs.detector_priority,
+        priority=obs.detector_priority,
+        sentiment=obs.sentiment,
+        sentiment_score=obs.sentiment_score,
+        brand=obs.brand,
+        opened_at=now,
+        first_message_at=obs.created_at,
+        last_message_at=obs.created_at,
+        updated_at=now,
+        first_response_due=now,
+        resolution_due=now,
+        max_engagement=obs.engagement,
+        messages=[_message(obs)],
     )
     case.priority = case_priority(obs.detector_priority, _reach(case), cfg)
     case.first_response_due, case.resolution_due = due_times(case.priority, now, cfg)
     slot.cases[case.case_id] = case
     _prune(slot)
-    event = AuditEvent(case_id=case.case_id, revision=1, at=now, op="open", actor=cmd.actor, from_status="",
-                       to_status=case.status.value, event_id=obs.event_id)
+    event = AuditEvent(
+        case_id=case.case_id,
+        revision=1,
+        at=now,
+        op="open",
+        actor=cmd.actor,
+        from_status="",
+        to_status=case.status.value,
+        event_id=obs.event_id,
+    )
     return Outcome(code=200, message="case opened", case=case, events=[event], new_messages=[_message(obs)])
 
 
 def _join(case: CaseState, obs: Observation, cmd: Command, cfg: DeskSettings) -> Outcome:
     msg = _message(obs)
-    case.messages = sorted([*case.messages, msg], key=lambda m: m.created_at)[-cfg.desk_thread_messages:]
+    case.messages = sorted([*case.messages, msg], key=lambda m: m.created_at)[-cfg.desk_thread_messages :]
     case.repeats += 1
     case.last_message_at = max(case.last_message_at, obs.created_at)
     case.max_engagement = max(case.max_engagement, obs.engagement)
@@ -164,8 +200,16 @@ def _join(case: CaseState, obs: Observation, cmd: Command, cfg: DeskSettings) ->
     _raise_priority(case, case_priority(case.detector_priority, _reach(case, obs), cfg, escalated=case.escalated), cfg)
     case.updated_at = cmd.at
     case.revision += 1
-    event = AuditEvent(case_id=case.case_id, revision=case.revision, at=cmd.at, op="follow_up", actor=cmd.actor,
-                       from_status=case.status.value, to_status=case.status.value, event_id=obs.event_id)
+    event = AuditEvent(
+        case_id=case.case_id,
+        revision=case.revision,
+        at=cmd.at,
+        op="follow_up",
+        actor=cmd.actor,
+        from_status=case.status.value,
+        to_status=case.status.value,
+        event_id=obs.event_id,
+    )
     return Outcome(code=200, message="joined the open case", case=case, events=[event], new_messages=[msg])
 
 
@@ -190,14 +234,22 @@ def _reopen(case: CaseState, cmd: Command, cfg: DeskSettings, *, obs: Observatio
     if obs is not None:
         msg = _message(obs)
         new_messages.append(msg)
-        case.messages = [*case.messages, msg][-cfg.desk_thread_messages:]
+        case.messages = [*case.messages, msg][-cfg.desk_thread_messages :]
         case.repeats += 1
         case.last_message_at = max(case.last_message_at, obs.created_at)
     case.updated_at = cmd.at
     case.revision += 1
-    event = AuditEvent(case_id=case.case_id, revision=case.revision, at=cmd.at, op="reopen", actor=cmd.actor,
-                       from_status=before.value, to_status=case.status.value, note=cmd.note,
-                       event_id=obs.event_id if obs else "")
+    event = AuditEvent(
+        case_id=case.case_id,
+        revision=case.revision,
+        at=cmd.at,
+        op="reopen",
+        actor=cmd.actor,
+        from_status=before.value,
+        to_status=case.status.value,
+        note=cmd.note,
+        event_id=obs.event_id if obs else "",
+    )
     return Outcome(code=200, message="case reopened", case=case, events=[event], new_messages=new_messages)
 
 
@@ -208,6 +260,7 @@ def _prune(slot: Slot) -> None:
 
 
 # ---- people's actions ---------------------------------------------------------------------
+
 
 def check(case: CaseState, cmd: Command) -> Outcome | None:
     """Why ``cmd`` may not run on ``case`` (an outcome with 403/409/422), or None when it may."""
@@ -241,7 +294,9 @@ def _act(slot: Slot, cmd: Command, cfg: DeskSettings) -> Outcome:
     if cmd.op is Op.reopen:
         latest = slot.latest()
         if latest is not None and latest.case_id != case.case_id:
-            return Outcome(code=409, message=f"a newer case {latest.case_id} exists for this author and thread", case=case)
+            return Outcome(
+                code=409, message=f"a newer case {latest.case_id} exists for this author and thread", case=case
+            )
         return _reopen(case, cmd, cfg)
     before = case.status
     forced = before not in TRANSITIONS[cmd.op]
@@ -261,7 +316,15 @@ def _act(slot: Slot, cmd: Command, cfg: DeskSettings) -> Outcome:
         _raise_priority(case, "urgent", cfg)
     case.updated_at = cmd.at
     case.revision += 1
-    event = AuditEvent(case_id=case.case_id, revision=case.revision, at=cmd.at, op=cmd.op.value + ("(forced)" if forced else ""),
-                       actor=cmd.actor, from_status=before.value, to_status=case.status.value,
-                       assignee=case.assignee, note=cmd.note)
+    event = AuditEvent(
+        case_id=case.case_id,
+        revision=case.revision,
+        at=cmd.at,
+        op=cmd.op.value + ("(forced)" if forced else ""),
+        actor=cmd.actor,
+        from_status=before.value,
+        to_status=case.status.value,
+        assignee=case.assignee,
+        note=cmd.note,
+    )
     return Outcome(code=200, message=f"case {case.status.value}", case=case, events=[event])

@@ -191,5 +191,8 @@ class Outcome(BaseModel):
 
     def reply(self) -> dict[str, Any]:
         """The JSON-able answer sent back to the asker."""
-        return {"code": self.code, "message": self.message,
-                "case": self.case.model_dump(mode="json") if self.case else None}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "case": self.case.model_dump(mode="json") if self.case else None,
+        }

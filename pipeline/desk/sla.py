@@ -64,7 +64,11 @@ def due_times(priority: str, opened_at: datetime, cfg: DeskSettings) -> tuple[da
 
 
 def is_overdue(
-    now: datetime, *, status: str, first_response_due: datetime, first_response_at: datetime | None,
+    now: datetime,
+    *,
+    status: str,
+    first_response_due: datetime,
+    first_response_at: datetime | None,
     resolution_due: datetime,
 ) -> bool:
     """Open and past a due time it has not met."""

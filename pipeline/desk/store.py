@@ -17,14 +17,54 @@ from pipeline.storage import ClickHouse
 log = logging.getLogger(__name__)
 
 CASE_COLUMNS = (
-    "case_id", "case_key", "thread_id", "platform", "link", "author_id", "author_name", "author_followers",
-    "author_verified", "author_verified_type", "text", "category", "detector_priority", "priority", "sentiment",
-    "sentiment_score", "brand", "status", "assignee", "escalated", "opened_at", "first_message_at",
-    "last_message_at", "updated_at", "first_response_due", "resolution_due", "first_response_at", "resolved_at",
-    "reopen_count", "repeats", "revision",
+    "case_id",
+    "case_key",
+    "thread_id",
+    "platform",
+    "link",
+    "author_id",
+    "author_name",
+    "author_followers",
+    "author_verified",
+    "author_verified_type",
+    "text",
+    "category",
+    "detector_priority",
+    "priority",
+    "sentiment",
+    "sentiment_score",
+    "brand",
+    "status",
+    "assignee",
+    "escalated",
+    "opened_at",
+    "first_message_at",
+    "last_message_at",
+    "updated_at",
+    "first_response_due",
+    "resolution_due",
+    "first_response_at",
+    "resolved_at",
+    "reopen_count",
+    "repeats",
+    "revision",
 )
-EVENT_COLUMNS = ("case_id", "revision", "at", "op", "actor", "from_status", "to_status", "assignee", "note",
-                 "event_id", "platform", "category", "brand", "priority")
+EVENT_COLUMNS = (
+    "case_id",
+    "revision",
+    "at",
+    "op",
+    "actor",
+    "from_status",
+    "to_status",
+    "assignee",
+    "note",
+    "event_id",
+    "platform",
+    "category",
+    "brand",
+    "priority",
+)
 MESSAGE_COLUMNS = ("case_id", "event_id", "kind", "created_at", "text")
 
 _PRIORITY_RANK = "multiIf(priority = 'urgent', 0, priority = 'high', 1, priority = 'normal', 2, 3)"
@@ -54,14 +94,19 @@ def event_row(event: AuditEvent, case: CaseState) -> tuple[Any, ...]:
 def write_outcome(ch: ClickHouse, case: CaseState, events: Sequence[AuditEvent], messages: Sequence[Message]) -> None:
     """Mirror one applied command (blocking; idempotent: the same revision rewrites the same rows)."""
     if messages:
-        ch.insert("desk_case_messages", MESSAGE_COLUMNS,
-                  [(case.case_id, m.event_id, m.kind, m.created_at, m.text) for m in messages])
+        ch.insert(
+            "desk_case_messages",
+            MESSAGE_COLUMNS,
+            [(case.case_id, m.event_id, m.kind, m.created_at, m.text) for m in messages],
+        )
     if events:
         ch.insert("desk_case_events", EVENT_COLUMNS, [event_row(e, case) for e in events])
     ch.insert("desk_cases", CASE_COLUMNS, [case_row(case)])
 
 
-def list_cases(ch: ClickHouse, filters: dict[str, Any], now: datetime, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+def list_cases(
+    ch: ClickHouse, filters: dict[str, Any], now: datetime, limit: int = 200, offset: int = 0
+) -> list[dict[str, Any]]:
     """Cases sorted by urgency: overdue first, then priority, then the next due time."""
     where = ["1"]
     params: dict[str, Any] = {"now": now, "limit": limit, "offset": offset}
@@ -95,10 +140,14 @@ def get_case(ch: ClickHouse, case_id: str, now: datetime) -> dict[str, Any] | No
     case = _clean(rows[0])
     case["messages"] = ch.query(
         "SELECT event_id, kind, created_at, text FROM desk_case_messages FINAL WHERE case_id = %(id)s "
-        "ORDER BY created_at, event_id", {"id": case_id})
+        "ORDER BY created_at, event_id",
+        {"id": case_id},
+    )
     case["audit"] = ch.query(
         "SELECT revision, at, op, actor, from_status, to_status, assignee, note, event_id "
-        "FROM desk_case_events FINAL WHERE case_id = %(id)s ORDER BY revision", {"id": case_id})
+        "FROM desk_case_events FINAL WHERE case_id = %(id)s ORDER BY revision",
+        {"id": case_id},
+    )
     return case
 
 

@@ -111,15 +111,18 @@ async def _read_body(request: Request) -> bytes:
         if not declared.isdigit():
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid Content-Length header")
         if int(declared) > limit:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                                f"request body of {declared} bytes is over the limit of {limit} bytes")
+            raise HTTPException(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                f"request body of {declared} bytes is over the limit of {limit} bytes",
+            )
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                                f"request body is over the limit of {limit} bytes")
+            raise HTTPException(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"request body is over the limit of {limit} bytes"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -132,15 +135,21 @@ async def _parse(request: Request, model: type[_Body]) -> _Body:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         problems = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "error": e["msg"]} for e in exc.errors()]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            {"message": "invalid request body", "problems": problems}) from None
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, {"message": "invalid request body", "problems": problems}
+        ) from None
 
 
 def _iso(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in row.items():
         if isinstance(value, datetime):
-            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+            value = (
+                (value if value.tzinfo else value.replace(tzinfo=UTC))
+                .astimezone(UTC)
+                .isoformat()
+                .replace("+00:00", "Z")
+            )
         elif isinstance(value, list):
             value = [_iso(v) if isinstance(v, dict) else v for v in value]
         out[key] = value
@@ -150,14 +159,23 @@ def _iso(row: dict[str, Any]) -> dict[str, Any]:
 async def _command(request: Request, who: Principal, case_id: str, op: Op, body: _Body) -> CaseAnswer:
     desk = _desk(request)
     data = body.model_dump()
-    cmd = Command(op=op, command_id=new_command_id(), at=now_utc(), actor=who.name, role=who.role.name,
-                  case_id=case_id, note=data.get("note", ""), assignee=data.get("assignee", ""),
-                  force=bool(data.get("force", False)))
+    cmd = Command(
+        op=op,
+        command_id=new_command_id(),
+        at=now_utc(),
+        actor=who.name,
+        role=who.role.name,  # type: ignore[arg-type]  # Role names are the Literal's values
+        case_id=case_id,
+        note=data.get("note", ""),
+        assignee=data.get("assignee", ""),
+        force=bool(data.get("force", False)),
+    )
     try:
         reply = await desk.ask(cmd)
     except TimeoutError:
-        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT,
-                            "the case agent did not answer in time; the action may still be applied") from None
+        raise HTTPException(
+            status.HTTP_504_GATEWAY_TIMEOUT, "the case agent did not answer in time; the action may still be applied"
+        ) from None
     code = int(reply.get("code", 500))
     if code != 200:
         raise HTTPException(code, reply.get("message") or "refused")
@@ -165,6 +183,7 @@ async def _command(request: Request, who: Principal, case_id: str, op: Op, body:
 
 
 # ---- reads --------------------------------------------------------------------------------
+
 
 @router.get("/api/cases", summary="The case queue, most urgent first")
 async def cases_list(
@@ -183,14 +202,24 @@ async def cases_list(
 ) -> dict[str, Any]:
     """Cases sorted by urgency: overdue first, then priority (urgent > high > normal > low), then due time."""
     ctx = _ctx(request)
-    filters = {"status": status_.value if status_ else None, "priority": priority, "category": category,
-               "brand": brand, "platform": platform, "assignee": assignee, "overdue": overdue, "open_only": open_only}
+    filters = {
+        "status": status_.value if status_ else None,
+        "priority": priority,
+        "category": category,
+        "brand": brand,
+        "platform": platform,
+        "assignee": assignee,
+        "overdue": overdue,
+        "open_only": open_only,
+    }
     rows = await ctx.run_blocking(list_cases, ctx.ch, filters, now_utc(), limit, offset)
     return {"cases": [_iso(r) for r in rows], "count": len(rows), "now": _iso({"t": now_utc()})["t"]}
 
 
 @router.get("/api/cases/stream", summary="Live case changes (Server-Sent Events)")
-async def cases_stream(request: Request, who: Annotated[Principal, Depends(require(Role.readonly))]) -> StreamingResponse:
+async def cases_stream(
+    request: Request, who: Annotated[Principal, Depends(require(Role.readonly))]
+) -> StreamingResponse:
     """One ``case`` event per change; authenticate with the header or ``?token=`` (EventSource)."""
     hub = _ctx(request).cases
     queue = hub.subscribe()
@@ -212,8 +241,9 @@ async def cases_stream(request: Request, who: Annotated[Principal, Depends(requi
 
 
 @router.get("/api/cases/{case_id}", summary="One case with its thread and audit trail")
-async def case_detail(request: Request, case_id: CaseId,
-                      who: Annotated[Principal, Depends(require(Role.readonly))]) -> dict[str, Any]:
+async def case_detail(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.readonly))]
+) -> dict[str, Any]:
     """The case, its messages (the author's events joined to it) and every transition."""
     ctx = _ctx(request)
     case = await ctx.run_blocking(get_case, ctx.ch, case_id, now_utc())
@@ -225,46 +255,59 @@ async def case_detail(request: Request, case_id: CaseId,
 # ---- actions ------------------------------------------------------------------------------
 
 
-
 def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"content": {"application/json": {"schema": model.model_json_schema()}}, "required": False}}
 
 
-@router.post("/api/cases/{case_id}/claim", openapi_extra=_body_doc(ClaimBody), response_model=CaseAnswer,
-             responses={409: {"description": "already claimed"}})
-async def claim(request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]) -> CaseAnswer:
+@router.post(
+    "/api/cases/{case_id}/claim",
+    openapi_extra=_body_doc(ClaimBody),
+    response_model=CaseAnswer,
+    responses={409: {"description": "already claimed"}},
+)
+async def claim(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
+) -> CaseAnswer:
     """Take a new, reopened or escalated case (exactly one of concurrent claims wins; the rest get 409)."""
     return await _command(request, who, case_id, Op.claim, await _parse(request, ClaimBody))
 
 
 @router.post("/api/cases/{case_id}/reply", openapi_extra=_body_doc(ReplyBody), response_model=CaseAnswer)
-async def reply(request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]) -> CaseAnswer:
+async def reply(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
+) -> CaseAnswer:
     """Record the reply to the customer (the first one stops the first-response clock)."""
     return await _command(request, who, case_id, Op.reply, await _parse(request, ReplyBody))
 
 
 @router.post("/api/cases/{case_id}/resolve", openapi_extra=_body_doc(NoteBody), response_model=CaseAnswer)
-async def resolve(request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]) -> CaseAnswer:
+async def resolve(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
+) -> CaseAnswer:
     """Close the case."""
     return await _command(request, who, case_id, Op.resolve, await _parse(request, NoteBody))
 
 
 @router.post("/api/cases/{case_id}/reopen", openapi_extra=_body_doc(NoteBody), response_model=CaseAnswer)
-async def reopen(request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]) -> CaseAnswer:
+async def reopen(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
+) -> CaseAnswer:
     """Reopen a resolved case (new SLA clock)."""
     return await _command(request, who, case_id, Op.reopen, await _parse(request, NoteBody))
 
 
 @router.post("/api/cases/{case_id}/assign", openapi_extra=_body_doc(AssignBody), response_model=CaseAnswer)
-async def assign(request: Request, case_id: CaseId,
-                 who: Annotated[Principal, Depends(require(Role.supervisor))]) -> CaseAnswer:
+async def assign(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.supervisor))]
+) -> CaseAnswer:
     """Give the case to an agent (supervisor only)."""
     return await _command(request, who, case_id, Op.assign, await _parse(request, AssignBody))
 
 
 @router.post("/api/cases/{case_id}/escalate", openapi_extra=_body_doc(NoteBody), response_model=CaseAnswer)
-async def escalate(request: Request, case_id: CaseId,
-                   who: Annotated[Principal, Depends(require(Role.supervisor))]) -> CaseAnswer:
+async def escalate(
+    request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.supervisor))]
+) -> CaseAnswer:
     """Escalate: the case becomes urgent (supervisor only)."""
     return await _command(request, who, case_id, Op.escalate, await _parse(request, NoteBody))
 
