@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 
 from clickhouse_driver import errors as ch_errors
 
@@ -80,6 +81,8 @@ def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` means the database is unreachable or busy right now."""
     if isinstance(exc, ch_errors.ServerException):
         return exc.code in TRANSIENT_CODES
+    if isinstance(exc, ssl.SSLCertVerificationError):  # an OSError, but it will not go away
+        return False
     if isinstance(exc, _NETWORK_TYPES):
         return True
     return error_code(exc) in TRANSIENT_CODES
