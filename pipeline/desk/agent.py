@@ -94,7 +94,9 @@ class Desk:
             value_serializer="json",
             partitions=settings.partitions,
         )
-        self.table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, value_type=dict)
+        # Values are plain JSON dicts (the app's default table serializer). Declaring
+        # value_type=dict breaks changelog recovery: Faust calls value_type.from_data().
+        self.table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions)
         self.agent = app.agent(self.topic, name="desk")(self._run)
         self.applied = 0
 
