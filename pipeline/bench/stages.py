@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import orjson
 from aiokafka import AIOKafkaConsumer
