@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,22 +10,20 @@ import httpx
 import pytest
 
 from pipeline.kafka.broker import free_port
-from tests.fixtures.kafka import ROOT, WorkerEnv
+from tests.fixtures.kafka import WorkerEnv, WorkerProcess
 
 TOKEN = "readonly-token-123"
 
 
-class MonitorWorker:
-    """A worker subprocess running tests/integration/monitor/run_worker.py."""
+class MonitorWorker(WorkerProcess):
+    """A ``sociallisten worker --web`` subprocess (monitoring is part of every worker) on a free port."""
 
     def __init__(self, wenv: WorkerEnv, log_path: Path, **env: str) -> None:
         self.port = free_port()
-        self.log_path = log_path
-        self._log = open(log_path, "ab")  # noqa: SIM115
-        full = wenv.env(SOCIALLISTEN_TEST_WEB_PORT=str(self.port), SOCIALLISTEN_API_TOKENS=f"{TOKEN}:readonly", **env)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.monitor.run_worker"],
-            cwd=ROOT, env=full, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        super().__init__(
+            wenv, log_path, "--web",
+            SOCIALLISTEN_WEB_HOST="127.0.0.1", SOCIALLISTEN_WEB_PORT=str(self.port),
+            SOCIALLISTEN_API_TOKENS=f"{TOKEN}:readonly", **env,
         )
 
     @property
@@ -50,21 +44,6 @@ class MonitorWorker:
                 pass
             time.sleep(0.3)
         raise AssertionError(f"web service did not start: {self.logs()[-3000:]}")
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._log.close()
-
-    def logs(self) -> str:
-        """What it logged so far."""
-        return self.log_path.read_text(errors="replace")
 
 
 @pytest.fixture
