@@ -34,15 +34,6 @@ def split_valid(lines: list[bytes]) -> tuple[set[str], int]:
     return ids, invalid
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[dict]:  # type: ignore[type-arg]
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
@@ -71,8 +62,9 @@ def test_worker_stores_valid_events_and_dead_letters_the_rest(worker_env, start_
 
     ch = connect(worker_env.clickhouse_url)
     try:
-        wait_for(lambda: stats(ch)["mentions"] == len(valid_ids) and stats(ch)["dead_lettered"] == invalid,
-                 180, "all events stored or dead-lettered")
+        # wait_until tolerates errors: the worker creates the tables when it starts
+        wait_until(lambda: stats(ch)["mentions"] == len(valid_ids) and stats(ch)["dead_lettered"] == invalid,
+                   180, "all events stored or dead-lettered")
         totals = stats(ch)
         stored = {r["event_id"] for r in ch.query("SELECT event_id FROM mentions FINAL")}
     finally:
