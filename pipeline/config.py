@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
     )
     log_level: str = Field(default="INFO", description="SOCIALLISTEN_LOG_LEVEL")
+    log_level_libraries: str = Field(
+        default="WARNING",
+        description="SOCIALLISTEN_LOG_LEVEL_LIBRARIES: level of Faust, Kafka and driver logs (INFO shows "
+        "rebalances and table recovery).",
+    )
     log_format: Literal["json", "console"] = Field(
         default="console", description="SOCIALLISTEN_LOG_FORMAT: 'json' for one JSON object per line."
     )

@@ -35,8 +35,9 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
-def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
-    """Configure the root logger once for a command; third-party chatter is kept at WARNING."""
+def configure_logging(level: str = "INFO", fmt: str = "console", *, libraries: str = "WARNING") -> None:
+    """Configure the root logger once for a command; third-party chatter is kept at ``libraries``
+    (never below the root level)."""
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -46,4 +47,4 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in _NOISY:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(name).setLevel(max(logging.getLevelName(libraries.upper()), root.level))

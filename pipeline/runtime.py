@@ -26,7 +26,7 @@ def load_settings(*, embedded_defaults: bool = False) -> Settings:
     Values set explicitly in the environment always win.
     """
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, libraries=settings.log_level_libraries)
     if embedded_defaults and settings.kafka_url is None and "SOCIALLISTEN_REBALANCE_TIMEOUT" not in os.environ:
         settings = settings.model_copy(update={"rebalance_timeout": EMBEDDED_REBALANCE_TIMEOUT})
     return settings
