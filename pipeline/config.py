@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="SOCIALLISTEN_ANALYSIS_PROCESSES: processes for text analysis beside the worker "
         "(0 = a thread in the worker). One keeps a second core busy while Faust gathers the next batch.",
     )
+    pipeline_depth: int = Field(
+        default=2, ge=1, le=16,
+        description="SOCIALLISTEN_PIPELINE_DEPTH: batches in flight in a worker (being analysed while an "
+        "earlier one is written). 1 = strictly one batch at a time. Offsets still move only after a write.",
+    )
     batch_seconds: float = Field(
         default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
     )

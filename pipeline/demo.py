@@ -60,8 +60,12 @@ def _count_in(ch: ClickHouse, sql: str, values: set[str]) -> int:
 
 def progress_counts(ch: ClickHouse, expected: Expected) -> tuple[int, int]:
     """(stored valid events, dead-lettered invalid lines) of this stream, as ClickHouse sees them now."""
-    stored = _count_in(ch, "SELECT uniqExact(event_id) AS n FROM mentions WHERE event_id IN %(values)s", expected.valid_ids)
-    dead = _count_in(ch, "SELECT uniqExact(dl_id) AS n FROM dead_letters WHERE dl_id IN %(values)s", expected.invalid_hashes)
+    stored = _count_in(
+        ch, "SELECT uniqExact(event_id) AS n FROM mentions WHERE event_id IN %(values)s", expected.valid_ids
+    )
+    dead = _count_in(
+        ch, "SELECT uniqExact(dl_id) AS n FROM dead_letters WHERE dl_id IN %(values)s", expected.invalid_hashes
+    )
     return stored, dead
 
 

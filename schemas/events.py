@@ -95,16 +95,11 @@ class Author(BaseModel):
     id: Annotated[str, Field(min_length=1, max_length=128)]
     name: Annotated[CleanStr, Field(max_length=200)] = ""
     verified: bool = False
-    verified_type: VerifiedType = VerifiedType.none
+    verified_type: Annotated[VerifiedType, Field(strict=False)] = VerifiedType.none  # from its string value
     followers: NonNegativeInt = 0
     following: NonNegativeInt = 0
     posts: NonNegativeInt = 0
     created_at: Annotated[datetime, AfterValidator(_utc)] | None = None
-
-    @field_validator("verified_type", mode="before")
-    @classmethod
-    def _coerce_verified_type(cls, value: Any) -> Any:
-        return VerifiedType(value) if isinstance(value, str) else value
 
 
 class Engagement(BaseModel):

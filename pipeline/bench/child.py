@@ -89,7 +89,8 @@ def full(events: int, out: Path) -> None:
         stats["n"] += len(result.enriched) + len(result.dead_letters)
         if stats["n"] >= events:
             out.write_bytes(orjson.dumps({
-                "first": stats["first"], "first_n": stats["first_n"], "done": now, "events": stats["n"], "peak_rss_mb": _peak_rss_mb(),
+                "first": stats["first"], "first_n": stats["first_n"], "done": now, "events": stats["n"],
+                "peak_rss_mb": _peak_rss_mb(),
                 "latencies": stats["lat"], "timestamps_are": "producer CreateTime",
             }))
             _stop()

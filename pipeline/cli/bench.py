@@ -10,11 +10,15 @@ from pipeline.cli import app
 
 @app.command("bench")
 def bench_command(
-    events: int = typer.Option(100_000, "--events", min=1000, help="Events in the stream (realistic, from real texts)."),
+    events: int = typer.Option(
+        100_000, "--events", min=1000, help="Events in the stream (realistic, from real texts)."
+    ),
     naive_events: int = typer.Option(2000, "--naive-events", min=100, help="Events for the naive baseline."),
     pack: int = typer.Option(100, "--pack", min=1, help="Also measure packed messages of N events (1 = skip)."),
     latency_seconds: float = typer.Option(20.0, "--latency-seconds", min=5, help="Duration of the latency phase."),
-    clickhouse: str | None = typer.Option(None, "--clickhouse", help="clickhouse://... server URL prefix; default chDB."),
+    clickhouse: str | None = typer.Option(
+        None, "--clickhouse", help="clickhouse://... server URL prefix; default chDB."
+    ),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
 ) -> None:

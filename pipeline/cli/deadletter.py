@@ -10,7 +10,9 @@ from rich.table import Table
 
 from pipeline.cli import app
 
-deadletter_app = typer.Typer(help="Inspect and re-drive dead letters (events the pipeline rejected).", no_args_is_help=True)
+deadletter_app = typer.Typer(
+    help="Inspect and re-drive dead letters (events the pipeline rejected).", no_args_is_help=True
+)
 app.add_typer(deadletter_app, name="deadletter")
 
 _SELECT = (

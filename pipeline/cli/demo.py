@@ -15,7 +15,9 @@ from pipeline.cli import app
 def demo_command(
     as_json: bool = typer.Option(False, "--json", help="Also print the summary as one JSON object on the last line."),
     serve: bool = typer.Option(False, "--serve", help="Keep the worker (and the web service) running afterwards."),
-    stream: Path | None = typer.Option(None, "--stream", help="JSON-lines file to replay instead of the bundled demo stream."),
+    stream: Path | None = typer.Option(
+        None, "--stream", help="JSON-lines file to replay instead of the bundled demo stream."
+    ),
     timeout: float = typer.Option(240.0, "--timeout", help="Seconds to wait for every event to be stored."),
     rate: float | None = typer.Option(None, "--rate", help="Cap the replay at this many events per second."),
 ) -> None:

@@ -13,7 +13,9 @@ from pipeline.cli import app
 @app.command("replay")
 def replay_command(
     file: Path = typer.Argument(..., help="JSON lines, one event per line ('-' for stdin).", allow_dash=True),
-    rate: float | None = typer.Option(None, "--rate", min=0.1, help="Cap on events per second (default: as fast as possible)."),
+    rate: float | None = typer.Option(
+        None, "--rate", min=0.1, help="Cap on events per second (default: as fast as possible)."
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     pack: int = typer.Option(1, "--pack", min=1, max=10000,
                              help="Send up to N events of one partition per message (JSON lines)."),

@@ -1,16 +1,23 @@
 """Keeps one ``cascades`` row per root post up to date as reposts arrive.
 
 Posts are keyed by thread (root post) id, so one worker sees every event of a cascade, but a
-rebalance can move it to another worker. Rather than trusting an in-memory tree, each batch
-writes its nodes to ``cascade_nodes`` (ordered by root id: a cascade is one index range) and then
-re-reads the complete node list of every cascade the batch touched and recomputes its metrics.
-Correct after rebalances and replays (rows are keyed by id, metrics rows are versioned).
+rebalance can move it to another worker. Each batch writes its nodes to ``cascade_nodes``
+(ordered by root id: a cascade is one index range) and recomputes the metrics of every cascade
+it touched from the cascade's complete node list.
+
+The node lists live in a bounded cache (least recently touched cascades are dropped). A cascade
+missing from it is read back from ``cascade_nodes`` once; after that a batch only adds its own
+nodes, so the storage cost of a batch does not grow with the size of the cascades it touches.
+The worker empties the cache whenever its partitions change (:meth:`CascadeTracker.forget`): a
+cascade that moved away and back is read again, with what the other worker added meanwhile.
+Correct after rebalances and replays (nodes are keyed by event id, metrics rows are versioned).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +40,7 @@ CASCADE_COLUMNS: tuple[str, ...] = (
     "suspect_share", "duplicate_text_share", "top_spreaders", "top_spreader_descendants",
     "suspected_amplification", "amplification_score", "first_repost_at", "last_repost_at", "updated_at", "version",
 )  # fmt: skip
+_NODE_FIELDS = NODE_COLUMNS[:15]  # the columns _NODE_SELECT reads, in the same order
 ROOT_TEXT_CHARS = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -52,6 +60,16 @@ def node_row(item: Enriched, version: int) -> tuple[Any, ...] | None:
         0 if is_root else text_hash(an.own_text), int(suspect), int(is_root),
         ev.text[:ROOT_TEXT_CHARS] if is_root else "", list(an.brands) if is_root else [], version,
     )
+
+
+def _as_stored(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A node row as reading it back from ``cascade_nodes`` would give it (naive UTC, whole seconds)."""
+    out = dict(zip(_NODE_FIELDS, row, strict=False))
+    created: datetime = out["created_at"]
+    if created.tzinfo is not None:
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    out["created_at"] = created.replace(microsecond=0)
+    return out
 
 
 def to_node(row: dict[str, Any]) -> CascadeNode:
@@ -83,12 +101,29 @@ def cascade_row(root_id: str, rows: Sequence[dict[str, Any]], m: CascadeMetrics,
     )
 
 
+_NODE_SELECT = (
+    "SELECT root_id, event_id, platform, parent_id, author_id, author_name, repost_chain, followers, posts, "
+    "created_at, text_hash, suspect_account, is_root, root_text, brands FROM cascade_nodes WHERE root_id IN %(roots)s"
+)
+CACHE_MAX_NODES = 500_000
+"""Nodes kept in memory across all cached cascades (about 100 MB at the upper end)."""
+
+
 class CascadeTracker:
     """Writes cascade nodes of a batch and refreshes the metrics of the cascades it touched."""
 
-    def __init__(self, ch: ClickHouse) -> None:
+    def __init__(self, ch: ClickHouse, *, max_cached_nodes: int = CACHE_MAX_NODES) -> None:
         self.ch = ch
         self.updated = 0
+        self.loaded = 0  # cascades read back from storage (cache misses)
+        self.max_cached_nodes = max_cached_nodes
+        self._cache: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+        self._cached_nodes = 0
+
+    def forget(self) -> None:
+        """Drop every cached cascade (call when this worker's partitions change)."""
+        self._cache.clear()
+        self._cached_nodes = 0
 
     def update(self, items: Sequence[Enriched]) -> list[str]:
         """Blocking: store nodes, recompute touched cascades (those with reposts); return their root ids."""
@@ -100,23 +135,46 @@ class CascadeTracker:
         roots = sorted({r[0] for r in rows if not r[12]})
         if not roots:
             return []
-        stored = self.ch.query(
-            "SELECT root_id, event_id, platform, parent_id, author_id, author_name, repost_chain, followers, posts, "
-            "created_at, text_hash, suspect_account, is_root, root_text, brands "
-            "FROM cascade_nodes WHERE root_id IN %(roots)s",
-            {"roots": tuple(roots)},
-        )
-        by_root: dict[str, dict[str, dict[str, Any]]] = {}
-        for r in stored:
-            by_root.setdefault(r["root_id"], {})[r["event_id"]] = r  # duplicates (replays) collapse
+        missing = [root for root in roots if root not in self._cache]
+        if missing:
+            # read before adding this batch's rows to the cache: the read already includes them
+            loaded: dict[str, dict[str, dict[str, Any]]] = {root: {} for root in missing}
+            for r in self.ch.query(_NODE_SELECT, {"roots": tuple(missing)}):
+                loaded[r["root_id"]][r["event_id"]] = r  # duplicates (replays) collapse
+            for root, nodes in loaded.items():
+                self._cache[root] = nodes
+                self._cached_nodes += len(nodes)
+            self.loaded += len(missing)
+        fresh = set(missing)
+        for row in rows:
+            root = row[0]
+            if root in self._cache and root not in fresh:
+                nodes = self._cache[root]
+                if row[1] not in nodes:
+                    self._cached_nodes += 1
+                nodes[row[1]] = _as_stored(row)
         out = []
-        for root_id, nodes in by_root.items():
+        for root_id in roots:
+            nodes = self._cache.get(root_id)
+            if not nodes:
+                continue
+            self._cache.move_to_end(root_id)
             node_rows = list(nodes.values())
             metrics = cascade_metrics(root_id, [to_node(r) for r in node_rows])
             out.append(cascade_row(root_id, node_rows, metrics, version))
         self.ch.insert("cascades", CASCADE_COLUMNS, out)
         self.updated += len(out)
+        self._evict(keep=set(roots))
         return roots
+
+    def _evict(self, keep: set[str]) -> None:
+        while self._cached_nodes > self.max_cached_nodes and len(self._cache) > len(keep):
+            root, nodes = next(iter(self._cache.items()))
+            if root in keep:
+                self._cache.move_to_end(root)
+                continue
+            del self._cache[root]
+            self._cached_nodes -= len(nodes)
 
     def get(self, root_id: str) -> dict[str, Any] | None:
         """The latest metrics row of one cascade."""

@@ -30,9 +30,13 @@ COUNTER_CAP = 200_000
 
 
 def live_mention(item: Enriched, received_at: float) -> LiveMention:
-    """The live-stream form of an enriched mention."""
+    """The live-stream form of an enriched mention.
+
+    Built without re-validation (``model_construct``): every value comes from a validated event
+    and its analysis, and this runs for every stored event.
+    """
     ev, an = item.event, item.analysis
-    return LiveMention(
+    return LiveMention.model_construct(
         event_id=ev.id, platform=ev.platform.value, kind=ev.kind.value, author_id=ev.author.id,
         author_name=ev.author.name, author_followers=ev.author.followers, text=ev.text[:TEXT_CHARS],
         created_at=ev.created_at, received_at=received_at, brands=list(an.brands), competitors=list(an.competitors),
@@ -44,17 +48,33 @@ def live_mention(item: Enriched, received_at: float) -> LiveMention:
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
+    """What the counters and the filters need of one mention (a few hundred bytes, not the text)."""
+
     minute: int
-    mention: LiveMention
+    platform: str
+    sentiment: str
+    brands: tuple[str, ...]
+    competitors: tuple[str, ...]
+    signals: tuple[str, ...]
+
+
+def _seen(item: Enriched, minute: int) -> _Seen:
+    an = item.analysis
+    return _Seen(minute, item.event.platform.value, an.sentiment, tuple(an.brands), tuple(an.competitors),
+                 tuple(an.signals))
 
 
 class LiveFeed:
-    """Recent mentions of this worker, their counters, and publication to the hub."""
+    """Recent mentions of this worker, their counters, and publication to the hub.
+
+    A stored batch costs little here when nobody watches: the live form of a mention is built
+    only for connected subscribers and, on demand, for the recent mentions a page asks for.
+    """
 
     def __init__(self, hub: Hub, *, buffer: int = 2000, counter_minutes: int = 15) -> None:
         self.hub = hub
         self.counter_minutes = counter_minutes
-        self._recent: deque[LiveMention] = deque(maxlen=buffer)
+        self._recent: deque[tuple[_Seen, Enriched, float]] = deque(maxlen=buffer)
         self._counted: deque[_Seen] = deque(maxlen=COUNTER_CAP)
         self._ids: deque[str] = deque(maxlen=buffer * 4)
         self._id_set: set[str] = set()
@@ -63,35 +83,38 @@ class LiveFeed:
     def publish_batch(self, items: Sequence[Enriched], now: float | None = None) -> int:
         """Publish a stored batch (call on the event loop's thread); replayed ids are skipped."""
         now = time.time() if now is None else now
-        return self.publish([live_mention(i, now) for i in items], now)
-
-    def publish(self, mentions: Sequence[LiveMention], now: float | None = None) -> int:
-        """Publish ready-made live mentions (skips ids already published recently)."""
-        now = time.time() if now is None else now
         minute = int(now // 60) * 60
+        watched = self.hub.subscribers > 0
         n = 0
-        for m in mentions:
-            if m.event_id in self._id_set:
+        for item in items:
+            if not self._first_time(item.event.id):
                 continue
-            if len(self._ids) == self._ids.maxlen:
-                self._id_set.discard(self._ids[0])
-            self._ids.append(m.event_id)
-            self._id_set.add(m.event_id)
-            self._recent.append(m)
-            self._counted.append(_Seen(minute, m))
-            self.hub.publish(m)
+            seen = _seen(item, minute)
+            self._recent.append((seen, item, now))
+            self._counted.append(seen)
+            if watched:
+                self.hub.publish(live_mention(item, now))
             n += 1
         self.published += n
         return n
 
+    def _first_time(self, event_id: str) -> bool:
+        if event_id in self._id_set:
+            return False
+        if len(self._ids) == self._ids.maxlen:
+            self._id_set.discard(self._ids[0])
+        self._ids.append(event_id)
+        self._id_set.add(event_id)
+        return True
+
     def recent(self, filt: MentionFilter, limit: int) -> list[LiveMention]:
         """The newest ``limit`` mentions passing ``filt``, oldest first."""
         out: list[LiveMention] = []
-        for m in reversed(self._recent):
+        for seen, item, received_at in reversed(self._recent):
             if len(out) >= limit:
                 break
-            if filt.matches(m):
-                out.append(m)
+            if filt.matches(seen):
+                out.append(live_mention(item, received_at))
         return out[::-1]
 
     def counters(self, filt: MentionFilter, now: float | None = None) -> list[MinuteCount]:
@@ -104,9 +127,9 @@ class LiveFeed:
         buckets: dict[int, list[int]] = {m: [0, 0, 0, 0] for m in range(first, last + 60, 60)}
         for seen in self._counted:
             b = buckets.get(seen.minute)
-            if b is None or not filt.matches(seen.mention):
+            if b is None or not filt.matches(seen):
                 continue
-            sig = seen.mention.signals
+            sig = seen.signals
             b[0] += 1
             b[1] += "negative" in sig
             b[2] += "service_request" in sig

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -31,6 +33,21 @@ class LiveMention(BaseModel):
     repost_depth: int
 
 
+class Filterable(Protocol):
+    """What a filter looks at: a :class:`LiveMention` or the live feed's compact record of one."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def brands(self) -> Sequence[str]: ...
+    @property
+    def competitors(self) -> Sequence[str]: ...
+    @property
+    def signals(self) -> Sequence[str]: ...
+
+
 class MentionFilter(BaseModel):
     """Filters of the live stream; empty fields match everything."""
 
@@ -40,7 +57,7 @@ class MentionFilter(BaseModel):
     platform: str | None = None
     sentiment: str | None = None
 
-    def matches(self, m: LiveMention) -> bool:
+    def matches(self, m: Filterable) -> bool:
         """Whether a mention passes every filter that is set."""
         return (
             (not self.brand or self.brand in m.brands)

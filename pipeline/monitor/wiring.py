@@ -78,6 +78,11 @@ def attach_monitoring(pipeline: Pipeline, settings: Settings, monitor: MonitorSe
 
     pipeline.listeners.append(monitor_batch)
 
+    @pipeline.app.on_partitions_revoked.connect  # type: ignore[misc]
+    async def forget_cascades(app: object, revoked: object, **kwargs: object) -> None:
+        """Cached cascades may move to another worker: read them back from storage next time."""
+        mon.cascades.forget()
+
     async def publish_alert(alert: Alert) -> None:
         fut = await alerts_topic.send(key=alert.alert_id.encode(), value=alert.model_dump_json().encode())
         await fut

@@ -9,7 +9,7 @@ open is refused with a ConfigError. Several databases can live under the one pat
 Every call holds the session's lock: the worker inserts from an executor thread while the web
 API may query from another, and the session's current database (``USE``) is shared state.
 
-Inserts are ``INSERT INTO t (cols) FORMAT JSONEachRow`` with orjson-encoded rows (datetimes as
+Inserts are ``INSERT INTO t (cols) FORMAT JSONCompactEachRow`` with orjson-encoded rows (datetimes as
 ``'YYYY-MM-DD hh:mm:ss'`` UTC); queries read ``JSONCompactEachRowWithNamesAndTypes`` and use the
 column types to convert values (see :mod:`pipeline.storage.values`).
 """
@@ -166,16 +166,16 @@ class ChdbClickHouse:
         return rows
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """One ``INSERT ... FORMAT JSONEachRow`` for the whole batch."""
+        """One ``INSERT ... FORMAT JSONCompactEachRow`` (one JSON array per row) for the whole batch."""
         if not rows:
             return
         cols = [identifier(c) for c in columns]
-        statement = f"INSERT INTO {identifier(table)} ({', '.join(f'`{c}`' for c in cols)}) FORMAT JSONEachRow"
+        statement = f"INSERT INTO {identifier(table)} ({', '.join(f'`{c}`' for c in cols)}) FORMAT JSONCompactEachRow"
+        width = len(cols)
         try:
-            body = b"\n".join(
-                orjson.dumps(dict(zip(cols, row, strict=True)), default=json_default, option=_JSON_OPTIONS)
-                for row in rows
-            )
+            if any(len(row) != width for row in rows):
+                raise ValueError(f"a row has a different number of values than the {width} columns")
+            body = b"\n".join(orjson.dumps(row, default=json_default, option=_JSON_OPTIONS) for row in rows)
         except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
             raise StorageError(f"cannot encode a row for '{statement[:60]} ...': {exc}") from exc
         self._raw(statement + "\n" + body.decode())

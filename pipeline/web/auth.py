@@ -83,7 +83,9 @@ def require(role: Role):  # type: ignore[no-untyped-def]
 
     def check(who: Principal = Depends(principal)) -> Principal:
         if who.role < role:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this action needs the {role.name} role; you are {who.role.name}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this action needs the {role.name} role; you are {who.role.name}"
+            )
         return who
 
     return check

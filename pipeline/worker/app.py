@@ -74,6 +74,15 @@ class Pipeline:
             await serve(web_app, host, port)
 
 
+@dataclass(slots=True)
+class _InFlight:
+    """A batch taken from the stream whose processing has started."""
+
+    events: Sequence[EventT]
+    size: int
+    result: asyncio.Future[BatchResult]
+
+
 def _hold(events: Sequence[EventT]) -> None:
     # Faust's take_events() acks every event of a batch in a ``finally`` - also when the
     # agent is cancelled mid-write. One extra reference per message means that ack cannot
@@ -134,19 +143,38 @@ def create_pipeline(
 
     @app.agent(source, name="enrich")
     async def enrich(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            _hold(events)
-            records = [
-                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.value, e.message.timestamp)
-                for e in events
-            ]
-            result = await _process(records)
+        # Two stages in order: this loop takes a batch and starts its analysis (other process);
+        # the finisher writes finished batches in arrival order, runs the listeners, then
+        # releases the offsets. The queue bounds the batches in flight (back-pressure on Faust).
+        inflight: asyncio.Queue[_InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
+        finisher = asyncio.ensure_future(_finish_batches(inflight))
+        try:
+            async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+                _hold(events)
+                records = [
+                    RawRecord(e.message.topic, e.message.partition, e.message.offset, e.value, e.message.timestamp)
+                    for e in events
+                ]
+                batch = _InFlight(events, len(records), asyncio.ensure_future(_process(records)))
+                put = asyncio.ensure_future(inflight.put(batch))
+                await asyncio.wait({put, finisher}, return_when=asyncio.FIRST_COMPLETED)
+                if finisher.done():
+                    put.cancel()
+                    finisher.result()  # re-raise what stopped the finisher: the agent crashes with it
+                    raise RuntimeError("the batch finisher stopped")
+        finally:
+            finisher.cancel()
+
+    async def _finish_batches(inflight: asyncio.Queue[_InFlight]) -> None:
+        while True:
+            batch = await inflight.get()
+            result = await batch.result
             await writer.write(result)
             for listener in pipeline.listeners:
                 await _notify(listener, result)
-            _release(events, app)
+            _release(batch.events, app)
             stats.batches += 1
-            stats.events += len(records)
+            stats.events += batch.size
             stats.stored += len(result.enriched)
             stats.dead_lettered += len(result.dead_letters)
             stats.last_batch_at = time.monotonic()

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from pipeline.errors import EventRejected
+from pipeline.storage.tables import MENTION_COLUMNS
 from pipeline.text import Analysis, TextAnalyzer
 from pipeline.worker.decode import decode_event
 from schemas.deadletter import DeadLetter, Stage
@@ -147,56 +148,30 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def mention_row(item: Enriched, ingested_at: datetime | None = None, version: int | None = None) -> dict[str, Any]:
-    """The ``mentions`` row of one enriched event (column name -> value)."""
+def mention_tuple(item: Enriched, ingested_at: datetime, version: int) -> tuple[Any, ...]:
+    """The ``mentions`` row of one enriched event, in :data:`MENTION_COLUMNS` order (the insert form)."""
     ev, an = item.event, item.analysis
     author = ev.author
-    return {
-        "event_id": ev.id,
-        "platform": ev.platform.value,
-        "kind": ev.kind.value,
-        "thread_id": ev.thread_id,
-        "root_id": ev.root_id or "",
-        "parent_id": ev.parent_id or "",
-        "author_id": author.id,
-        "author_name": author.name,
-        "author_verified": int(author.verified),
-        "author_verified_type": author.verified_type.value,
-        "author_followers": author.followers,
-        "author_following": author.following,
-        "author_posts": author.posts,
-        "created_at": ev.created_at,
-        "ingested_at": ingested_at or _now(),
-        "title": ev.title,
-        "text": ev.text,
-        "own_text": an.own_text,
-        "urls": list(dict.fromkeys([*ev.urls, *an.urls])),
-        "campaign": ev.campaign or "",
-        "reposts": ev.engagement.reposts,
-        "comments": ev.engagement.comments,
-        "likes": ev.engagement.likes,
-        "reads": ev.engagement.reads,
-        "tokens": an.tokens,
-        "keywords": an.keywords,
-        "mentions": an.mentions,
-        "hashtags": an.hashtags,
-        "emoticons": an.emoticons,
-        "repost_chain": an.repost_chain,
-        "repost_depth": item.repost_depth,
-        "brands": an.brands,
-        "competitors": an.competitors,
-        "own_brand": int(an.own_brand),
-        "buyer": int(an.buyer),
-        "service_request": int(an.service_request),
-        "service_category": an.service_category or "",
-        "priority": an.priority or "",
-        "purchase_intent": int(an.purchase_intent),
-        "sentiment": an.sentiment,
-        "sentiment_score": float(an.sentiment_score),
-        "evidence": orjson.dumps(an.evidence).decode(),
-        "signals": an.signals,
-        "version": version if version is not None else time.time_ns() // 1000,
-    }
+    eng = ev.engagement
+    return (
+        ev.id, ev.platform.value, ev.kind.value, ev.root_id or ev.id, ev.root_id or "", ev.parent_id or "",
+        author.id, author.name, int(author.verified), author.verified_type.value,
+        author.followers, author.following, author.posts,
+        ev.created_at, ingested_at, ev.title, ev.text, an.own_text,
+        list(dict.fromkeys([*ev.urls, *an.urls])), ev.campaign or "",
+        eng.reposts, eng.comments, eng.likes, eng.reads,
+        an.tokens, an.keywords, an.mentions, an.hashtags, an.emoticons, an.repost_chain, item.repost_depth,
+        an.brands, an.competitors, int(an.own_brand), int(an.buyer), int(an.service_request),
+        an.service_category or "", an.priority or "",
+        int(an.purchase_intent), an.sentiment, float(an.sentiment_score), orjson.dumps(an.evidence).decode(),
+        an.signals, version,
+    )  # fmt: skip
+
+
+def mention_row(item: Enriched, ingested_at: datetime | None = None, version: int | None = None) -> dict[str, Any]:
+    """The ``mentions`` row of one enriched event (column name -> value)."""
+    values = mention_tuple(item, ingested_at or _now(), version if version is not None else time.time_ns() // 1000)
+    return dict(zip(MENTION_COLUMNS, values, strict=True))
 
 
 def deadletter_row(dl: DeadLetter, version: int | None = None) -> dict[str, Any]:

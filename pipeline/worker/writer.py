@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.errors import StorageError, StorageUnavailable
 from pipeline.storage import ClickHouse
 from pipeline.storage.tables import DEADLETTER_COLUMNS, MENTION_COLUMNS
-from pipeline.worker.enrich import BatchResult, Enriched, _dead_letter, deadletter_row, mention_row
+from pipeline.worker.enrich import BatchResult, Enriched, _dead_letter, _now, deadletter_row, mention_tuple
 from schemas.deadletter import DeadLetter, Stage
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ class BatchWriter:
         """Make the whole batch durable; returns only when it is."""
         store_failures: list[DeadLetter] = []
         if result.enriched:
-            rows = [mention_row(item) for item in result.enriched]
+            ingested_at, version = _now(), time.time_ns() // 1000
+            rows = [mention_tuple(item, ingested_at, version) for item in result.enriched]
             store_failures = await self._insert_isolating("mentions", MENTION_COLUMNS, rows, result.enriched)
         dead = [*result.dead_letters, *store_failures]
         for dl in dead:
@@ -66,15 +67,18 @@ class BatchWriter:
 
     async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows (dicts) into ``table``, retrying while ClickHouse is unreachable."""
-        tuples = [tuple(row[c] for c in columns) for row in rows]
-        await self._retrying(table, columns, tuples)
-        self.rows_written += len(tuples)
+        await self.insert_tuples(table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+    async def insert_tuples(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows (tuples in ``columns`` order), retrying while ClickHouse is unreachable."""
+        await self._retrying(table, columns, rows)
+        self.rows_written += len(rows)
 
     async def _insert_isolating(
-        self, table: str, columns: Sequence[str], rows: list[dict[str, Any]], items: list[Enriched]
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], items: list[Enriched]
     ) -> list[DeadLetter]:
         try:
-            await self.insert_rows(table, columns, rows)
+            await self.insert_tuples(table, columns, rows)
             return []
         except StorageError as exc:
             if len(rows) == 1:

@@ -56,7 +56,9 @@ class Expectation:
 def rollup(ch: ClickHouse, view: str) -> Counter[tuple[int, str, str, str]]:
     """A rollup view as a Counter keyed like :class:`Expectation`."""
     rows = ch.query(f"SELECT toUnixTimestamp(bucket) AS ts, platform, brand, signal, events FROM {view}")
-    return Counter({(int(r["ts"]), r["platform"], r["brand"], r["signal"]): int(r["events"]) for r in rows if int(r["events"])})
+    return Counter(
+        {(int(r["ts"]), r["platform"], r["brand"], r["signal"]): int(r["events"]) for r in rows if int(r["events"])}
+    )
 
 
 def assert_exact(ch: ClickHouse, exp: Expectation, settle: float = 20.0) -> None:

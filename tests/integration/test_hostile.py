@@ -30,7 +30,9 @@ BASE: dict[str, Any] = {
 }
 SQLISH = ["'; DROP TABLE mentions; --", "\\' OR 1=1 --", "%(x)s", "{x:String}", "`mentions`", "\\x00", "0x27"]
 ident = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
-wrong_type = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(), st.lists(st.integers(), max_size=2))
+wrong_type = st.one_of(
+    st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(), st.lists(st.integers(), max_size=2)
+)
 
 
 @st.composite

@@ -35,7 +35,9 @@ def split_valid(lines: list[bytes]) -> tuple[set[str], int]:
 
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[dict]:  # type: ignore[type-arg]
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     out: list[dict] = []  # type: ignore[type-arg]
     try:

@@ -1,0 +1,75 @@
+"""The cascade tracker's node cache gives the same metrics as reading the cascade from storage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+from pipeline.config import Settings
+from pipeline.monitor import insight
+from pipeline.monitor.bench import enrich
+from pipeline.monitor.cascade_store import CascadeTracker
+from pipeline.text import get_analyzer
+from tests.integration.monitor.streams import event
+
+pytestmark = pytest.mark.integration
+DAY = datetime(2024, 6, 3, 10, 0, tzinfo=UTC)
+
+
+def _cascade() -> tuple[list[bytes], str]:
+    root = event("蒙牛新品发布会今天开始", DAY, author=5, followers=80_000)
+    rid = root["id"]
+    names = ["甲", "乙", "丙", "丁", "戊", "己"]
+    evs = [root]
+    for i, name in enumerate(names):
+        chain = "".join(f"//@{n}:转发" for n in reversed(names[max(0, i - 2):i]))  # each reposts the two before
+        ev = event(f"转发{chain}", DAY + timedelta(minutes=i + 1), author=100 + i, kind="repost", root=rid,
+                   followers=10 * (i + 1))
+        ev["author"]["name"] = name
+        evs.append(ev)
+    return [orjson.dumps(e) for e in evs], rid
+
+
+def _metrics(row: dict) -> tuple:  # type: ignore[type-arg]
+    return (row["size"], row["reposts"], row["max_depth"], list(row["level_counts"]), row["structural_virality"],
+            row["reach"], list(row["top_spreaders"]))
+
+
+def test_cached_cascade_matches_a_cold_read_and_sees_other_writers_after_forget(ch) -> None:  # type: ignore[no-untyped-def]
+    analyzer = get_analyzer(Settings().resolved_lexicon)
+    lines, rid = _cascade()
+    items = enrich(lines, analyzer)
+    warm = CascadeTracker(ch)
+    for i in range(0, 5, 2):  # root + reposts arrive over three batches; the first one fills the cache
+        warm.update(items[i : i + 2])
+    assert warm.loaded == 1, "after the first batch the cascade is served from the cache"
+    cached = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+
+    cold = CascadeTracker(ch)
+    cold.update(items[4:5])  # a replayed node: the cold tracker reads the whole cascade back
+    assert cold.loaded == 1
+    assert _metrics(insight.cascade(ch, rid)) == cached  # type: ignore[arg-type]
+    assert cached[5] == 10 + 20 + 30 + 40 + 50  # reach: the five reposters so far
+
+    # another worker adds the last reposts while `warm` still holds the cascade
+    other = CascadeTracker(ch)
+    other.update(items[5:])
+    full = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+    assert full[5] == cached[5] + 60
+    warm.forget()  # the partitions changed hands: read back, do not trust the cache
+    warm.update(items[6:])
+    assert warm.loaded == 2
+    assert _metrics(insight.cascade(ch, rid)) == full  # type: ignore[arg-type]
+
+
+def test_cache_is_bounded(ch) -> None:  # type: ignore[no-untyped-def]
+    analyzer = get_analyzer(Settings().resolved_lexicon)
+    tracker = CascadeTracker(ch, max_cached_nodes=3)
+    for n in range(4):
+        root = event(f"蒙牛活动第{n}场", DAY, author=50 + n)
+        rep = event("转发微博", DAY + timedelta(minutes=1), author=60 + n, kind="repost", root=root["id"])
+        tracker.update(enrich([orjson.dumps(root), orjson.dumps(rep)], analyzer))
+    assert tracker._cached_nodes <= 3 + 2  # the batch being processed is always kept
+    assert len(tracker._cache) < 4
