@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="SOCIALLISTEN_ANALYSIS_PROCESSES: processes for text analysis beside the worker "
         "(0 = a thread in the worker). One keeps a second core busy while Faust gathers the next batch.",
     )
+    fetch_partition_bytes: int = Field(
+        default=1024 * 1024, ge=64 * 1024,
+        description="SOCIALLISTEN_FETCH_PARTITION_BYTES: bytes fetched per partition and request; bounds the "
+        "consumer's read-ahead memory. A larger message still arrives (alone), so it can be dead-lettered.",
+    )
     pipeline_depth: int = Field(
         default=2, ge=1, le=16,
         description="SOCIALLISTEN_PIPELINE_DEPTH: batches in flight in a worker (being analysed while an "

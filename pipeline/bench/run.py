@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 
 
-def _produce(bootstrap: str, prefix: str, lines: list[bytes], *, pack: int = 1, rate: float | None = None) -> float:
+def _produce(bootstrap: str, prefix: str, lines: Iterable[bytes], *, pack: int = 1, rate: float | None = None) -> float:
     settings = Settings(topic_prefix=prefix, partitions=4)
     ensure_topics(bootstrap, settings)
     producer = make_producer(bootstrap)
@@ -75,8 +75,26 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: int, pack: int, seed: int,
+                 step: Step) -> dict[str, Any]:
+    """Peak RSS of the full worker after ``events`` events (streamed, never held in memory here).
+
+    Messages carry ``pack`` events each so that a million events take minutes; the worker holds
+    the same per-event state either way (the batch size is scaled to the same events per batch).
+    """
+    from pipeline.sample import generate_events
+
+    step(f"memory: producing {events:,} events ({pack} per message)")
+    _produce(bootstrap, "m.", generate_events(events, seed=seed + 2, invalid_rate=0.01), pack=pack)
+    step(f"memory: the full worker over {events:,} events")
+    proc, out = _child("full", bootstrap, "m.", events, workdir, clickhouse_url, pack=pack)
+    result = _wait(proc, out, 4 * 3600)
+    return {"rss_events": events, "peak_rss_mb_at_rss_events": round(result["peak_rss_mb"], 1),
+            "events_per_s_full_rss_run": round(_rate(result))}
+
+
 def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: float, clickhouse: str | None,
-              seed: int, step: Step) -> dict[str, Any]:
+              seed: int, step: Step, rss_events: int = 0, rss_only: bool = False) -> dict[str, Any]:
     """Run every stage and return the figures."""
     from pipeline.bench.stages import ceiling, classify_only, naive
     from pipeline.sample import generate_events
@@ -91,6 +109,11 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     def ch_url(name: str) -> str:
         return f"{clickhouse.rstrip('/')}_{name}" if clickhouse else f"chdb://{workdir / name}"
 
+    if rss_only:
+        with EmbeddedBroker(log_path=workdir / "tansu.log") as broker:
+            results.update(memory_stage(broker.bootstrap, workdir, ch_url("memory"), events=rss_events,
+                                        pack=max(pack, 1), seed=seed, step=step))
+        return results
     step(f"generating {events:,} events from the bundled real texts")
     lines = list(generate_events(events, seed=seed, invalid_rate=0.01))
     results["bytes_per_event"] = round(sum(map(len, lines)) / len(lines))
@@ -146,8 +169,14 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
             "latency_p50_s": round(_pct(lat, 0.50), 3), "latency_p95_s": round(_pct(lat, 0.95), 3),
             "latency_p99_s": round(_pct(lat, 0.99), 3), "latency_mean_s": round(statistics.fmean(lat), 3),
         })
+        if rss_events:
+            results.update(memory_stage(bootstrap, workdir, ch_url("memory"), events=rss_events, pack=max(pack, 1),
+                                        seed=seed, step=step))
     f, c, n = results["events_per_s_full"], results["events_per_s_ceiling"], results["events_per_s_naive"]
     results["full_over_ceiling"] = round(f / c, 3) if c else None
     results["full_over_faust"] = round(f / results["events_per_s_faust"], 3) if results["events_per_s_faust"] else None
     results["full_over_naive"] = round(f / n, 1) if n else None
+    if results.get("events_per_s_full_packed") and results["events_per_s_faust"]:
+        packed_rate = results["events_per_s_full_packed"]
+        results["full_packed_over_faust"] = round(packed_rate / results["events_per_s_faust"], 3)
     return results

@@ -19,12 +19,16 @@ def bench_command(
     clickhouse: str | None = typer.Option(
         None, "--clickhouse", help="clickhouse://... server URL prefix; default chDB."
     ),
+    rss_events: int = typer.Option(
+        0, "--rss-events", min=0, help="Also run the worker over this many events for its peak RSS (0 = skip)."
+    ),
+    rss_only: bool = typer.Option(False, "--rss-only", help="Run only the memory stage (needs --rss-events)."),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
 ) -> None:
     """Measure, in one run on the embedded broker: the transport ceiling, Faust's decode-and-count
     ceiling, classify-only, the full pipeline, a naive baseline, produce-to-queryable latency at half
-    capacity and the worker's peak RSS."""
+    capacity and the worker's peak RSS (also after --rss-events events)."""
     from rich.table import Table
 
     from pipeline.bench.run import run_bench
@@ -32,8 +36,11 @@ def bench_command(
     from pipeline.runtime import load_settings
 
     load_settings()
+    if rss_only and not rss_events:
+        raise typer.BadParameter("--rss-only needs --rss-events N", param_hint="--rss-only")
     results = run_bench(events=events, naive_events=naive_events, pack=pack, latency_seconds=latency_seconds,
-                        clickhouse=clickhouse, seed=seed, step=lambda s: console.log(s))
+                        clickhouse=clickhouse, seed=seed, step=lambda s: console.log(s),
+                        rss_events=rss_events, rss_only=rss_only)
     table = Table(title=f"sociallisten bench ({results['machine']})", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")

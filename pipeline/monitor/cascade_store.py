@@ -105,8 +105,8 @@ _NODE_SELECT = (
     "SELECT root_id, event_id, platform, parent_id, author_id, author_name, repost_chain, followers, posts, "
     "created_at, text_hash, suspect_account, is_root, root_text, brands FROM cascade_nodes WHERE root_id IN %(roots)s"
 )
-CACHE_MAX_NODES = 500_000
-"""Nodes kept in memory across all cached cascades (about 100 MB at the upper end)."""
+CACHE_MAX_NODES = 100_000
+"""Nodes kept in memory across all cached cascades (some 50 MB at the upper end)."""
 
 
 class CascadeTracker:

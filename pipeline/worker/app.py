@@ -121,8 +121,8 @@ def create_pipeline(
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         stream_buffer_maxsize=max(4 * settings.batch_size, 1024),
-        # hostile messages can be far larger than max_event_bytes: fetch them to dead-letter them
-        consumer_max_fetch_size=8 * 1024 * 1024,
+        # bounds read-ahead memory; a larger (hostile) message still comes alone and is dead-lettered
+        consumer_max_fetch_size=settings.fetch_partition_bytes,
         web_enabled=web_port is not None,
         web_port=web_port or 6066,
         web_host=settings.web_host,

@@ -128,3 +128,32 @@ def test_packed_messages_keep_thread_partitions_and_store_every_event(worker_env
         assert_exact(ch, exp)
     finally:
         ch.close()
+
+
+def test_message_larger_than_a_fetch_is_dead_lettered_and_the_partition_moves_on(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.config import Settings
+    from pipeline.kafka.producer import make_producer, replay
+    from pipeline.kafka.topics import Topics, ensure_topics
+
+    settings = Settings(topic_prefix=worker_env.prefix, partitions=4)
+    ensure_topics(worker_env.kafka_url, settings)
+    topics = Topics.from_settings(settings)
+    lines = list(generate_events(200, seed=9))
+    valid_ids, _ = split_valid(lines)
+    producer = make_producer(worker_env.kafka_url)
+    try:
+        for partition in range(settings.partitions):  # in every partition, ahead of the valid events
+            huge = b'{"id": "weibo:%d", "text": "' % partition + "长".encode() * 1_000_000 + b'"}'  # 3 MB
+            producer.send(topics.posts, key=b"weibo:1", value=huge, partition=partition).get(timeout=60)
+        replay(lines, producer, topics)
+    finally:
+        producer.close()
+    start_worker()
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        n = settings.partitions
+        wait_until(lambda: stats(ch)["mentions"] == len(valid_ids) and stats(ch)["dead_lettered"] == n,
+                   180, "the valid events stored behind the oversized messages")
+        assert stats(ch)["dead_letters_by_reason"] == {"too_large": settings.partitions}
+    finally:
+        ch.close()
