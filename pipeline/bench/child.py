@@ -22,6 +22,17 @@ MAX_LATENCIES = 100_000
 
 
 def _peak_rss_mb() -> float:
+    """Peak RSS of this process image: VmHWM (Linux), else ru_maxrss.
+
+    ru_maxrss alone would be wrong here: Linux carries it over fork and exec, so a child
+    started by the (large) benchmark process would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -176,7 +176,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     results["full_over_ceiling"] = round(f / c, 3) if c else None
     results["full_over_faust"] = round(f / results["events_per_s_faust"], 3) if results["events_per_s_faust"] else None
     results["full_over_naive"] = round(f / n, 1) if n else None
-    if results.get("events_per_s_full_packed") and results["events_per_s_faust"]:
-        packed_rate = results["events_per_s_full_packed"]
-        results["full_packed_over_faust"] = round(packed_rate / results["events_per_s_faust"], 3)
+    if "events_per_s_full_packed" in results:
+        packed_rate, faust = results["events_per_s_full_packed"], results["events_per_s_faust"]
+        results["full_packed_over_faust"] = round(packed_rate / faust, 3) if faust else None
     return results
