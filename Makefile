@@ -40,6 +40,8 @@ test: install test-deps
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
+# every figure of the benchmark, including the worker's peak RSS after a million events (~30 min)
+BENCH_ARGS ?= --rss-events 1000000 --json
 bench: install
 	$(VENV)/bin/sociallisten bench $(BENCH_ARGS)
 
