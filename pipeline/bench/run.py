@@ -110,6 +110,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
         return f"{clickhouse.rstrip('/')}_{name}" if clickhouse else f"chdb://{workdir / name}"
 
     if rss_only:
+        del results["events"]  # no throughput stream in this run
         with EmbeddedBroker(log_path=workdir / "tansu.log") as broker:
             results.update(memory_stage(broker.bootstrap, workdir, ch_url("memory"), events=rss_events,
                                         pack=max(pack, 1), seed=seed, step=step))
