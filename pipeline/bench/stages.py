@@ -46,7 +46,7 @@ def ceiling(bootstrap: str, topics: Sequence[str], messages: int, timeout: float
 
 def classify_only(lines: Sequence[bytes], analyzer: TextAnalyzer, settings: Settings, batch: int = 2000) -> float:
     """The worker's pure batch function (decode, validate, analyse, build rows) in-process, events/s."""
-    from pipeline.worker.enrich import mention_row
+    from pipeline.worker.enrich import _now, mention_tuple
 
     start = time.perf_counter()
     for i in range(0, len(lines), batch):
@@ -54,7 +54,7 @@ def classify_only(lines: Sequence[bytes], analyzer: TextAnalyzer, settings: Sett
         result = process_batch(records, analyzer, max_bytes=settings.max_event_bytes,
                                max_text_chars=settings.max_text_chars)
         for item in result.enriched:
-            mention_row(item)
+            mention_tuple(item, _now(), 0)
     return len(lines) / (time.perf_counter() - start)
 
 

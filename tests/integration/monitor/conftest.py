@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
 from pipeline.kafka.broker import free_port
-from tests.fixtures.kafka import WorkerEnv, WorkerProcess
+from tests.fixtures.kafka import WorkerEnv, WorkerProcess, worker_factory
 
 TOKEN = "readonly-token-123"
 
@@ -49,13 +50,5 @@ class MonitorWorker(WorkerProcess):
 @pytest.fixture
 def start_monitor(worker_env: WorkerEnv, tmp_path: Path) -> Iterator[Callable[..., MonitorWorker]]:
     """Factory of monitoring workers; all stopped at the end of the test."""
-    workers: list[MonitorWorker] = []
-
-    def _start(**env: str) -> MonitorWorker:
-        w = MonitorWorker(worker_env, tmp_path / f"monitor{len(workers)}.log", **env)
-        workers.append(w)
-        return w
-
-    yield _start
-    for w in workers:
-        w.stop()
+    with worker_factory(partial(MonitorWorker, worker_env), tmp_path, "monitor") as start:
+        yield start
