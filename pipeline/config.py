@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         description="SOCIALLISTEN_PIPELINE_DEPTH: batches in flight in a worker (being analysed while an "
         "earlier one is written). 1 = strictly one batch at a time. Offsets still move only after a write.",
     )
+    stall_seconds: float = Field(
+        default=120.0, gt=0,
+        description="SOCIALLISTEN_STALL_SECONDS: a worker that owns unread events but finished no batch for "
+        "this long logs 'worker stalled' with a snapshot of its consumer (kill -USR1 logs one any time).",
+    )
+    stall_check_seconds: float = Field(
+        default=10.0, gt=0, description="SOCIALLISTEN_STALL_CHECK_SECONDS: how often the stall watchdog looks."
+    )
     batch_seconds: float = Field(
         default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
     )

@@ -53,7 +53,7 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
     app = faust.App(f"{prefix}count", broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
                     broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
                     consumer_auto_offset_reset="earliest", autodiscover=False,
-                    consumer_max_fetch_size=8 * 2**20)
+                    consumer_max_fetch_size=8 * 2**20, datadir=str(out.parent / "faust"))
     topic = app.topic(f"{prefix}posts", f"{prefix}comments", key_serializer="raw", value_serializer="raw")
     state: dict[str, Any] = {"n": 0, "first": 0.0}
 

@@ -23,6 +23,7 @@ from pipeline.errors import BrokerError, StorageUnavailable
 from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.storage import ClickHouse
 from pipeline.web.context import WebContext
+from pipeline.worker import diagnostics
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.enrich import BatchResult, RawRecord, assemble, decode_batch
 from pipeline.worker.faust_tuning import set_fetch_max_wait
@@ -108,10 +109,13 @@ def create_pipeline(
     topics = Topics.from_settings(settings)
     set_fetch_max_wait(settings.fetch_max_wait_ms)
     web_port = settings.worker_web_port
+    faust_dir = settings.data_dir / "faust"
+    faust_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
         broker=faust_broker_urls(bootstrap),
         store="memory://",
+        datadir=str(faust_dir),  # Faust's own files, never the working directory
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         broker_rebalance_timeout=settings.rebalance_timeout,
@@ -191,6 +195,7 @@ def create_pipeline(
     from pipeline.monitor.wiring import attach_monitoring
 
     attach_monitoring(pipeline, settings)
+    diagnostics.install(pipeline, stall_seconds=settings.stall_seconds, check_seconds=settings.stall_check_seconds)
     return pipeline
 
 

@@ -1,0 +1,131 @@
+"""What a running worker is doing: a state snapshot for logs, on demand and when it stalls.
+
+- ``kill -USR1 <worker pid>`` logs one snapshot (``worker state``): the input partitions it
+  owns with their read, committed and high-water offsets, which of them the consumer fetches,
+  pauses or holds back for a full buffer, Faust's flow control, the agents' buffers, the
+  batches in flight and the stack of every asyncio task.
+- A watchdog checks every ``SOCIALLISTEN_STALL_CHECK_SECONDS``: when the worker owns input
+  partitions with uncommitted events but has finished no batch for ``SOCIALLISTEN_STALL_SECONDS``,
+  it logs ``worker stalled`` with the snapshot (once per stall) so the cause can be seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from typing import Any
+
+import orjson
+
+log = logging.getLogger(__name__)
+
+
+def _json(state: dict[str, Any]) -> str:
+    return orjson.dumps(state, default=str).decode()
+
+
+def _tp(tp: Any) -> str:
+    return f"{tp.topic}[{tp.partition}]"
+
+
+def _task_stack(task: asyncio.Task[Any]) -> list[str]:
+    frames = task.get_stack(limit=8)
+    return [f"{f.f_code.co_filename.rsplit('/', 2)[-1]}:{f.f_lineno} {f.f_code.co_name}" for f in frames]
+
+
+def input_lag(app: Any, inputs: frozenset[str]) -> dict[str, dict[str, int | None]]:
+    """Per owned input partition: last read offset, committed offset (the next to process), and
+    the high-water mark (the offset the next produced event will get)."""
+    consumer = app.consumer
+    out: dict[str, dict[str, int | None]] = {}
+    for tp in sorted(consumer.assignment(), key=_tp):
+        if tp.topic not in inputs:
+            continue
+        try:
+            highwater: int | None = consumer.highwater(tp)
+        except Exception:  # noqa: BLE001 - not known yet (no fetch answered)
+            highwater = None
+        out[_tp(tp)] = {
+            "read": consumer._read_offset.get(tp),
+            "committed": consumer._committed_offset.get(tp),
+            "highwater": highwater,
+        }
+    return out
+
+
+def unfinished(lag: dict[str, dict[str, int | None]]) -> int:
+    """Events in owned partitions beyond the last committed one (read or not); 0 when unknown."""
+    total = 0
+    for row in lag.values():
+        hw, done = row["highwater"], row["committed"]
+        if hw is not None and hw > 0:
+            total += max(0, hw - (done or 0))  # Kafka's committed offset is the next one to process
+    return total
+
+
+def snapshot(pipeline: Any) -> dict[str, Any]:
+    """A JSON-able picture of the worker's consumer, flow control, buffers and tasks."""
+    app = pipeline.app
+    consumer = app.consumer
+    inputs = frozenset(pipeline.topics.inputs)
+    state: dict[str, Any] = {
+        "seconds_since_batch": round(time.monotonic() - (pipeline.stats.last_batch_at or pipeline.stats.started), 1),
+        "batches": pipeline.stats.batches,
+        "events": pipeline.stats.events,
+        "in_recovery": bool(getattr(app, "in_recovery", False)),
+        "rebalancing": bool(getattr(app, "rebalancing", False)),
+        "flow_active": bool(getattr(consumer, "flow_active", True)),
+        "app_flow_control_active": bool(app.flow_control.is_active()),
+        "lag": input_lag(app, inputs),
+        "active": sorted(_tp(tp) for tp in (consumer._active_partitions or ())),
+        "paused": sorted(_tp(tp) for tp in consumer._paused_partitions),
+        "buffer_full": sorted(_tp(tp) for tp in consumer._buffered_partitions),
+        "producer_buffer": app.producer.buffer.size if hasattr(app.producer, "buffer") else None,
+    }
+    queues = {}
+    for agent in app.agents.values():
+        channel = getattr(agent, "channel", None)
+        queue = getattr(channel, "queue", None) if channel is not None else None
+        if queue is not None:
+            queues[agent.name] = {"size": queue.qsize(), "maxsize": queue.maxsize,
+                                  "pressure_pending": len(getattr(queue, "_pending_pressure_drop_callbacks", ()))}
+    state["agent_queues"] = queues
+    state["tasks"] = {
+        task.get_name(): _task_stack(task) for task in asyncio.all_tasks() if not task.done()
+    }
+    return state
+
+
+def install(pipeline: Any, *, stall_seconds: float, check_seconds: float) -> None:
+    """Add the SIGUSR1 snapshot and the stall watchdog to the pipeline's app."""
+    app = pipeline.app
+    inputs = frozenset(pipeline.topics.inputs)
+    stalled = {"logged": False}
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def _snapshot_on_signal() -> None:
+        def _dump() -> None:
+            log.warning("worker state: %s", _json(snapshot(pipeline)))
+
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _dump)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread / platform
+            log.debug("no SIGUSR1 snapshot on this platform")
+
+    @app.timer(check_seconds, name="sociallisten.stall_watchdog")  # type: ignore[untyped-decorator]
+    async def _watchdog() -> None:
+        if app.rebalancing or getattr(app, "in_recovery", False):
+            return
+        idle = time.monotonic() - (pipeline.stats.last_batch_at or pipeline.stats.started)
+        if idle < stall_seconds:
+            stalled["logged"] = False
+            return
+        waiting = unfinished(input_lag(app, inputs))
+        if waiting and not stalled["logged"]:
+            stalled["logged"] = True
+            log.error(
+                "worker stalled: %d events wait in owned partitions but no batch finished for %.0f s; "
+                "state: %s", waiting, idle, _json(snapshot(pipeline)),
+            )
