@@ -40,9 +40,10 @@ test: install test-deps
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
-# every figure of the benchmark, including the worker's peak RSS after a million events (~30 min)
-BENCH_ARGS ?= --rss-events 1000000 --json
-bench: install
+# every figure of the benchmark (throughput stages on chDB, the default backend), and the worker's
+# peak RSS after a million events with ClickHouse as its own process, as in production (~30 min)
+BENCH_ARGS ?= --rss-events 1000000 --rss-clickhouse local --json
+bench: install test-deps
 	$(VENV)/bin/sociallisten bench $(BENCH_ARGS)
 
 lint: install

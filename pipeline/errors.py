@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from schemas.deadletter import Stage
+
 
 class SocialListenError(Exception):
     """Root of all errors raised by this project."""
@@ -30,7 +32,7 @@ class StorageUnavailable(StorageError):
 class EventRejected(SocialListenError):
     """An event cannot be processed; it goes to the dead-letter topic with ``reason`` and ``stage``."""
 
-    def __init__(self, reason: str, message: str, stage: str = "validate") -> None:
+    def __init__(self, reason: str, message: str, stage: Stage = Stage.validate) -> None:
         super().__init__(message)
         self.reason = reason
         self.stage = stage

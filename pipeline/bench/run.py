@@ -10,7 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,44 @@ def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: 
             "events_per_s_full_rss_run": round(_rate(result))}
 
 
+LOCAL = "local"
+"""``--clickhouse local``: start the machine's clickhouse-server for the run (in the work directory)."""
+
+
+def backend_name(spec: str | None) -> str:
+    """What a ``--clickhouse`` value stands for, as reported in the results."""
+    if not spec:
+        return "chdb (in the worker process)"
+    return "clickhouse-server (local, started for the run)" if spec == LOCAL else "clickhouse-server"
+
+
+@contextmanager
+def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[Callable[[str], str]]:
+    """A function giving each stage its own database on the chosen backend.
+
+    ``None``: a chDB directory per stage; ``local``: databases on a clickhouse-server started here
+    and stopped afterwards; otherwise a ``clickhouse://`` URL prefix (``<prefix>_<stage>``).
+    """
+    if spec == LOCAL:
+        from pipeline.storage.local_server import ClickHouseServer
+
+        step("starting a local clickhouse-server for the run")
+        counter = iter(range(1_000))
+        server = ClickHouseServer.launch(lambda: workdir / f"clickhouse{next(counter)}")
+        try:
+            yield lambda name: server.url(f"bench_{name}")
+        finally:
+            server.stop()
+            server.kill()
+    elif spec:
+        yield lambda name: f"{spec.rstrip('/')}_{name}"
+    else:
+        yield lambda name: f"chdb://{workdir / name}"
+
+
 def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: float, clickhouse: str | None,
-              seed: int, step: Step, rss_events: int = 0, rss_only: bool = False) -> dict[str, Any]:
+              seed: int, step: Step, rss_events: int = 0, rss_only: bool = False,
+              rss_clickhouse: str | None = None) -> dict[str, Any]:
     """Run every stage and return the figures."""
     from pipeline.bench.stages import ceiling, classify_only, naive
     from pipeline.sample import generate_events
@@ -106,20 +143,26 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     results: dict[str, Any] = {"events": events, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                                f"Python {platform.python_version()}", "workdir": str(workdir)}
 
-    def ch_url(name: str) -> str:
-        return f"{clickhouse.rstrip('/')}_{name}" if clickhouse else f"chdb://{workdir / name}"
+    rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
+    results["backend"] = backend_name(clickhouse)
+    if rss_events:
+        results["rss_backend"] = backend_name(rss_spec)
+
+    def memory(bootstrap: str) -> dict[str, Any]:
+        with clickhouse_urls(rss_spec, workdir, step) as url:
+            return memory_stage(bootstrap, workdir, url("memory"), events=rss_events, pack=max(pack, 1),
+                                seed=seed, step=step)
 
     if rss_only:
-        del results["events"]  # no throughput stream in this run
+        del results["events"], results["backend"]  # no throughput stream in this run
         with EmbeddedBroker(log_path=workdir / "tansu.log") as broker:
-            results.update(memory_stage(broker.bootstrap, workdir, ch_url("memory"), events=rss_events,
-                                        pack=max(pack, 1), seed=seed, step=step))
+            results.update(memory(broker.bootstrap))
         return results
     step(f"generating {events:,} events from the bundled real texts")
     lines = list(generate_events(events, seed=seed, invalid_rate=0.01))
     results["bytes_per_event"] = round(sum(map(len, lines)) / len(lines))
     settings = Settings()
-    with EmbeddedBroker(log_path=workdir / "tansu.log") as broker:
+    with EmbeddedBroker(log_path=workdir / "tansu.log") as broker, clickhouse_urls(clickhouse, workdir, step) as ch_url:
         bootstrap = broker.bootstrap
         step("producing the stream (one event per message)")
         results["produce_events_per_s"] = round(_produce(bootstrap, "a.", lines))
@@ -170,9 +213,9 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
             "latency_p50_s": round(_pct(lat, 0.50), 3), "latency_p95_s": round(_pct(lat, 0.95), 3),
             "latency_p99_s": round(_pct(lat, 0.99), 3), "latency_mean_s": round(statistics.fmean(lat), 3),
         })
-        if rss_events:
-            results.update(memory_stage(bootstrap, workdir, ch_url("memory"), events=rss_events, pack=max(pack, 1),
-                                        seed=seed, step=step))
+    if rss_events:
+        with EmbeddedBroker(log_path=workdir / "tansu-memory.log") as broker:
+            results.update(memory(broker.bootstrap))
     f, c, n = results["events_per_s_full"], results["events_per_s_ceiling"], results["events_per_s_naive"]
     results["full_over_ceiling"] = round(f / c, 3) if c else None
     results["full_over_faust"] = round(f / results["events_per_s_faust"], 3) if results["events_per_s_faust"] else None

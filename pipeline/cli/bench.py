@@ -17,7 +17,12 @@ def bench_command(
     pack: int = typer.Option(100, "--pack", min=1, help="Also measure packed messages of N events (1 = skip)."),
     latency_seconds: float = typer.Option(20.0, "--latency-seconds", min=5, help="Duration of the latency phase."),
     clickhouse: str | None = typer.Option(
-        None, "--clickhouse", help="clickhouse://... server URL prefix; default chDB."
+        None, "--clickhouse",
+        help="Backend: a clickhouse://... server URL prefix (one database per stage), 'local' to start this "
+        "machine's clickhouse-server for the run; default chDB inside the worker.",
+    ),
+    rss_clickhouse: str | None = typer.Option(
+        None, "--rss-clickhouse", help="Backend of the memory stage (same choices; default: --clickhouse)."
     ),
     rss_events: int = typer.Option(
         0, "--rss-events", min=0, help="Also run the worker over this many events for its peak RSS (0 = skip)."
@@ -40,7 +45,7 @@ def bench_command(
         raise typer.BadParameter("--rss-only needs --rss-events N", param_hint="--rss-only")
     results = run_bench(events=events, naive_events=naive_events, pack=pack, latency_seconds=latency_seconds,
                         clickhouse=clickhouse, seed=seed, step=lambda s: console.log(s),
-                        rss_events=rss_events, rss_only=rss_only)
+                        rss_events=rss_events, rss_only=rss_only, rss_clickhouse=rss_clickhouse)
     table = Table(title=f"sociallisten bench ({results['machine']})", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")

@@ -24,7 +24,7 @@ def demo_command(
     """Start the broker (embedded unless SOCIALLISTEN_KAFKA_URL is set) and a worker, replay the
     bundled sample of real Chinese posts, comments and reposts, wait until every event is stored
     or dead-lettered, and print a summary from ClickHouse."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     from pipeline.cli.render import render_demo
     from pipeline.demo import DEMO_STREAM, run_demo
@@ -42,7 +42,7 @@ def demo_command(
         if serve:
             pipeline.serve_web(settings.web_host, settings.web_port)
         progress = Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), transient=True)
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, n: int, total: int) -> None:
             if stage not in tasks:

@@ -155,11 +155,11 @@ class CascadeTracker:
                 nodes[row[1]] = _as_stored(row)
         out = []
         for root_id in roots:
-            nodes = self._cache.get(root_id)
-            if not nodes:
+            cached = self._cache.get(root_id)
+            if not cached:
                 continue
             self._cache.move_to_end(root_id)
-            node_rows = list(nodes.values())
+            node_rows = list(cached.values())
             metrics = cascade_metrics(root_id, [to_node(r) for r in node_rows])
             out.append(cascade_row(root_id, node_rows, metrics, version))
         self.ch.insert("cascades", CASCADE_COLUMNS, out)

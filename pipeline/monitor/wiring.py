@@ -78,7 +78,7 @@ def attach_monitoring(pipeline: Pipeline, settings: Settings, monitor: MonitorSe
 
     pipeline.listeners.append(monitor_batch)
 
-    @pipeline.app.on_partitions_revoked.connect  # type: ignore[misc]
+    @pipeline.app.on_partitions_revoked.connect  # type: ignore[misc,arg-type]
     async def forget_cascades(app: object, revoked: object, **kwargs: object) -> None:
         """Cached cascades may move to another worker: read them back from storage next time."""
         mon.cascades.forget()

@@ -153,7 +153,9 @@ def create_pipeline(
         inflight: asyncio.Queue[_InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
         finisher = asyncio.ensure_future(_finish_batches(inflight))
         try:
-            async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            # take_events is faust-streaming's (not in its StreamT stub): batches of events, not values
+            takes = stream.take_events(settings.batch_size, within=settings.batch_seconds)  # type: ignore[attr-defined]
+            async for events in takes:
                 _hold(events)
                 records = [
                     RawRecord(e.message.topic, e.message.partition, e.message.offset, e.value, e.message.timestamp)

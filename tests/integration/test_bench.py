@@ -21,16 +21,21 @@ REQUIRED = (
 )  # fmt: skip
 
 
-def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _bench(tmp_path, *args: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
     env.update({"SOCIALLISTEN_DATA_DIR": str(tmp_path / "data"), "SOCIALLISTEN_LOG_LEVEL": "WARNING"})
-    # more events than one batch (2,000), so every rate has a batch after the first to measure
-    args = ["--events", "3000", "--naive-events", "100", "--latency-seconds", "5", "--pack", "10",
-            "--rss-events", "3000", "--json"]
     done = subprocess.run([sys.executable, "-m", "pipeline", "bench", *args], cwd=ROOT, env=env,
                           capture_output=True, timeout=900)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
-    figures = orjson.loads(done.stdout.decode().strip().splitlines()[-1])
+    return orjson.loads(done.stdout.decode().strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # more events than one batch (2,000), so every rate has a batch after the first to measure
+    args = ["--events", "3000", "--naive-events", "100", "--latency-seconds", "5", "--pack", "10",
+            "--rss-events", "3000", "--json"]
+    figures = _bench(tmp_path, *args)
+    assert figures["backend"].startswith("chdb")
     missing = [k for k in REQUIRED if k not in figures]
     assert not missing, f"missing figures: {missing}"
     assert figures["events"] == 3000 and figures["rss_events"] == 3000
@@ -40,3 +45,14 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     assert figures["full_over_naive"] == pytest.approx(figures["events_per_s_full"] / figures["events_per_s_naive"],
                                                        rel=0.01)
     assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
+
+
+def test_bench_memory_stage_on_a_local_clickhouse_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--rss-clickhouse local: the bench starts this machine's clickhouse-server and stops it again."""
+    figures = _bench(tmp_path, "--rss-only", "--rss-events", "2000", "--rss-clickhouse", "local", "--pack", "10",
+                     "--json")
+    assert figures["rss_backend"].startswith("clickhouse-server")
+    assert figures["rss_events"] == 2000 and figures["peak_rss_mb_at_rss_events"] > 0
+    assert figures["events_per_s_full_rss_run"] > 0
+    leftover = subprocess.run(["pgrep", "-f", f"{figures['workdir']}/clickhouse"], capture_output=True)
+    assert leftover.returncode == 1, "the bench's clickhouse-server must be stopped"
