@@ -57,6 +57,12 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
     topic = app.topic(f"{prefix}posts", f"{prefix}comments", key_serializer="raw", value_serializer="raw")
     state: dict[str, Any] = {"n": 0, "first": 0.0}
 
+    @app.task
+    async def _tune() -> None:
+        from pipeline.worker.gc_tuning import quiet_gc
+
+        quiet_gc()  # the worker's own collector settings: the ceiling is not lowered by the GC
+
     @app.agent(topic)
     async def count(stream: faust.StreamT[bytes]) -> None:
         async for value in stream:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
 from pipeline.worker.enrich import analyze_texts
+from pipeline.worker.gc_tuning import quiet_gc
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def _init(lexicon: str) -> None:
     global _analyzer
     logging.getLogger().setLevel(logging.WARNING)
     _analyzer = get_analyzer(Path(lexicon))
+    quiet_gc()
 
 
 def _run(texts: list[str], titles: list[str]) -> list[Analysis | str]:

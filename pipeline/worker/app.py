@@ -27,6 +27,7 @@ from pipeline.worker import diagnostics
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.enrich import BatchResult, RawRecord, assemble, decode_batch
 from pipeline.worker.faust_tuning import set_fetch_max_wait
+from pipeline.worker.gc_tuning import quiet_gc
 from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter
 
@@ -193,6 +194,7 @@ def create_pipeline(
     @app.task
     async def _start_analysis() -> None:
         await asyncio.get_running_loop().run_in_executor(None, pool.start)
+        quiet_gc()  # start-up is over: keep the collector off the long-lived state
 
     from pipeline.monitor.wiring import attach_monitoring
 
