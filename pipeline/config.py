@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="SOCIALLISTEN_PIPELINE_DEPTH: batches in flight in a worker (being analysed while an "
         "earlier one is written). 1 = strictly one batch at a time. Offsets still move only after a write.",
     )
+    produce_timeout: float = Field(
+        default=30.0, ge=1.0, le=1200.0,
+        description="SOCIALLISTEN_PRODUCE_TIMEOUT: seconds a send to Kafka (dead letters, desk commands, alerts) "
+        "may take before it fails and is retried. Faust's default, 20 min, would hold a batch that long.",
+    )
     stall_seconds: float = Field(
         default=120.0, gt=0,
         description="SOCIALLISTEN_STALL_SECONDS: a worker that owns unread events but finished no batch for "

@@ -125,6 +125,9 @@ def create_pipeline(
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # a produce that gets no answer fails after this (and is retried by the sender) instead of
+        # holding the batch, and with it the partition's progress, for Faust's default 20 minutes
+        producer_request_timeout=settings.produce_timeout,
         stream_buffer_maxsize=max(4 * settings.batch_size, 1024),
         # bounds read-ahead memory; a larger (hostile) message still comes alone and is dead-lettered
         consumer_max_fetch_size=settings.fetch_partition_bytes,

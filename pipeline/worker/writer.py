@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pipeline.errors import StorageError, StorageUnavailable
+from aiokafka.errors import KafkaError
+
+from pipeline.errors import BrokerError, StorageError, StorageUnavailable
 from pipeline.storage import ClickHouse
 from pipeline.storage.tables import DEADLETTER_COLUMNS, MENTION_COLUMNS
 from pipeline.worker.enrich import BatchResult, Enriched, _dead_letter, _now, deadletter_row, mention_tuple
@@ -60,10 +62,27 @@ class BatchWriter:
             store_failures = await self._insert_isolating("mentions", MENTION_COLUMNS, rows, result.enriched)
         dead = [*result.dead_letters, *store_failures]
         for dl in dead:
-            await self._send_dead_letter(dl)
+            await self._send_retrying(dl)
         if dead:
             await self.insert_rows("dead_letters", DEADLETTER_COLUMNS, [deadletter_row(d) for d in dead])
         self.dead_lettered += len(dead)
+
+    async def _send_retrying(self, dl: DeadLetter) -> None:
+        """Send one dead letter to its topic, retrying with backoff while the broker does not ack."""
+        delay = self._retry_first
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._send_dead_letter(dl)
+                return
+            except (KafkaError, TimeoutError, BrokerError, ConnectionError) as exc:
+                log.warning(
+                    "dead letter %s not acknowledged by Kafka (%s: %s); retrying in %.1f s (attempt %d)",
+                    dl.dl_id, type(exc).__name__, exc, delay, attempt,
+                )
+                await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
+                delay = min(delay * 2, self._retry_max)
 
     async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows (dicts) into ``table``, retrying while ClickHouse is unreachable."""
