@@ -36,6 +36,11 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def ready_marker(out: Path) -> Path:
+    """The file a ``full`` child creates once its first batch is stored."""
+    return out.with_name(out.name + ".ready")
+
+
 def _stop() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -103,6 +108,7 @@ def full(events: int, out: Path) -> None:
         if not stats["first"]:
             stats["first"] = now
             stats["first_n"] = len(result.enriched) + len(result.dead_letters)
+            ready_marker(out).touch()  # the worker is up and has stored its first batch
         if len(stats["lat"]) < MAX_LATENCIES:  # bounded: the memory stage runs a million events
             stamps = (item.record.timestamp for item in result.enriched)
             stats["lat"].extend(round(now - ts, 4) for ts in stamps if ts)

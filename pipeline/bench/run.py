@@ -65,6 +65,18 @@ def _wait(proc: subprocess.Popen[bytes], out: Path, timeout: float) -> dict[str,
     return dict(orjson.loads(out.read_bytes()))
 
 
+def _wait_ready(proc: subprocess.Popen[bytes], out: Path, timeout: float) -> None:
+    from pipeline.bench.child import ready_marker
+
+    deadline = time.monotonic() + timeout
+    while not ready_marker(out).exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the benchmark worker did not store its first event within {timeout:.0f} s; "
+                               f"see {out.with_suffix('.log')}")
+        time.sleep(0.1)
+
+
 def _rate(result: dict[str, Any]) -> float:
     # from the end of the first batch to the last event: start-up and group join are excluded
     counted = float(result["events"]) - float(result.get("first_n", 0))
@@ -205,7 +217,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
         latency_lines = list(generate_events(n_latency, seed=seed + 1))
         proc, out = _child("full", bootstrap, "c.", n_latency, workdir, ch_url("latency"))
         _produce(bootstrap, "c.", latency_lines[:1])  # creates topics; warm-up event
-        time.sleep(8)  # the consumer group joins (Tansu holds a join about half the rebalance timeout)
+        _wait_ready(proc, out, timeout=180)  # steady state: the worker joined and stored the warm-up event
         _produce(bootstrap, "c.", latency_lines[1:], rate=rate)
         lat = _wait(proc, out, 600)["latencies"][1:]
         results.update({
