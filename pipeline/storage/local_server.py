@@ -12,6 +12,7 @@ import ctypes
 import logging
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -188,6 +189,10 @@ class ClickHouseServer:
             self.proc.wait(timeout=10)
 
     def _answers(self) -> bool:
+        try:  # a plain connect first: the driver logs a traceback for every refused attempt
+            socket.create_connection((self.host, self.port), timeout=1).close()
+        except OSError:
+            return False
         client = Client(self.host, port=self.port, connect_timeout=1, send_receive_timeout=5)
         try:
             client.execute("SELECT 1")
