@@ -13,6 +13,7 @@ message that names the field.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -81,6 +82,25 @@ def _clean_text(value: str) -> str:
 CleanStr = Annotated[str, AfterValidator(_clean_text)]
 
 
+def _member_validator(field: str, members: Mapping[str, StrEnum]) -> classmethod[Any, [Any], Any]:
+    """A before-validator for ``field`` that turns a string into its member of ``members``.
+
+    An unknown string is rejected as "unknown <field> '...'; expected one of: ..." (the
+    dead-letter reason is derived from this message).
+    """
+    known = ", ".join(members)
+
+    def coerce(cls: type[BaseModel], value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return members[value]
+            except KeyError:
+                raise ValueError(f"unknown {field} {value[:40]!r}; expected one of: {known}") from None
+        return value
+
+    return field_validator(field, mode="before")(classmethod(coerce))
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a timezone (e.g. '2024-05-01T12:00:00+08:00' or '...Z')")
@@ -142,27 +162,8 @@ class SocialEvent(BaseModel):
         default=None, description="campaign this post drives traffic to (tracked link / code)"
     )
 
-    @field_validator("platform", mode="before")
-    @classmethod
-    def _coerce_platform(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return _PLATFORMS[value]
-            except KeyError:
-                known = ", ".join(p.value for p in Platform)
-                raise ValueError(f"unknown platform {value[:40]!r}; expected one of: {known}") from None
-        return value
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _coerce_kind(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return _KINDS[value]
-            except KeyError:
-                known = ", ".join(k.value for k in Kind)
-                raise ValueError(f"unknown kind {value[:40]!r}; expected one of: {known}") from None
-        return value
+    _coerce_platform = _member_validator("platform", _PLATFORMS)
+    _coerce_kind = _member_validator("kind", _KINDS)
 
     @field_validator("created_at", mode="before")
     @classmethod

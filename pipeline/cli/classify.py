@@ -21,9 +21,8 @@ import orjson
 import typer
 
 from pipeline.cli import app
-from pipeline.config import get_settings
-from pipeline.errors import LexiconError
-from pipeline.text import TextAnalyzer, get_analyzer
+from pipeline.cli.analyzer import load_analyzer
+from pipeline.text import TextAnalyzer
 
 BATCH = 1000
 
@@ -126,12 +125,7 @@ def classify(
     batch: int = typer.Option(BATCH, "--batch", min=1, help="Lines analysed per batch."),
 ) -> None:
     """Classify JSON lines from stdin (events or {"id", "text"} objects) into JSON lines on stdout."""
-    path = lexicon or get_settings().resolved_lexicon
-    try:
-        analyzer = get_analyzer(path)
-    except LexiconError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    analyzer = load_analyzer(lexicon)
     start = time.perf_counter()
     total, errors = classify_stream(analyzer, _lines(sys.stdin.buffer), sys.stdout.buffer, batch)
     seconds = time.perf_counter() - start

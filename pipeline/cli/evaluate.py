@@ -17,9 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.cli import app
-from pipeline.config import get_settings
-from pipeline.errors import LexiconError
-from pipeline.text import get_analyzer
+from pipeline.cli.analyzer import load_analyzer
 from pipeline.text.evaluation import Report, evaluate
 
 _REQUIRED = {"labelled": ("text", "buyer", "service_request", "brands"), "sentiment": ("text", "sentiment")}
@@ -81,12 +79,7 @@ def eval_command(
     as_json: bool = typer.Option(False, "--json", help="Also print the report as one JSON object on the last line."),
 ) -> None:
     """Precision, recall and F1 per detector (and sentiment accuracy) on labelled rows."""
-    path = lexicon or get_settings().resolved_lexicon
-    try:
-        analyzer = get_analyzer(path)
-    except LexiconError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    analyzer = load_analyzer(lexicon)
     rows = read_rows(labelled, "labelled")
     senti_rows = read_rows(sentiment, "sentiment") if sentiment else []
     report = evaluate(analyzer, rows, senti_rows)

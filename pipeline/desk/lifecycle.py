@@ -198,19 +198,28 @@ def _join(case: CaseState, obs: Observation, cmd: Command, cfg: DeskSettings) ->
     if RANK.get(obs.detector_priority, 2) < RANK.get(case.detector_priority, 2):
         case.detector_priority = obs.detector_priority
     _raise_priority(case, case_priority(case.detector_priority, _reach(case, obs), cfg, escalated=case.escalated), cfg)
+    event = _record(case, cmd, "follow_up", case.status, event_id=obs.event_id)
+    return Outcome(code=200, message="joined the open case", case=case, events=[event], new_messages=[msg])
+
+
+def _record(
+    case: CaseState, cmd: Command, op: str, before: Status, *, assignee: str = "", note: str = "", event_id: str = ""
+) -> AuditEvent:
+    """Stamp ``case`` with the command's time and its next revision; the audit event of that revision."""
     case.updated_at = cmd.at
     case.revision += 1
-    event = AuditEvent(
+    return AuditEvent(
         case_id=case.case_id,
         revision=case.revision,
         at=cmd.at,
-        op="follow_up",
+        op=op,
         actor=cmd.actor,
-        from_status=case.status.value,
+        from_status=before.value,
         to_status=case.status.value,
-        event_id=obs.event_id,
+        assignee=assignee,
+        note=note,
+        event_id=event_id,
     )
-    return Outcome(code=200, message="joined the open case", case=case, events=[event], new_messages=[msg])
 
 
 def _raise_priority(case: CaseState, priority: str, cfg: DeskSettings) -> None:
@@ -237,19 +246,7 @@ def _reopen(case: CaseState, cmd: Command, cfg: DeskSettings, *, obs: Observatio
         case.messages = [*case.messages, msg][-cfg.desk_thread_messages :]
         case.repeats += 1
         case.last_message_at = max(case.last_message_at, obs.created_at)
-    case.updated_at = cmd.at
-    case.revision += 1
-    event = AuditEvent(
-        case_id=case.case_id,
-        revision=case.revision,
-        at=cmd.at,
-        op="reopen",
-        actor=cmd.actor,
-        from_status=before.value,
-        to_status=case.status.value,
-        note=cmd.note,
-        event_id=obs.event_id if obs else "",
-    )
+    event = _record(case, cmd, "reopen", before, note=cmd.note, event_id=obs.event_id if obs else "")
     return Outcome(code=200, message="case reopened", case=case, events=[event], new_messages=new_messages)
 
 
@@ -314,17 +311,6 @@ def _act(slot: Slot, cmd: Command, cfg: DeskSettings) -> Outcome:
     elif cmd.op is Op.escalate:
         case.escalated = True
         _raise_priority(case, "urgent", cfg)
-    case.updated_at = cmd.at
-    case.revision += 1
-    event = AuditEvent(
-        case_id=case.case_id,
-        revision=case.revision,
-        at=cmd.at,
-        op=cmd.op.value + ("(forced)" if forced else ""),
-        actor=cmd.actor,
-        from_status=before.value,
-        to_status=case.status.value,
-        assignee=case.assignee,
-        note=cmd.note,
-    )
+    op = cmd.op.value + ("(forced)" if forced else "")
+    event = _record(case, cmd, op, before, assignee=case.assignee, note=cmd.note)
     return Outcome(code=200, message=f"case {case.status.value}", case=case, events=[event])

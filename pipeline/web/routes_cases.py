@@ -156,9 +156,10 @@ def _iso(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def _command(request: Request, who: Principal, case_id: str, op: Op, body: _Body) -> CaseAnswer:
+async def _command(request: Request, who: Principal, case_id: str, op: Op, model: type[_Body]) -> CaseAnswer:
+    """Run ``op`` on the case with the request's body (a ``model``) and answer with the case agent's outcome."""
+    data = (await _parse(request, model)).model_dump()
     desk = _desk(request)
-    data = body.model_dump()
     cmd = Command(
         op=op,
         command_id=new_command_id(),
@@ -269,7 +270,7 @@ async def claim(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
 ) -> CaseAnswer:
     """Take a new, reopened or escalated case (exactly one of concurrent claims wins; the rest get 409)."""
-    return await _command(request, who, case_id, Op.claim, await _parse(request, ClaimBody))
+    return await _command(request, who, case_id, Op.claim, ClaimBody)
 
 
 @router.post("/api/cases/{case_id}/reply", openapi_extra=_body_doc(ReplyBody), response_model=CaseAnswer)
@@ -277,7 +278,7 @@ async def reply(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
 ) -> CaseAnswer:
     """Record the reply to the customer (the first one stops the first-response clock)."""
-    return await _command(request, who, case_id, Op.reply, await _parse(request, ReplyBody))
+    return await _command(request, who, case_id, Op.reply, ReplyBody)
 
 
 @router.post("/api/cases/{case_id}/resolve", openapi_extra=_body_doc(NoteBody), response_model=CaseAnswer)
@@ -285,7 +286,7 @@ async def resolve(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
 ) -> CaseAnswer:
     """Close the case."""
-    return await _command(request, who, case_id, Op.resolve, await _parse(request, NoteBody))
+    return await _command(request, who, case_id, Op.resolve, NoteBody)
 
 
 @router.post("/api/cases/{case_id}/reopen", openapi_extra=_body_doc(NoteBody), response_model=CaseAnswer)
@@ -293,7 +294,7 @@ async def reopen(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.agent))]
 ) -> CaseAnswer:
     """Reopen a resolved case (new SLA clock)."""
-    return await _command(request, who, case_id, Op.reopen, await _parse(request, NoteBody))
+    return await _command(request, who, case_id, Op.reopen, NoteBody)
 
 
 @router.post("/api/cases/{case_id}/assign", openapi_extra=_body_doc(AssignBody), response_model=CaseAnswer)
@@ -301,7 +302,7 @@ async def assign(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.supervisor))]
 ) -> CaseAnswer:
     """Give the case to an agent (supervisor only)."""
-    return await _command(request, who, case_id, Op.assign, await _parse(request, AssignBody))
+    return await _command(request, who, case_id, Op.assign, AssignBody)
 
 
 @router.post("/api/cases/{case_id}/escalate", openapi_extra=_body_doc(NoteBody), response_model=CaseAnswer)
@@ -309,7 +310,7 @@ async def escalate(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.supervisor))]
 ) -> CaseAnswer:
     """Escalate: the case becomes urgent (supervisor only)."""
-    return await _command(request, who, case_id, Op.escalate, await _parse(request, NoteBody))
+    return await _command(request, who, case_id, Op.escalate, NoteBody)
 
 
 @router.get("/desk", include_in_schema=False)
