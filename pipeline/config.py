@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     )
     stall_seconds: float = Field(
         default=120.0, gt=0,
-        description="SOCIALLISTEN_STALL_SECONDS: a worker that owns unread events but finished no batch for "
+        description="SOCIALLISTEN_STALL_SECONDS: a worker that owns uncommitted events but finished no batch for "
         "this long logs 'worker stalled' with a snapshot of its consumer (kill -USR1 logs one any time).",
     )
     stall_check_seconds: float = Field(

@@ -3,7 +3,7 @@
 - ``kill -USR1 <worker pid>`` logs one snapshot (``worker state``): the input partitions it
   owns with their read, committed and high-water offsets, which of them the consumer fetches,
   pauses or holds back for a full buffer, Faust's flow control, the agents' buffers, the
-  batches in flight and the stack of every asyncio task.
+  batch counters and the stack of every asyncio task.
 - A watchdog checks every ``SOCIALLISTEN_STALL_CHECK_SECONDS``: when the worker owns input
   partitions with uncommitted events but has finished no batch for ``SOCIALLISTEN_STALL_SECONDS``,
   it logs ``worker stalled`` with the snapshot (once per stall) so the cause can be seen.

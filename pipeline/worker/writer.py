@@ -8,6 +8,9 @@ a crash at any point replays the batch and the idempotent tables absorb the repe
   so Faust's bounded stream buffer fills and the consumer pauses: memory stays bounded.
 - ClickHouse refuses the rows (:class:`StorageError`): split the batch in halves until the
   offending row is alone, then dead-letter that row (stage ``store``) and keep the rest.
+- Kafka does not acknowledge a dead letter (the send times out after
+  ``SOCIALLISTEN_PRODUCE_TIMEOUT``, or the broker is unreachable): send it again with the same
+  backoff; it is never dropped, and the batch's offsets wait for it.
 """
 
 from __future__ import annotations
