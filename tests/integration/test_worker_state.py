@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import time
 
 import orjson
 import pytest
@@ -28,10 +27,18 @@ def test_sigusr1_logs_offsets_of_owned_partitions(worker_env, start_worker) -> N
         wait_until(complete(ch, exp), 180, "the worker to store the stream")
     finally:
         ch.close()
-    time.sleep(1.5)  # the last batch's offsets are committed on the next commit tick
-    os.kill(worker.proc.pid, signal.SIGUSR1)
-    wait_until(lambda: "worker state: " in worker.logs(), 30, "the state snapshot in the log")
-    [state] = [orjson.loads(m) for m in re.findall(r"worker state: (\{.*\})$", worker.logs(), re.M)]
+
+    def snapshots() -> list[dict]:  # type: ignore[type-arg]
+        return [orjson.loads(m) for m in re.findall(r"worker state: (\{.*\})$", worker.logs(), re.M)]
+
+    def settled() -> bool:  # ask for a snapshot until the last batch's offsets are committed (1 s ticks)
+        before = len(snapshots())
+        os.kill(worker.proc.pid, signal.SIGUSR1)
+        wait_until(lambda: len(snapshots()) > before, 30, "the state snapshot in the log")
+        return all(row["committed"] == row["highwater"] for row in snapshots()[-1]["lag"].values())
+
+    wait_until(settled, 60, "a snapshot with every owned partition committed to its end", interval=1.0)
+    state = snapshots()[-1]
     assert worker.alive(), "the signal must not stop the worker"
     assert state["events"] == len(lines)
     lag = state["lag"]
