@@ -128,8 +128,7 @@ def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[Cal
         from pipeline.storage.local_server import ClickHouseServer
 
         step("starting a local clickhouse-server for the run")
-        counter = iter(range(1_000))
-        server = ClickHouseServer.launch(lambda: workdir / f"clickhouse{next(counter)}")
+        server = ClickHouseServer.launch(lambda: Path(tempfile.mkdtemp(prefix="clickhouse-", dir=workdir)))
         try:
             yield lambda name: server.url(f"bench_{name}")
         finally:

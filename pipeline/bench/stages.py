@@ -46,15 +46,14 @@ def ceiling(bootstrap: str, topics: Sequence[str], messages: int, timeout: float
 
 def classify_only(lines: Sequence[bytes], analyzer: TextAnalyzer, settings: Settings, batch: int = 2000) -> float:
     """The worker's pure batch function (decode, validate, analyse, build rows) in-process, events/s."""
-    from pipeline.worker.enrich import _now, mention_tuple
+    from pipeline.worker.enrich import mention_rows
 
     start = time.perf_counter()
     for i in range(0, len(lines), batch):
         records = [RawRecord("bench", 0, i + j, line) for j, line in enumerate(lines[i : i + batch])]
         result = process_batch(records, analyzer, max_bytes=settings.max_event_bytes,
                                max_text_chars=settings.max_text_chars)
-        for item in result.enriched:
-            mention_tuple(item, _now(), 0)
+        mention_rows(result.enriched)
     return len(lines) / (time.perf_counter() - start)
 
 

@@ -25,7 +25,7 @@ from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import migrate
 from pipeline.storage.tables import MENTION_COLUMNS
 from pipeline.text import TextAnalyzer, get_analyzer
-from pipeline.worker.enrich import Enriched, RawRecord, _now, mention_tuple, process_batch
+from pipeline.worker.enrich import Enriched, RawRecord, mention_rows, process_batch
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,7 @@ def store(ch: ClickHouse, items: Sequence[Enriched], tracker: CascadeTracker | N
     """What the worker and its monitoring listener write for one batch."""
     if not items:
         return
-    ingested_at, version = _now(), time.time_ns() // 1000
-    ch.insert("mentions", MENTION_COLUMNS, [mention_tuple(i, ingested_at, version) for i in items])
+    ch.insert("mentions", MENTION_COLUMNS, mention_rows(items))
     ch.insert("audience_events", AUDIENCE_COLUMNS, audience_rows(items))
     (tracker or CascadeTracker(ch)).update(items)
 

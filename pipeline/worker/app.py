@@ -51,6 +51,10 @@ class WorkerStats:
     started: float = field(default_factory=time.monotonic)
     last_batch_at: float = 0.0
 
+    def idle_seconds(self) -> float:
+        """Seconds since the last batch finished (since start, before the first one)."""
+        return time.monotonic() - (self.last_batch_at or self.started)
+
 
 @dataclass
 class Pipeline:

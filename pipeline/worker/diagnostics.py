@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import time
 from typing import Any
 
 import orjson
@@ -71,7 +70,7 @@ def snapshot(pipeline: Any) -> dict[str, Any]:
     consumer = app.consumer
     inputs = frozenset(pipeline.topics.inputs)
     state: dict[str, Any] = {
-        "seconds_since_batch": round(time.monotonic() - (pipeline.stats.last_batch_at or pipeline.stats.started), 1),
+        "seconds_since_batch": round(pipeline.stats.idle_seconds(), 1),
         "batches": pipeline.stats.batches,
         "events": pipeline.stats.events,
         "in_recovery": bool(getattr(app, "in_recovery", False)),
@@ -118,7 +117,7 @@ def install(pipeline: Any, *, stall_seconds: float, check_seconds: float) -> Non
     async def _watchdog() -> None:
         if app.rebalancing or getattr(app, "in_recovery", False):
             return
-        idle = time.monotonic() - (pipeline.stats.last_batch_at or pipeline.stats.started)
+        idle = pipeline.stats.idle_seconds()
         if idle < stall_seconds:
             stalled["logged"] = False
             return

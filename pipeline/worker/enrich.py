@@ -168,6 +168,12 @@ def mention_tuple(item: Enriched, ingested_at: datetime, version: int) -> tuple[
     )  # fmt: skip
 
 
+def mention_rows(items: Sequence[Enriched]) -> list[tuple[Any, ...]]:
+    """The ``mentions`` rows of a batch, stamped now: one ingestion time and one row version."""
+    ingested_at, version = _now(), time.time_ns() // 1000
+    return [mention_tuple(item, ingested_at, version) for item in items]
+
+
 def mention_row(item: Enriched, ingested_at: datetime | None = None, version: int | None = None) -> dict[str, Any]:
     """The ``mentions`` row of one enriched event (column name -> value)."""
     values = mention_tuple(item, ingested_at or _now(), version if version is not None else time.time_ns() // 1000)

@@ -28,7 +28,7 @@ from aiokafka.errors import KafkaError
 from pipeline.errors import BrokerError, StorageError, StorageUnavailable
 from pipeline.storage import ClickHouse
 from pipeline.storage.tables import DEADLETTER_COLUMNS, MENTION_COLUMNS
-from pipeline.worker.enrich import BatchResult, Enriched, _dead_letter, _now, deadletter_row, mention_tuple
+from pipeline.worker.enrich import BatchResult, Enriched, _dead_letter, deadletter_row, mention_rows
 from schemas.deadletter import DeadLetter, Stage
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,7 @@ class BatchWriter:
         """Make the whole batch durable; returns only when it is."""
         store_failures: list[DeadLetter] = []
         if result.enriched:
-            ingested_at, version = _now(), time.time_ns() // 1000
-            rows = [mention_tuple(item, ingested_at, version) for item in result.enriched]
+            rows = mention_rows(result.enriched)
             store_failures = await self._insert_isolating("mentions", MENTION_COLUMNS, rows, result.enriched)
         dead = [*result.dead_letters, *store_failures]
         for dl in dead:
@@ -84,8 +83,12 @@ class BatchWriter:
                     "dead letter %s not acknowledged by Kafka (%s: %s); retrying in %.1f s (attempt %d)",
                     dl.dl_id, type(exc).__name__, exc, delay, attempt,
                 )
-                await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
-                delay = min(delay * 2, self._retry_max)
+                delay = await self._back_off(delay)
+
+    async def _back_off(self, delay: float) -> float:
+        """Sleep ``delay`` seconds (±20 % jitter); the next, doubled delay, capped at the retry maximum."""
+        await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
+        return min(delay * 2, self._retry_max)
 
     async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows (dicts) into ``table``, retrying while ClickHouse is unreachable."""
@@ -136,8 +139,7 @@ class BatchWriter:
                     down,
                     extra={"table": table, "attempt": attempt},
                 )
-                await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
-                delay = min(delay * 2, self._retry_max)
+                delay = await self._back_off(delay)
                 continue
             if self.outage_started is not None:
                 log.warning(
