@@ -92,8 +92,7 @@ def _nested(type_name: str, leaf: Callable[[str, list[str]], Convert | None]) ->
 
 def _parse_datetime(value: str) -> datetime:
     # 'YYYY-MM-DD hh:mm:ss' or with fractional seconds (DateTime64); always UTC in our session.
-    if len(value) == 19:
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    # fromisoformat reads both (Python >= 3.11) at a tenth of strptime's cost.
     return datetime.fromisoformat(value)
 
 

@@ -180,13 +180,30 @@ def create_pipeline(
             finisher.cancel()
 
     async def _finish_batches(inflight: asyncio.Queue[_InFlight]) -> None:
+        # Two stages in order: the write of batch N+1 overlaps the listeners of batch N, so the
+        # storage thread and the event loop work side by side. One stored batch waits at most.
+        stored: asyncio.Queue[tuple[_InFlight, BatchResult]] = asyncio.Queue(maxsize=1)
+        stages = asyncio.gather(_write_batches(inflight, stored), _notify_batches(stored))
+        try:
+            await stages
+        finally:
+            stages.cancel()
+
+    async def _write_batches(
+        inflight: asyncio.Queue[_InFlight], stored: asyncio.Queue[tuple[_InFlight, BatchResult]]
+    ) -> None:
         while True:
             batch = await inflight.get()
             result = await batch.result
             await writer.write(result)
+            await stored.put((batch, result))
+
+    async def _notify_batches(stored: asyncio.Queue[tuple[_InFlight, BatchResult]]) -> None:
+        while True:
+            batch, result = await stored.get()
             for listener in pipeline.listeners:
                 await _notify(listener, result)
-            _release(batch.events, app)
+            _release(batch.events, app)  # offsets move only after the write and every listener
             stats.batches += 1
             stats.events += batch.size
             stats.stored += len(result.enriched)
