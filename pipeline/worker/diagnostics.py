@@ -4,9 +4,10 @@
   owns with their read, committed and high-water offsets, which of them the consumer fetches,
   pauses or holds back for a full buffer, Faust's flow control, the agents' buffers, the
   batch counters and the stack of every asyncio task.
-- A watchdog checks every ``SOCIALLISTEN_STALL_CHECK_SECONDS``: when the worker owns input
-  partitions with uncommitted events but has finished no batch for ``SOCIALLISTEN_STALL_SECONDS``,
-  it logs ``worker stalled`` with the snapshot (once per stall) so the cause can be seen.
+- A watchdog checks every ``SOCIALLISTEN_STALL_CHECK_SECONDS``: when the worker has finished no
+  batch for ``SOCIALLISTEN_STALL_SECONDS`` and that is not explained by an empty input (events wait
+  in owned partitions, a rebalance or recovery does not end, or no fetch answered for an owned
+  partition), it logs ``worker stalled`` with the snapshot (once per stall).
 """
 
 from __future__ import annotations
@@ -115,16 +116,29 @@ def install(pipeline: Any, *, stall_seconds: float, check_seconds: float) -> Non
 
     @app.timer(check_seconds, name="sociallisten.stall_watchdog")  # type: ignore[untyped-decorator]
     async def _watchdog() -> None:
-        if app.rebalancing or getattr(app, "in_recovery", False):
-            return
         idle = pipeline.stats.idle_seconds()
         if idle < stall_seconds:
             stalled["logged"] = False
             return
-        waiting = unfinished(input_lag(app, inputs))
-        if waiting and not stalled["logged"]:
+        reason = stall_reason(app, input_lag(app, inputs))
+        if reason and not stalled["logged"]:
             stalled["logged"] = True
-            log.error(
-                "worker stalled: %d events wait in owned partitions but no batch finished for %.0f s; "
-                "state: %s", waiting, idle, _json(snapshot(pipeline)),
-            )
+            log.error("worker stalled: %s, and no batch finished for %.0f s; state: %s",
+                      reason, idle, _json(snapshot(pipeline)))
+
+
+def stall_reason(app: Any, lag: dict[str, dict[str, int | None]]) -> str:
+    """Why an idle worker counts as stalled ('' when idleness is explained by an empty input).
+
+    Events waiting in owned partitions; a rebalance or recovery that does not end; owned
+    partitions whose high-water mark is still unknown (no fetch answered).
+    """
+    waiting = unfinished(lag)
+    if waiting:
+        return f"{waiting} events wait in owned partitions"
+    if app.rebalancing or getattr(app, "in_recovery", False):
+        return "the consumer group rebalance (or table recovery) has not ended"
+    unknown = sorted(tp for tp, row in lag.items() if row["highwater"] is None)
+    if unknown:
+        return f"no fetch answered for owned partitions {', '.join(unknown)}"
+    return ""
