@@ -155,8 +155,8 @@ def create_pipeline(
 
     @app.agent(source, name="enrich")
     async def enrich(stream: faust.StreamT[bytes]) -> None:
-        # Two stages in order: this loop takes a batch and starts its analysis (other process);
-        # the finisher writes finished batches in arrival order, runs the listeners, then
+        # This loop takes a batch and starts its analysis (other process); the finisher writes
+        # finished batches in arrival order and, one batch behind, runs the listeners and then
         # releases the offsets. The queue bounds the batches in flight (back-pressure on Faust).
         inflight: asyncio.Queue[_InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
         finisher = asyncio.ensure_future(_finish_batches(inflight))
@@ -183,11 +183,15 @@ def create_pipeline(
         # Two stages in order: the write of batch N+1 overlaps the listeners of batch N, so the
         # storage thread and the event loop work side by side. One stored batch waits at most.
         stored: asyncio.Queue[tuple[_InFlight, BatchResult]] = asyncio.Queue(maxsize=1)
-        stages = asyncio.gather(_write_batches(inflight, stored), _notify_batches(stored))
+        stages = [asyncio.ensure_future(_write_batches(inflight, stored)),
+                  asyncio.ensure_future(_notify_batches(stored))]
         try:
-            await stages
+            done, _ = await asyncio.wait(stages, return_when=asyncio.FIRST_EXCEPTION)
+            for stage in done:
+                stage.result()  # re-raise what stopped it
         finally:
-            stages.cancel()
+            for stage in stages:
+                stage.cancel()  # a failed stage stops the other one too (gather would leave it running)
 
     async def _write_batches(
         inflight: asyncio.Queue[_InFlight], stored: asyncio.Queue[tuple[_InFlight, BatchResult]]
