@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     )
     stall_seconds: float = Field(
         default=120.0, gt=0,
-        description="SOCIALLISTEN_STALL_SECONDS: a worker that owns uncommitted events but finished no batch for "
-        "this long logs 'worker stalled' with a snapshot of its consumer (kill -USR1 logs one any time).",
+        description="SOCIALLISTEN_STALL_SECONDS: a worker that finished no batch for this long while events wait "
+        "in its partitions, a rebalance does not end or an owned partition was never fetched logs 'worker stalled' "
+        "with a snapshot of its consumer (kill -USR1 logs one any time).",
     )
     stall_check_seconds: float = Field(
         default=10.0, gt=0, description="SOCIALLISTEN_STALL_CHECK_SECONDS: how often the stall watchdog looks."
