@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import time
 
 import orjson
 import pytest
@@ -77,3 +78,21 @@ def test_watchdog_reports_a_worker_that_cannot_finish_batches(
     waiting = int(re.search(r"worker stalled: (\d+) events wait", logs).group(1))  # type: ignore[union-attr]
     assert 0 < waiting <= len(lines)
     assert worker.alive()
+
+
+def test_watchdog_keeps_quiet_for_a_worker_with_nothing_to_do(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
+    """Caught up and idle (every owned partition known to be at its end) is not a stall."""
+    worker = start_worker(SOCIALLISTEN_STALL_SECONDS="3", SOCIALLISTEN_STALL_CHECK_SECONDS="1")
+    lines = list(generate_events(200, seed=23))
+    exp = Expectation.from_lines(lines)
+    produce(worker_env, lines)
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        wait_until(complete(ch, exp), 180, "the worker to store the stream")
+    finally:
+        ch.close()
+    time.sleep(2.0)  # the last offsets are committed (1 s ticks); a stall during start-up is not this test's
+    seen = len(worker.logs())
+    time.sleep(12.0)  # four times the stall setting: a dozen watchdog checks of an idle, caught-up worker
+    assert worker.alive()
+    assert "worker stalled" not in worker.logs()[seen:], worker.logs()[-3000:]
