@@ -9,9 +9,10 @@ open is refused with a ConfigError. Several databases can live under the one pat
 Every call holds the session's lock: the worker inserts from an executor thread while the web
 API may query from another, and the session's current database (``USE``) is shared state.
 
-Inserts are ``INSERT INTO t (cols) FORMAT JSONCompactEachRow`` with orjson-encoded rows (datetimes as
-``'YYYY-MM-DD hh:mm:ss'`` UTC); queries read ``JSONCompactEachRowWithNamesAndTypes`` and use the
-column types to convert values (see :mod:`pipeline.storage.values`).
+Inserts are ``INSERT INTO t (cols) SETTINGS date_time_input_format = 'best_effort' FORMAT
+JSONCompactEachRow`` with orjson-encoded rows (ISO 8601 datetimes); queries read
+``JSONCompactEachRowWithNamesAndTypes`` and use the column types to convert values (see
+:mod:`pipeline.storage.values`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import orjson
 from pipeline.errors import ConfigError, StorageError
 from pipeline.storage.errors import wrap
 from pipeline.storage.sql import head, identifier, render
-from pipeline.storage.values import chdb_converter, json_default
+from pipeline.storage.values import JSON_INSERT_SETTINGS, chdb_converter, json_rows
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,6 @@ _SESSION_SETTINGS = (
     "output_format_json_quote_denormals = 1, output_format_json_quote_decimals = 1"
 )
 _RESULT_FORMAT = "JSONCompactEachRowWithNamesAndTypes"
-# orjson writes datetimes itself (ISO 8601, UTC for naive ones, whole seconds); the insert reads
-# them with date_time_input_format='best_effort'. Faster than a Python default() per value.
-_JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_OMIT_MICROSECONDS | orjson.OPT_UTC_Z
-_INSERT_SETTINGS = "SETTINGS date_time_input_format = 'best_effort'"
 
 
 class _Session:
@@ -175,13 +172,13 @@ class ChdbClickHouse:
         cols = [identifier(c) for c in columns]
         statement = (
             f"INSERT INTO {identifier(table)} ({', '.join(f'`{c}`' for c in cols)}) "
-            f"{_INSERT_SETTINGS} FORMAT JSONCompactEachRow"
+            f"{JSON_INSERT_SETTINGS} FORMAT JSONCompactEachRow"
         )
         width = len(cols)
         try:
             if any(len(row) != width for row in rows):
                 raise ValueError(f"a row has a different number of values than the {width} columns")
-            body = b"\n".join(orjson.dumps(row, default=json_default, option=_JSON_OPTIONS) for row in rows)
+            body = json_rows(rows)
         except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
             raise StorageError(f"cannot encode a row for '{statement[:60]} ...': {exc}") from exc
         self._raw(statement + "\n" + body.decode())

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from pipeline.storage.values import chdb_converter, json_default, native_converter, split_type
+from pipeline.storage.values import chdb_converter, json_default, json_rows, native_converter, split_type
 
 
 @pytest.mark.parametrize(
@@ -82,13 +82,15 @@ def test_json_rows_for_chdb() -> None:
         "tags": ("a", "b"),
         "text": "中文\0",
     }
-    encoded = orjson.loads(orjson.dumps(row, default=json_default, option=orjson.OPT_PASSTHROUGH_DATETIME))
-    assert encoded == {
-        "naive": "2024-05-01 08:30:15",
-        "aware": "2024-05-01 08:30:15",
-        "day": "2024-05-01",
-        "tags": ["a", "b"],
-        "text": "中文\0",
-    }
+    [encoded] = [orjson.loads(line) for line in json_rows([list(row.values())]).split(b"\n")]
+    # the same instant either way (the insert reads offsets with best_effort); whole seconds
+    assert encoded == [
+        "2024-05-01T08:30:15Z",
+        "2024-05-01T16:30:15+08:00",
+        "2024-05-01",
+        ["a", "b"],
+        "中文\0",
+    ]
+    assert json_rows([[{1, 2}], [Decimal("1.5")]]).split(b"\n") == [b"[[1,2]]", b'["1.5"]']
     with pytest.raises(TypeError, match="cannot store"):
         json_default(object())
