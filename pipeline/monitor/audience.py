@@ -3,20 +3,16 @@ accounts, suspected low-quality accounts (bots, water army).
 
 The per-author rules live in the ``author_quality`` view (migration 005) so every reader sees the
 same answer; :func:`classify` mirrors them in Python for the API docs and the unit tests.
-The worker only records one narrow ``audience_events`` row per event (:func:`audience_row`).
+One narrow ``audience_events`` row per event is written by ClickHouse itself, by a materialized
+view of ``mentions`` (migration 006): the worker inserts mentions and nothing else for it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from pipeline.worker.enrich import Enriched
+from pipeline.text.fingerprint import MIN_COMPARED_CHARS, text_hash
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +26,8 @@ COPY_MIN_AUTHORS = 5
 HIGH_VALUE_FOLLOWERS = 10000
 VERIFIED_HIGH_VALUE_FOLLOWERS = 1000
 HIGH_VALUE_TYPES = frozenset({"kol", "media"})
-MIN_COMPARED_CHARS = 8
-"""Shorter own texts (转发微博, 赞, emoji) are not compared for duplicates."""
 SEGMENTS = ("real_customer", "potential_customer", "high_value", "suspected_low_quality", "ordinary")
-
-AUDIENCE_COLUMNS: tuple[str, ...] = (
-    "platform", "author_id", "event_id", "created_at", "author_name", "verified_type", "followers", "posts",
-    "account_created", "brands", "buyer", "purchase_intent", "text_hash", "version",
-)  # fmt: skip
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def text_hash(own_text: str) -> int:
-    """Stable 63-bit hash of a text for duplicate detection; 0 when too short to compare."""
-    compact = "".join(own_text.split())
-    if len(compact) < MIN_COMPARED_CHARS:
-        return 0
-    return int.from_bytes(hashlib.blake2b(compact.encode(), digest_size=8).digest(), "big") >> 1 or 1
+__all__ = ["MIN_COMPARED_CHARS", "SEGMENTS", "AuthorStats", "classify", "suspect_account", "text_hash"]
 
 
 def suspect_account(followers: int, posts: int, account_age_days: float | None) -> bool:
@@ -97,27 +78,3 @@ def classify(stats: AuthorStats, override: str = "") -> list[str]:
     if high_value:
         out.append("high_value")
     return out or ["ordinary"]
-
-
-def account_age_days(item: Enriched) -> float | None:
-    """Age of the author's account when the event was written (None when unknown)."""
-    created = item.event.author.created_at
-    if created is None:
-        return None
-    return (item.event.created_at - created).total_seconds() / 86400
-
-
-def audience_row(item: Enriched, version: int) -> tuple[Any, ...]:
-    """The ``audience_events`` row of one enriched event (in :data:`AUDIENCE_COLUMNS` order)."""
-    ev, an, author = item.event, item.analysis, item.event.author
-    return (
-        ev.platform.value, author.id, ev.id, ev.created_at, author.name, author.verified_type.value,
-        author.followers, author.posts, author.created_at or _EPOCH, list(an.brands), int(an.buyer),
-        int(an.purchase_intent), text_hash(an.own_text), version,
-    )
-
-
-def audience_rows(items: Sequence[Enriched], version: int | None = None) -> list[tuple[Any, ...]]:
-    """Rows of a batch; one version for the whole batch."""
-    v = version if version is not None else time.time_ns() // 1000
-    return [audience_row(item, v) for item in items]

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from pipeline.config import Settings
 from pipeline.monitor.alerts import AlertEngine
-from pipeline.monitor.audience import AUDIENCE_COLUMNS, audience_rows
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.monitor.config import MonitorSettings
 from pipeline.storage import ClickHouse, connect
@@ -37,11 +36,11 @@ def enrich(lines: Sequence[bytes], analyzer: TextAnalyzer) -> list[Enriched]:
 
 
 def store(ch: ClickHouse, items: Sequence[Enriched], tracker: CascadeTracker | None = None) -> None:
-    """What the worker and its monitoring listener write for one batch."""
+    """What the worker and its monitoring listener write for one batch (the mentions insert also
+    fills ``audience_events`` and ``cascade_nodes`` through their views)."""
     if not items:
         return
     ch.insert("mentions", MENTION_COLUMNS, mention_rows(items))
-    ch.insert("audience_events", AUDIENCE_COLUMNS, audience_rows(items))
     (tracker or CascadeTracker(ch)).update(items)
 
 

@@ -1,9 +1,10 @@
 """Keeps one ``cascades`` row per root post up to date as reposts arrive.
 
 Posts are keyed by thread (root post) id, so one worker sees every event of a cascade, but a
-rebalance can move it to another worker. Each batch writes its nodes to ``cascade_nodes``
-(ordered by root id: a cascade is one index range) and recomputes the metrics of every cascade
-it touched from the cascade's complete node list.
+rebalance can move it to another worker. The nodes reach ``cascade_nodes`` (ordered by root id: a
+cascade is one index range) with the mentions themselves, through the ``cascade_nodes_mv``
+materialized view; after each stored batch the tracker recomputes the metrics of every cascade the
+batch's reposts touched from the cascade's complete node list.
 
 The node lists live in a bounded cache (least recently touched cascades are dropped). A cascade
 missing from it is read back from ``cascade_nodes`` once; after that a batch only adds its own
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.monitor.audience import account_age_days, suspect_account, text_hash
+from pipeline.monitor.audience import suspect_account
 from pipeline.monitor.cascade import CascadeMetrics, CascadeNode, cascade_metrics
 from pipeline.storage import ClickHouse
 from pipeline.worker.enrich import Enriched
@@ -30,46 +31,45 @@ from schemas.events import Kind
 
 log = logging.getLogger(__name__)
 
-NODE_COLUMNS: tuple[str, ...] = (
+NODE_FIELDS: tuple[str, ...] = (
     "root_id", "event_id", "platform", "parent_id", "author_id", "author_name", "repost_chain", "followers",
-    "posts", "created_at", "text_hash", "suspect_account", "is_root", "root_text", "brands", "version",
+    "posts", "created_at", "text_hash", "suspect_account", "is_root", "root_text", "brands",
 )  # fmt: skip
+"""The ``cascade_nodes`` columns a node is read with (and cached as)."""
 CASCADE_COLUMNS: tuple[str, ...] = (
     "root_id", "platform", "root_author", "root_text", "root_created_at", "brands", "size", "reposts", "inferred",
     "max_depth", "level_counts", "level1_share", "structural_virality", "reach", "unique_reposters",
     "suspect_share", "duplicate_text_share", "top_spreaders", "top_spreader_descendants",
     "suspected_amplification", "amplification_score", "first_repost_at", "last_repost_at", "updated_at", "version",
 )  # fmt: skip
-_NODE_FIELDS = NODE_COLUMNS[:15]  # the columns _NODE_SELECT reads, in the same order
 ROOT_TEXT_CHARS = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def node_row(item: Enriched, version: int) -> tuple[Any, ...] | None:
-    """The ``cascade_nodes`` row of a post or repost (None for comments)."""
+def node_of(item: Enriched) -> dict[str, Any] | None:
+    """The ``cascade_nodes`` row of a post or repost as reading it back gives it; None for a comment.
+
+    The Python twin of ``cascade_nodes_mv`` (migration 006), which writes the stored rows when the
+    mentions are inserted; the tracker adds this form to cached cascades instead of reading them back.
+    Times are naive UTC in whole seconds, like ClickHouse's DateTime.
+    """
     ev, an, author = item.event, item.analysis, item.event.author
     if ev.kind is Kind.comment:
         return None
     is_root = ev.kind is not Kind.repost
     if not is_root and not ev.root_id:
         return None
-    suspect = suspect_account(author.followers, author.posts, account_age_days(item))
-    return (
-        ev.id if is_root else ev.root_id, ev.id, ev.platform.value, ev.parent_id or "", author.id, author.name,
-        list(an.repost_chain), author.followers, author.posts, ev.created_at,
-        0 if is_root else text_hash(an.own_text), int(suspect), int(is_root),
-        ev.text[:ROOT_TEXT_CHARS] if is_root else "", list(an.brands) if is_root else [], version,
-    )
-
-
-def _as_stored(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A node row as reading it back from ``cascade_nodes`` would give it (naive UTC, whole seconds)."""
-    out = dict(zip(_NODE_FIELDS, row, strict=False))
-    created: datetime = out["created_at"]
-    if created.tzinfo is not None:
-        created = created.astimezone(UTC).replace(tzinfo=None)
-    out["created_at"] = created.replace(microsecond=0)
-    return out
+    created = int(ev.created_at.timestamp())
+    account = int(author.created_at.timestamp()) if author.created_at is not None else 0
+    age_days = (created - account) / 86400 if account > 0 else None
+    return {
+        "root_id": ev.id if is_root else ev.root_id, "event_id": ev.id, "platform": ev.platform.value,
+        "parent_id": ev.parent_id or "", "author_id": author.id, "author_name": author.name,
+        "repost_chain": list(an.repost_chain), "followers": author.followers, "posts": author.posts,
+        "created_at": datetime.fromtimestamp(created, UTC).replace(tzinfo=None), "text_hash": an.text_hash,
+        "suspect_account": int(suspect_account(author.followers, author.posts, age_days)), "is_root": int(is_root),
+        "root_text": ev.text[:ROOT_TEXT_CHARS] if is_root else "", "brands": list(an.brands),
+    }  # fmt: skip
 
 
 def to_node(row: dict[str, Any]) -> CascadeNode:
@@ -101,10 +101,7 @@ def cascade_row(root_id: str, rows: Sequence[dict[str, Any]], m: CascadeMetrics,
     )
 
 
-_NODE_SELECT = (
-    "SELECT root_id, event_id, platform, parent_id, author_id, author_name, repost_chain, followers, posts, "
-    "created_at, text_hash, suspect_account, is_root, root_text, brands FROM cascade_nodes WHERE root_id IN %(roots)s"
-)
+_NODE_SELECT = f"SELECT {', '.join(NODE_FIELDS)} FROM cascade_nodes WHERE root_id IN %(roots)s"
 CACHE_MAX_NODES = 100_000
 """Nodes kept in memory across all cached cascades (some 50 MB at the upper end)."""
 
@@ -126,33 +123,33 @@ class CascadeTracker:
         self._cached_nodes = 0
 
     def update(self, items: Sequence[Enriched]) -> list[str]:
-        """Blocking: store nodes, recompute touched cascades (those with reposts); return their root ids."""
+        """Blocking: recompute the cascades the batch's reposts touched; return their root ids.
+
+        Call after the batch's mentions are stored: their nodes are then in ``cascade_nodes``.
+        """
         version = time.time_ns() // 1000
-        rows = [r for r in (node_row(i, version) for i in items) if r is not None]
-        if not rows:
-            return []
-        self.ch.insert("cascade_nodes", NODE_COLUMNS, rows)
-        roots = sorted({r[0] for r in rows if not r[12]})
+        nodes = [n for n in map(node_of, items) if n is not None]
+        roots = sorted({n["root_id"] for n in nodes if not n["is_root"]})
         if not roots:
             return []
         missing = [root for root in roots if root not in self._cache]
         if missing:
-            # read before adding this batch's rows to the cache: the read already includes them
+            # the read already includes this batch's nodes: they were stored with the mentions
             loaded: dict[str, dict[str, dict[str, Any]]] = {root: {} for root in missing}
             for r in self.ch.query(_NODE_SELECT, {"roots": tuple(missing)}):
                 loaded[r["root_id"]][r["event_id"]] = r  # duplicates (replays) collapse
-            for root, nodes in loaded.items():
-                self._cache[root] = nodes
-                self._cached_nodes += len(nodes)
+            for root, found in loaded.items():
+                self._cache[root] = found
+                self._cached_nodes += len(found)
             self.loaded += len(missing)
         fresh = set(missing)
-        for row in rows:
-            root = row[0]
+        for node in nodes:
+            root = node["root_id"]
             if root in self._cache and root not in fresh:
-                nodes = self._cache[root]
-                if row[1] not in nodes:
+                known = self._cache[root]
+                if node["event_id"] not in known:
                     self._cached_nodes += 1
-                nodes[row[1]] = _as_stored(row)
+                known[node["event_id"]] = node
         out = []
         for root_id in roots:
             cached = self._cache.get(root_id)

@@ -53,10 +53,9 @@ class MonitorSettings(BaseSettings):
         default=15, ge=1, le=240, description="SOCIALLISTEN_LIVE_COUNTER_MINUTES: minutes of per-minute counters."
     )
     cascades_enabled: bool = Field(
-        default=True, description="SOCIALLISTEN_CASCADES_ENABLED: maintain repost cascades per root post."
-    )
-    audience_enabled: bool = Field(
-        default=True, description="SOCIALLISTEN_AUDIENCE_ENABLED: record per-author audience observations."
+        default=True,
+        description="SOCIALLISTEN_CASCADES_ENABLED: keep the metrics of repost cascades per root post up to date "
+        "(their nodes are recorded regardless, with the mentions).",
     )
 
     @property

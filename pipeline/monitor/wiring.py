@@ -3,8 +3,9 @@
 ``attach_monitoring(pipeline, settings)`` must be called after ``create_pipeline`` built the
 app and before the worker starts (it registers Faust timers). It is idempotent.
 
-- batch listener (every worker, for its partitions): publish to the live feed, record
-  ``audience_events``, refresh the cascades the batch touched;
+- batch listener (every worker, for its partitions): publish to the live feed, refresh the cascades
+  the batch touched (``audience_events`` and ``cascade_nodes`` are written by ClickHouse views of
+  ``mentions``, migration 006);
 - spike check (``app.timer(..., on_leader=True)``: one worker in the group): detect from the exact
   rollups, send to the alerts topic and the webhook, then record in ClickHouse (at-least-once:
   a failover between the two re-sends the same ``alert_id``);
@@ -22,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 from pipeline.monitor.alerts import AlertEngine, recent_alerts
-from pipeline.monitor.audience import AUDIENCE_COLUMNS, audience_rows
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.monitor.config import MonitorSettings
 from pipeline.monitor.live import LiveFeed
@@ -67,12 +67,10 @@ def attach_monitoring(pipeline: Pipeline, settings: Settings, monitor: MonitorSe
     alerts_topic = pipeline.app.topic(pipeline.topics.alerts, key_serializer="raw", value_serializer="raw")
 
     async def monitor_batch(result: BatchResult) -> None:
-        """Live feed first (latency), then the audience and cascade tables (idempotent)."""
+        """Live feed first (latency), then the cascade metrics (idempotent)."""
         if not result.enriched:
             return
         live.publish_batch(result.enriched)
-        if ms.audience_enabled:
-            await ctx.run_blocking(ctx.ch.insert, "audience_events", AUDIENCE_COLUMNS, audience_rows(result.enriched))
         if ms.cascades_enabled:
             await ctx.run_blocking(mon.cascades.update, result.enriched)
 

@@ -2,9 +2,10 @@
 
 Each file runs once, in version order, and is recorded in ``schema_migrations`` (version, name,
 checksum, applied_at). Statements in a file end with a line that ends in ``;``; lines that
-start with ``--`` are comments. Every statement is ``CREATE ... IF NOT EXISTS`` and nothing is
-ever dropped, so a migration interrupted half-way simply runs again, two processes migrating
-at once do no harm, and migrating a live database is safe.
+start with ``--`` are comments. Every statement is ``CREATE ... IF NOT EXISTS`` or
+``ALTER TABLE t ADD COLUMN c ...`` (run only when ``t`` has no column ``c``: ClickHouse 18.16 has
+no ``ADD COLUMN IF NOT EXISTS``), and nothing is ever dropped, so a migration interrupted half-way
+simply runs again, two processes migrating at once do no harm, and migrating a live database is safe.
 
 An applied file must never change: its checksum is compared on every run, and a difference
 raises StorageError. Change the schema by adding a new file with the next number.
@@ -29,6 +30,7 @@ from pipeline.storage.backend import ClickHouse
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
 
 MIGRATIONS_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
@@ -103,6 +105,18 @@ def applied_migrations(ch: ClickHouse) -> dict[str, set[str]]:
     return applied
 
 
+def _column_exists(ch: ClickHouse, statement: str) -> bool:
+    """Whether ``statement`` adds a column that its table already has (then it is skipped)."""
+    match = _ADD_COLUMN.match(statement)
+    if match is None:
+        return False
+    rows = ch.query(
+        "SELECT count() AS n FROM system.columns WHERE database = %(db)s AND table = %(t)s AND name = %(c)s",
+        {"db": ch.database, "t": match.group(1), "c": match.group(2)},
+    )
+    return int(rows[0]["n"]) > 0
+
+
 def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> list[str]:
     """Apply pending migrations in order; return the labels applied (``['001_mentions', ...]``).
 
@@ -132,6 +146,8 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> li
         log.info("applying migration %s (%d statements) to %s", mig.label, len(statements), ch.database)
         for number, statement in enumerate(statements, 1):
             try:
+                if _column_exists(ch, statement):
+                    continue
                 ch.execute(statement)
             except StorageError as exc:
                 # Same class (StorageUnavailable stays transient); the message names the file.

@@ -11,6 +11,7 @@ MENTION_COLUMNS: tuple[str, ...] = (
     "tokens", "keywords", "mentions", "hashtags", "emoticons", "repost_chain", "repost_depth",
     "brands", "competitors", "own_brand", "buyer", "service_request", "service_category", "priority",
     "purchase_intent", "sentiment", "sentiment_score", "evidence", "signals", "version",
+    "author_created", "text_hash",  # added by migration 006 (ALTER TABLE ... ADD COLUMN appends)
 )  # fmt: skip
 
 DEADLETTER_COLUMNS: tuple[str, ...] = (

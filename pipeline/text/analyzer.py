@@ -25,6 +25,7 @@ from pipeline.text.detectors.brands import BrandDetector
 from pipeline.text.detectors.buyer import detect_buyer
 from pipeline.text.detectors.intent import detect_intent
 from pipeline.text.detectors.service import detect_service
+from pipeline.text.fingerprint import text_hash
 from pipeline.text.keywords import KeywordExtractor
 from pipeline.text.lexicon import Lexicon, load_lexicon
 from pipeline.text.normalize import Normalized, normalize_many
@@ -76,6 +77,8 @@ class Analysis:
     sentiment: str
     sentiment_score: float
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    text_hash: int = 0
+    """Fingerprint of ``own_text`` (:func:`pipeline.text.fingerprint.text_hash`; 0: too short)."""
 
     @property
     def signals(self) -> list[str]:
@@ -238,6 +241,7 @@ class TextAnalyzer:
             sentiment=senti.label,
             sentiment_score=senti.score,
             evidence=_evidence(buyer, service, intent, brand_evidence, senti.evidence),
+            text_hash=text_hash(norm.own_text),
         )
 
 

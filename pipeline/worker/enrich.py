@@ -144,6 +144,10 @@ def _dead_letter(rec: RawRecord, stage: Stage, reason: str, message: str) -> Dea
     )
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Stored for an unknown time (ClickHouse's DateTime has no NULL here: 0 means unknown)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -164,7 +168,7 @@ def mention_tuple(item: Enriched, ingested_at: datetime, version: int) -> tuple[
         an.brands, an.competitors, int(an.own_brand), int(an.buyer), int(an.service_request),
         an.service_category or "", an.priority or "",
         int(an.purchase_intent), an.sentiment, float(an.sentiment_score), orjson.dumps(an.evidence).decode(),
-        an.signals, version,
+        an.signals, version, author.created_at or EPOCH, an.text_hash,
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.monitor import insight
-from pipeline.monitor.bench import enrich
+from pipeline.monitor.bench import enrich, store
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.text import get_analyzer
 from tests.integration.monitor.streams import event
@@ -43,23 +43,23 @@ def test_cached_cascade_matches_a_cold_read_and_sees_other_writers_after_forget(
     items = enrich(lines, analyzer)
     warm = CascadeTracker(ch)
     for i in range(0, 5, 2):  # root + reposts arrive over three batches; the first one fills the cache
-        warm.update(items[i : i + 2])
+        store(ch, items[i : i + 2], warm)
     assert warm.loaded == 1, "after the first batch the cascade is served from the cache"
     cached = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
 
     cold = CascadeTracker(ch)
-    cold.update(items[4:5])  # a replayed node: the cold tracker reads the whole cascade back
+    store(ch, items[4:5], cold)  # a replayed node: the cold tracker reads the whole cascade back
     assert cold.loaded == 1
     assert _metrics(insight.cascade(ch, rid)) == cached  # type: ignore[arg-type]
     assert cached[5] == 10 + 20 + 30 + 40 + 50  # reach: the five reposters so far
 
     # another worker adds the last reposts while `warm` still holds the cascade
     other = CascadeTracker(ch)
-    other.update(items[5:])
+    store(ch, items[5:], other)
     full = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
     assert full[5] == cached[5] + 60
     warm.forget()  # the partitions changed hands: read back, do not trust the cache
-    warm.update(items[6:])
+    store(ch, items[6:], warm)
     assert warm.loaded == 2
     assert _metrics(insight.cascade(ch, rid)) == full  # type: ignore[arg-type]
 
@@ -70,6 +70,6 @@ def test_cache_is_bounded(ch) -> None:  # type: ignore[no-untyped-def]
     for n in range(4):
         root = event(f"蒙牛活动第{n}场", DAY, author=50 + n)
         rep = event("转发微博", DAY + timedelta(minutes=1), author=60 + n, kind="repost", root=root["id"])
-        tracker.update(enrich([orjson.dumps(root), orjson.dumps(rep)], analyzer))
+        store(ch, enrich([orjson.dumps(root), orjson.dumps(rep)], analyzer), tracker)
     assert tracker._cached_nodes <= 3 + 2  # the batch being processed is always kept
     assert len(tracker._cache) < 4

@@ -83,3 +83,15 @@ def test_migrating_a_live_database_keeps_its_data(ch: ClickHouse) -> None:
     ch.execute("DROP TABLE schema_migrations")  # as if the bookkeeping were lost: everything re-runs
     assert migrate(ch) == [m.label for m in load_migrations()]
     assert ch.query("SELECT event_id FROM mentions") == [{"event_id": "weibo:1"}]
+
+
+def test_an_added_column_is_added_once_even_when_the_migration_runs_again(ch: ClickHouse) -> None:
+    # ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS: the runner skips a column the table already has
+    sql = ("ALTER TABLE dead_letters ADD COLUMN note String;\n"
+           "CREATE TABLE IF NOT EXISTS oops2 (x Strin) ENGINE = MergeTree() ORDER BY x;\n")  # fmt: skip
+    with pytest.raises(StorageError, match="902_add_note, statement 2 of 2"):
+        migrate(ch, [*load_migrations(), Migration("902", "add_note", sql)])
+    assert [r["name"] for r in ch.query("DESCRIBE TABLE dead_letters")][-1] == "note"  # statement 1 ran
+    fixed = Migration("902", "add_note", sql.replace("Strin)", "String)"))
+    assert migrate(ch, [*load_migrations(), fixed]) == ["902_add_note"]
+    assert [r["name"] for r in ch.query("DESCRIBE TABLE dead_letters")].count("note") == 1

@@ -10,12 +10,15 @@ from pipeline.errors import StorageError
 from pipeline.storage.migrate import Migration, _ordered, load_migrations
 
 # Features Debian's clickhouse-server 18.16 does not have; the shipped DDL must avoid them.
-NOT_ON_18_16 = re.compile(r"DateTime64|\bMap\(|\bJSON[A-Za-z]*\(|\bTTL\b|LowCardinality|\bDROP\b", re.IGNORECASE)
+NOT_ON_18_16 = re.compile(
+    r"DateTime64|\bMap\(|\bJSON[A-Za-z]*\(|\bTTL\b|LowCardinality|\bDROP\b|ADD COLUMN IF", re.IGNORECASE
+)
 
 
-# Statements that can run again on a live database without harm.
+# Statements that can run again on a live database without harm (the runner skips an ADD COLUMN
+# whose column exists).
 IDEMPOTENT = re.compile(
-    r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS )"
+    r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ )"
 )
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from pipeline.text import SIGNALS, Analysis, TextAnalyzer, get_analyzer
+from pipeline.text.fingerprint import text_hash
 from tests.unit.text._support import DEV_LEXICON, analyzer
 
 RECORD_KEYS = {
@@ -37,6 +38,15 @@ def test_analysis_fields_of_a_weibo_repost() -> None:
     assert "特仑苏" in a.tokens and "," not in a.tokens
     assert 0 < len(a.keywords) <= 5
     assert set(a.evidence) == EVIDENCE_KEYS
+    assert a.text_hash == text_hash(a.own_text) != 0  # the fingerprint of the own text, not of the chain
+
+
+def test_copied_texts_share_a_fingerprint_short_ones_have_none() -> None:
+    a, b, c, short = analyzer().analyze_batch(
+        ["一模一样的水军文案来了//@甲:转发", "一模一样的 水军文案来了", "另一条完全不同的文案内容", "转发微博"]
+    )
+    assert a.text_hash == b.text_hash != c.text_hash
+    assert short.text_hash == 0 and c.text_hash != 0
 
 
 def test_classify_record_has_exactly_the_documented_keys() -> None:
