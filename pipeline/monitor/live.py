@@ -14,9 +14,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.monitor.models import LiveMention, MentionFilter, MinuteCount
 from pipeline.web.hub import Hub
@@ -46,22 +45,21 @@ def live_mention(item: Enriched, received_at: float) -> LiveMention:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
+class _Seen(NamedTuple):
     """What the counters and the filters need of one mention (a few hundred bytes, not the text)."""
 
     minute: int
     platform: str
     sentiment: str
-    brands: tuple[str, ...]
-    competitors: tuple[str, ...]
-    signals: tuple[str, ...]
+    brands: Sequence[str]
+    competitors: Sequence[str]
+    signals: Sequence[str]
 
 
 def _seen(item: Enriched, minute: int) -> _Seen:
     an = item.analysis
-    return _Seen(minute, item.event.platform.value, an.sentiment, tuple(an.brands), tuple(an.competitors),
-                 tuple(an.signals))
+    # the analysis' own lists: nothing changes them after analysis, so no copies
+    return _Seen(minute, item.event.platform.value, an.sentiment, an.brands, an.competitors, an.signals)
 
 
 class LiveFeed:

@@ -79,19 +79,8 @@ class Analysis:
     evidence: dict[str, list[str]] = field(default_factory=dict)
     text_hash: int = 0
     """Fingerprint of ``own_text`` (:func:`pipeline.text.fingerprint.text_hash`; 0: too short)."""
-
-    @property
-    def signals(self) -> list[str]:
-        """Names of the signals that apply, in the order of :data:`SIGNALS`."""
-        on = {
-            "buyer": self.buyer,
-            "service_request": self.service_request,
-            "purchase_intent": self.purchase_intent,
-            "competitor_mention": bool(self.competitors),
-            "own_mention": self.own_brand,
-            self.sentiment: True,
-        }
-        return [s for s in SIGNALS if on.get(s)]
+    signals: list[str] = field(default_factory=list)
+    """Names of the signals that apply, in the order of :data:`SIGNALS` (see :func:`signal_names`)."""
 
     def classify_record(self, id: str) -> dict[str, Any]:  # noqa: A002 - the record field is called id
         """The ``classify`` output record of this analysis for event ``id``."""
@@ -220,6 +209,8 @@ class TextAnalyzer:
         service = detect_service(scan, customer, news, len(text), senti.score, angry, self._thresholds["service"])
         intent = detect_intent(scan, buyer.value, self._thresholds["intent"])
         brands, brand_evidence = found
+        competitors = [b for b in brands if b not in self._own]
+        own_brand = any(b in self._own for b in brands)
         return Analysis(
             own_text=norm.own_text,
             normalized=norm.normalized,
@@ -235,14 +226,33 @@ class TextAnalyzer:
             service_category=service.category,
             priority=service.priority,
             brands=brands,
-            competitors=[b for b in brands if b not in self._own],
-            own_brand=any(b in self._own for b in brands),
+            competitors=competitors,
+            own_brand=own_brand,
             purchase_intent=intent.value,
             sentiment=senti.label,
             sentiment_score=senti.score,
             evidence=_evidence(buyer, service, intent, brand_evidence, senti.evidence),
             text_hash=text_hash(norm.own_text),
+            signals=signal_names(
+                buyer=buyer.value, service_request=service.value, purchase_intent=intent.value,
+                competitors=bool(competitors), own_brand=own_brand, sentiment=senti.label,
+            ),
         )
+
+
+def signal_names(
+    *, buyer: bool, service_request: bool, purchase_intent: bool, competitors: bool, own_brand: bool, sentiment: str
+) -> list[str]:
+    """The signals that apply, in the order of :data:`SIGNALS` (stored in ``mentions.signals``, rolled up)."""
+    on = {
+        "buyer": buyer,
+        "service_request": service_request,
+        "purchase_intent": purchase_intent,
+        "competitor_mention": competitors,
+        "own_mention": own_brand,
+        sentiment: True,
+    }
+    return [s for s in SIGNALS if on.get(s)]
 
 
 def _evidence(
