@@ -128,8 +128,7 @@ class CascadeTracker:
         Call after the batch's mentions are stored: their nodes are then in ``cascade_nodes``.
         """
         version = time.time_ns() // 1000
-        nodes = [n for n in map(node_of, items) if n is not None]
-        roots = sorted({n["root_id"] for n in nodes if not n["is_root"]})
+        roots = sorted({ev.root_id for ev in (i.event for i in items) if ev.kind is Kind.repost and ev.root_id})
         if not roots:
             return []
         missing = [root for root in roots if root not in self._cache]
@@ -143,13 +142,18 @@ class CascadeTracker:
                 self._cached_nodes += len(found)
             self.loaded += len(missing)
         fresh = set(missing)
-        for node in nodes:
-            root = node["root_id"]
-            if root in self._cache and root not in fresh:
-                known = self._cache[root]
-                if node["event_id"] not in known:
-                    self._cached_nodes += 1
-                known[node["event_id"]] = node
+        for item in items:  # add the batch's nodes to cascades that were cached before it
+            ev = item.event
+            root = ev.root_id if ev.kind is Kind.repost else ev.id
+            if root in fresh or root not in self._cache:
+                continue
+            node = node_of(item)
+            if node is None:
+                continue
+            known = self._cache[root]
+            if node["event_id"] not in known:
+                self._cached_nodes += 1
+            known[node["event_id"]] = node
         out = []
         for root_id in roots:
             cached = self._cache.get(root_id)
