@@ -144,7 +144,7 @@ class CascadeTracker:
         fresh = set(missing)
         for item in items:  # add the batch's nodes to cascades that were cached before it
             ev = item.event
-            root = ev.root_id if ev.kind is Kind.repost else ev.id
+            root = (ev.root_id or "") if ev.kind is Kind.repost else ev.id
             if root in fresh or root not in self._cache:
                 continue
             node = node_of(item)
