@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from pipeline.text.fingerprint import MIN_COMPARED_CHARS, text_hash
-
 log = logging.getLogger(__name__)
 
 BOT_MAX_FOLLOWERS = 50
@@ -27,7 +25,6 @@ HIGH_VALUE_FOLLOWERS = 10000
 VERIFIED_HIGH_VALUE_FOLLOWERS = 1000
 HIGH_VALUE_TYPES = frozenset({"kol", "media"})
 SEGMENTS = ("real_customer", "potential_customer", "high_value", "suspected_low_quality", "ordinary")
-__all__ = ["MIN_COMPARED_CHARS", "SEGMENTS", "AuthorStats", "classify", "suspect_account", "text_hash"]
 
 
 def suspect_account(followers: int, posts: int, account_age_days: float | None) -> bool:

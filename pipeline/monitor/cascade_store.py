@@ -26,7 +26,7 @@ from typing import Any
 from pipeline.monitor.audience import suspect_account
 from pipeline.monitor.cascade import CascadeMetrics, CascadeNode, cascade_metrics
 from pipeline.storage import ClickHouse
-from pipeline.worker.enrich import Enriched
+from pipeline.worker.enrich import EPOCH, Enriched
 from schemas.events import Kind
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ CASCADE_COLUMNS: tuple[str, ...] = (
     "suspected_amplification", "amplification_score", "first_repost_at", "last_repost_at", "updated_at", "version",
 )  # fmt: skip
 ROOT_TEXT_CHARS = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def node_of(item: Enriched) -> dict[str, Any] | None:
@@ -88,11 +87,11 @@ def cascade_row(root_id: str, rows: Sequence[dict[str, Any]], m: CascadeMetrics,
     """The ``cascades`` row of one root post."""
     root = next((r for r in rows if r["is_root"] and r["event_id"] == root_id), None)
     reposts = [r for r in rows if not r["is_root"]]
-    times = [r["created_at"] for r in reposts] or [_EPOCH]
+    times = [r["created_at"] for r in reposts] or [EPOCH]
     platform = root["platform"] if root else (reposts[0]["platform"] if reposts else "")
     return (
         root_id, platform, root["author_name"] if root else "", root["root_text"] if root else "",
-        root["created_at"] if root else _EPOCH, list(root["brands"]) if root else [],
+        root["created_at"] if root else EPOCH, list(root["brands"]) if root else [],
         m.size, m.reposts, m.inferred, m.max_depth, list(m.level_counts), m.level1_share, m.structural_virality,
         m.reach, m.unique_reposters, m.suspect_share, m.duplicate_text_share,
         [s.author_name for s in m.top_spreaders], [s.descendants for s in m.top_spreaders],

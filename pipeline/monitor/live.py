@@ -58,10 +58,9 @@ class _Seen(NamedTuple):
 
 def _seen(item: Enriched, minute: int) -> _Seen:
     an = item.analysis
-    # tuples: most are empty, and the empty tuple is shared (200,000 counted mentions stay small)
-    brands, competitors = an.brands, an.competitors
-    return _Seen(minute, item.event.platform.value, an.sentiment, tuple(brands) if brands else (),
-                 tuple(competitors) if competitors else (), tuple(an.signals))
+    # tuples: most are empty, and tuple([]) is the one shared empty tuple (200,000 counted mentions stay small)
+    return _Seen(minute, item.event.platform.value, an.sentiment, tuple(an.brands), tuple(an.competitors),
+                 tuple(an.signals))
 
 
 class LiveFeed:
