@@ -117,6 +117,19 @@ def _column_exists(ch: ClickHouse, statement: str) -> bool:
     return int(rows[0]["n"]) > 0
 
 
+def _run_statement(ch: ClickHouse, statement: str) -> None:
+    """Execute one statement; an ADD COLUMN whose column exists, or appears meanwhile, is done."""
+    if _column_exists(ch, statement):
+        return
+    try:
+        ch.execute(statement)
+    except StorageError:
+        # another process migrating at the same time added the column between our check and our ALTER
+        if _column_exists(ch, statement):
+            return
+        raise
+
+
 def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> list[str]:
     """Apply pending migrations in order; return the labels applied (``['001_mentions', ...]``).
 
@@ -146,9 +159,7 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> li
         log.info("applying migration %s (%d statements) to %s", mig.label, len(statements), ch.database)
         for number, statement in enumerate(statements, 1):
             try:
-                if _column_exists(ch, statement):
-                    continue
-                ch.execute(statement)
+                _run_statement(ch, statement)
             except StorageError as exc:
                 # Same class (StorageUnavailable stays transient); the message names the file.
                 raise type(exc)(f"migration {mig.label}, statement {number} of {len(statements)}: {exc}") from exc

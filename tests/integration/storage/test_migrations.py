@@ -95,3 +95,32 @@ def test_an_added_column_is_added_once_even_when_the_migration_runs_again(ch: Cl
     fixed = Migration("902", "add_note", sql.replace("Strin)", "String)"))
     assert migrate(ch, [*load_migrations(), fixed]) == ["902_add_note"]
     assert [r["name"] for r in ch.query("DESCRIBE TABLE dead_letters")].count("note") == 1
+
+
+class _Racing:
+    """A real connection whose first ADD COLUMN is beaten by another process adding the same column."""
+
+    def __init__(self, ch: ClickHouse, other: ClickHouse) -> None:
+        self.ch, self.other, self.raced = ch, other, False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.ch, name)
+
+    def execute(self, sql: str, params: object = None) -> None:
+        if "ADD COLUMN" in sql and not self.raced:
+            self.raced = True
+            self.other.execute(sql)  # the other worker's migration gets there first
+        self.ch.execute(sql, params)  # type: ignore[arg-type]
+
+
+def test_two_processes_adding_the_same_column_at_once_both_succeed(ch: ClickHouse, clickhouse_url: str) -> None:
+    # two workers starting together both see the column missing, then both ALTER: the second must not fail
+    other = connect(clickhouse_url)
+    try:
+        racing = _Racing(ch, other)
+        plan = [*load_migrations(), Migration("903", "race", "ALTER TABLE dead_letters ADD COLUMN note2 String;\n")]
+        assert migrate(racing, plan) == ["903_race"]  # type: ignore[arg-type]
+        assert racing.raced
+        assert [r["name"] for r in ch.query("DESCRIBE TABLE dead_letters")].count("note2") == 1
+    finally:
+        other.close()
