@@ -93,8 +93,18 @@ def _check_exact(ch: ClickHouse, exp: Expectation) -> None:
             raise AssertionError(f"{view}: {len(diff)} buckets differ, (got, expected): {sample}")
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
-    """Poll ``predicate`` until true; fail naming ``what`` after ``timeout`` seconds."""
+def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    diagnose: Callable[[], str] | None = None,
+) -> None:
+    """Poll ``predicate`` until true; fail naming ``what`` after ``timeout`` seconds.
+
+    The failure message adds what the predicate saw last (its ``str()`` when it is a
+    :class:`Complete`) and ``diagnose()`` (for instance a worker's state snapshot).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -103,14 +113,32 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interva
         except Exception:  # the store may be briefly unreachable in fault tests
             pass
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    details = [f"timed out after {timeout:.0f} s waiting for {what}"]
+    if isinstance(predicate, Complete):
+        details.append(str(predicate))
+    if diagnose is not None:
+        details.append(diagnose())
+    raise AssertionError("; ".join(details))
 
 
-def complete(ch: ClickHouse, exp: Expectation) -> Callable[[], bool]:
+@dataclass
+class Complete:
+    """Predicate: everything stored or dead-lettered; remembers the counts it saw last."""
+
+    ch: ClickHouse
+    exp: Expectation
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self) -> bool:
+        totals = stats(self.ch)
+        self.seen = {"mentions": totals["mentions"], "dead_lettered": totals["dead_lettered"]}
+        return totals["mentions"] >= len(self.exp.valid_ids) and totals["dead_lettered"] >= len(self.exp.invalid_hashes)
+
+    def __str__(self) -> str:
+        return (f"last seen {self.seen or 'nothing (store unreachable)'}, expected mentions={len(self.exp.valid_ids)} "
+                f"dead_lettered={len(self.exp.invalid_hashes)}")
+
+
+def complete(ch: ClickHouse, exp: Expectation) -> Complete:
     """Predicate: everything stored or dead-lettered."""
-
-    def check() -> bool:
-        totals = stats(ch)
-        return totals["mentions"] >= len(exp.valid_ids) and totals["dead_lettered"] >= len(exp.invalid_hashes)
-
-    return check
+    return Complete(ch, exp)

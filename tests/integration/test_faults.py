@@ -45,7 +45,7 @@ def test_kill_9_mid_stream_then_restart_counts_exact(worker_env, start_worker) -
         partial = stats(ch)["mentions"]
         assert partial < len(exp.valid_ids), "the kill came too late to test recovery"
         second = start_worker()
-        wait_until(complete(ch, exp), 400, "the restarted worker to finish the stream")
+        wait_until(complete(ch, exp), 400, "the restarted worker to finish the stream", diagnose=second.state)
         time.sleep(2)  # let a duplicate tail, if any, land before comparing
         assert second.alive()
         assert_exact(ch, exp)
@@ -72,7 +72,7 @@ def test_clickhouse_outage_recovers_without_restart(worker_env, start_worker, cl
         assert worker.alive()
         clickhouse_server.start()
         producer.join(timeout=120)
-        wait_until(complete(ch, exp), 300, "the worker to catch up after the outage")
+        wait_until(complete(ch, exp), 300, "the worker to catch up after the outage", diagnose=worker.state)
         time.sleep(2)
         assert worker.alive(), "the worker must recover by itself, not by a restart"
         logs = worker.logs()
@@ -97,7 +97,7 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
         wait_until(lambda: stats(ch)["mentions"] > 3000, 240, "both workers to store part of the stream")
         b.kill9()
         producer.join(timeout=120)
-        wait_until(complete(ch, exp), 400, "the surviving worker to take over and finish")
+        wait_until(complete(ch, exp), 400, "the surviving worker to take over and finish", diagnose=a.state)
         time.sleep(2)
         assert a.alive()
         assert_exact(ch, exp)
