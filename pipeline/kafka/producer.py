@@ -3,6 +3,10 @@
 Each line is routed by a light look at its JSON (``kind`` picks the topic, ``root_id``
 or ``id`` is the key) without full validation: invalid lines are produced too, so the
 worker dead-letters them with the reason instead of the producer dropping them silently.
+
+Every send is checked: kafka-python's ``flush()`` returns even when a message failed
+for good (its retries spent), so :class:`Deliveries` records each failure, sends those
+messages again, and raises :class:`BrokerError` if some are still not acknowledged.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import orjson
 from kafka import KafkaProducer
 from kafka.partitioner import murmur2
 
+from pipeline.errors import BrokerError
 from pipeline.kafka.topics import Topics, bootstrap_servers
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,7 @@ class ReplayStats:
     posts: int = 0
     comments: int = 0
     unroutable: int = 0  # not a JSON object: sent to the posts topic without a key
+    resent: int = 0  # messages Kafka did not acknowledge at first, sent again
     seconds: float = 0.0
 
     @property
@@ -74,6 +80,76 @@ def partition_for(key: bytes | None, partitions: int) -> int:
     return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
+@dataclass(frozen=True, slots=True)
+class _Message:
+    topic: str
+    value: bytes
+    key: bytes | None = None
+    partition: int | None = None
+
+
+class Deliveries:
+    """Sends through a producer and keeps every message the broker did not acknowledge.
+
+    kafka-python reports a failed send only to the send's future (on its I/O thread);
+    :meth:`finish` flushes, sends the failed messages again, and raises if any is still
+    unacknowledged after ``attempts`` rounds. A message sent again can land after later
+    ones of its partition: the pipeline's tables are idempotent, so order does not matter.
+    """
+
+    def __init__(self, producer: KafkaProducer, attempts: int = 3) -> None:
+        self.producer = producer
+        self.attempts = attempts
+        self._failed: list[tuple[_Message, BaseException]] = []
+        self._refused: BaseException | None = None  # a send raised: the rest of this round is not tried
+
+    def send(self, topic: str, value: bytes, key: bytes | None = None, partition: int | None = None) -> None:
+        """Send one message; a failure is recorded for :meth:`finish`."""
+        self._send(_Message(topic, value, key, partition))
+
+    def _send(self, message: _Message) -> None:
+        if self._refused is not None:
+            # kafka-python raised at once (typically no metadata within max_block_ms: the broker is
+            # unreachable); trying each further message would block that long again
+            self._failed.append((message, self._refused))
+            return
+        try:
+            future = self.producer.send(message.topic, value=message.value, key=message.key,
+                                        partition=message.partition)
+        except Exception as exc:  # noqa: BLE001 - recorded and sent again like any failure
+            self._refused = exc
+            self._failed.append((message, exc))
+            return
+        future.add_errback(lambda exc: self._failed.append((message, exc)))
+
+    def finish(self) -> int:
+        """Flush; send failed messages again; return how many needed another send.
+
+        Raises :class:`BrokerError` when messages are still unacknowledged after every attempt.
+        """
+        resent = 0
+        for attempt in range(1, self.attempts + 1):
+            self.producer.flush()
+            if not self._failed:
+                return resent
+            failed, self._failed = self._failed, []
+            if attempt == self.attempts:
+                self._failed = failed
+                break
+            log.warning("Kafka did not acknowledge %d messages (%s: %s); sending them again (attempt %d of %d)",
+                        len(failed), type(failed[-1][1]).__name__, failed[-1][1], attempt + 1, self.attempts)
+            resent += len(failed)
+            self._refused = None
+            for message, _ in failed:
+                self._send(message)
+        message, exc = self._failed[-1]
+        raise BrokerError(
+            f"{len(self._failed)} messages (the last to topic {message.topic}) were not acknowledged by Kafka "
+            f"after {self.attempts} attempts: {type(exc).__name__}: {exc}. Check that the broker is reachable "
+            "and accepts messages of this size, then replay the file again (replays are idempotent)."
+        )
+
+
 class Packer:
     """Packs events bound for the same (topic, partition) into one JSON-lines message.
 
@@ -81,8 +157,9 @@ class Packer:
     messages would, so co-partitioning of threads is kept.
     """
 
-    def __init__(self, producer: KafkaProducer, pack: int) -> None:
+    def __init__(self, producer: KafkaProducer, pack: int, deliveries: Deliveries | None = None) -> None:
         self.producer = producer
+        self.deliveries = deliveries or Deliveries(producer)
         self.pack = pack
         self._buffers: dict[tuple[str, int], list[bytes]] = {}
         self._partitions: dict[str, int] = {}
@@ -101,7 +178,7 @@ class Packer:
     def _send(self, slot: tuple[str, int]) -> None:
         lines = self._buffers.pop(slot, [])
         if lines:
-            self.producer.send(slot[0], value=b"\n".join(lines), partition=slot[1])
+            self.deliveries.send(slot[0], b"\n".join(lines), partition=slot[1])
 
     def flush(self) -> None:
         """Send every partial buffer."""
@@ -120,10 +197,12 @@ def replay(
 ) -> ReplayStats:
     """Send each non-empty line as one message (or ``pack`` lines per message); ``rate`` caps events/s.
 
-    Returns after every message is acknowledged by the broker.
+    Returns after every message is acknowledged by the broker; raises :class:`BrokerError`
+    when some are not, even after sending them again.
     """
     stats = ReplayStats()
-    packer = Packer(producer, pack) if pack > 1 else None
+    deliveries = Deliveries(producer)
+    packer = Packer(producer, pack, deliveries) if pack > 1 else None
     start = time.monotonic()
     interval = 1.0 / rate if rate else 0.0
     for raw in lines:
@@ -136,7 +215,7 @@ def replay(
         if packer is not None:
             packer.add(topic, key, line)
         else:
-            producer.send(topic, key=key, value=line)
+            deliveries.send(topic, line, key=key)
         stats.sent += 1
         if topic == topics.comments:
             stats.comments += 1
@@ -150,7 +229,7 @@ def replay(
                 time.sleep(ahead)
     if packer is not None:
         packer.flush()
-    producer.flush()
+    stats.resent = deliveries.finish()
     stats.seconds = time.monotonic() - start
     log.info("replayed %d events in %.1f s (%.0f/s)", stats.sent, stats.seconds, stats.rate)
     return stats

@@ -28,9 +28,30 @@ def produce(worker_env, lines: list[bytes], rate: float | None = None) -> None: 
     ensure_topics(worker_env.kafka_url, settings)
     producer = make_producer(worker_env.kafka_url)
     try:
-        replay(lines, producer, Topics.from_settings(settings), rate=rate)
+        replay(lines, producer, Topics.from_settings(settings), rate=rate)  # raises unless every event is acked
     finally:
         producer.close()
+
+
+class Producing(threading.Thread):
+    """:func:`produce` beside the test; :meth:`finish` re-raises what stopped it."""
+
+    def __init__(self, worker_env, lines: list[bytes], rate: float) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(daemon=True)
+        self.args_ = (worker_env, lines, rate)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            produce(*self.args_)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test by finish()
+            self.error = exc
+
+    def finish(self, timeout: float) -> None:
+        self.join(timeout)
+        assert not self.is_alive(), f"the producer did not finish within {timeout:.0f} s"
+        if self.error is not None:
+            raise AssertionError(f"the producer failed: {self.error}") from self.error
 
 
 def test_kill_9_mid_stream_then_restart_counts_exact(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +80,7 @@ def test_clickhouse_outage_recovers_without_restart(worker_env, start_worker, cl
     worker = start_worker(SOCIALLISTEN_RETRY_MAX_SECONDS="2")
     ch = connect(worker_env.clickhouse_url)
     try:
-        producer = threading.Thread(target=produce, args=(worker_env, lines, 400.0))
+        producer = Producing(worker_env, lines, 400.0)
         producer.start()
         wait_until(lambda: stats(ch)["mentions"] > 500, 120, "the worker to store the first events")
         clickhouse_server.stop()
@@ -71,7 +92,7 @@ def test_clickhouse_outage_recovers_without_restart(worker_env, start_worker, cl
             time.sleep(1)
         assert worker.alive()
         clickhouse_server.start()
-        producer.join(timeout=120)
+        producer.finish(timeout=120)
         wait_until(complete(ch, exp), 300, "the worker to catch up after the outage", diagnose=worker.state)
         time.sleep(2)
         assert worker.alive(), "the worker must recover by itself, not by a restart"
@@ -92,11 +113,11 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
     try:
         a = start_worker()
         b = start_worker()
-        producer = threading.Thread(target=produce, args=(worker_env, lines, 1500.0))
+        producer = Producing(worker_env, lines, 1500.0)
         producer.start()
         wait_until(lambda: stats(ch)["mentions"] > 3000, 240, "both workers to store part of the stream")
         b.kill9()
-        producer.join(timeout=120)
+        producer.finish(timeout=120)
         wait_until(complete(ch, exp), 400, "the surviving worker to take over and finish", diagnose=a.state)
         time.sleep(2)
         assert a.alive()
