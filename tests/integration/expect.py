@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import orjson
+
 from pipeline.config import Settings
 from pipeline.storage import ClickHouse
 from pipeline.storage.stats import stats
@@ -137,6 +139,29 @@ class Complete:
     def __str__(self) -> str:
         return (f"last seen {self.seen or 'nothing (store unreachable)'}, expected mentions={len(self.exp.valid_ids)} "
                 f"dead_lettered={len(self.exp.invalid_hashes)}")
+
+
+def missing_by_partition(ch: ClickHouse, lines: list[bytes], exp: Expectation, partitions: int = 4) -> str:
+    """Which (topic, partition) the valid events missing from ``mentions`` were produced to.
+
+    Missing events bunched in one partition point at its offsets (skipped or never fetched);
+    spread over all of them at the worker not finishing its batches.
+    """
+    from pipeline.kafka.producer import partition_for, route
+    from pipeline.kafka.topics import Topics
+
+    topics = Topics.from_settings(Settings(topic_prefix=""))
+    stored = {r["event_id"] for r in ch.query("SELECT DISTINCT event_id FROM mentions")}
+    missing: Counter[str] = Counter()
+    for line in lines:
+        try:
+            event_id = orjson.loads(line).get("id")
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        if event_id in exp.valid_ids and event_id not in stored:
+            topic, key = route(line, topics)
+            missing[f"{topic}[{partition_for(key, partitions)}]"] += 1
+    return f"valid events not in mentions, by input partition: {dict(missing) or 'none'}"
 
 
 def complete(ch: ClickHouse, exp: Expectation) -> Complete:

@@ -18,7 +18,7 @@ from pipeline.kafka.topics import Topics, ensure_topics
 from pipeline.sample import generate_events
 from pipeline.storage import connect
 from pipeline.storage.stats import stats
-from tests.integration.expect import Expectation, assert_exact, complete, wait_until
+from tests.integration.expect import Expectation, assert_exact, complete, missing_by_partition, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +118,8 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
         wait_until(lambda: stats(ch)["mentions"] > 3000, 240, "both workers to store part of the stream")
         b.kill9()
         producer.finish(timeout=120)
-        wait_until(complete(ch, exp), 400, "the surviving worker to take over and finish", diagnose=a.state)
+        wait_until(complete(ch, exp), 400, "the surviving worker to take over and finish",
+                   diagnose=lambda: f"{a.state()}; {missing_by_partition(ch, lines, exp)}")
         time.sleep(2)
         assert a.alive()
         assert_exact(ch, exp)
