@@ -51,10 +51,13 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
 
     from pipeline.config import Settings
     from pipeline.logs import configure_logging
+    from pipeline.worker.event_loop import use_event_loop
     from pipeline.worker.faust_tuning import set_fetch_max_wait
 
     configure_logging("WARNING")
-    set_fetch_max_wait(Settings().fetch_max_wait_ms)  # the same consumer tuning as the real worker
+    settings = Settings()
+    use_event_loop(settings.event_loop)  # the same runtime as the real worker
+    set_fetch_max_wait(settings.fetch_max_wait_ms)  # the same consumer tuning as the real worker
     app = faust.App(f"{prefix}count", broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
                     broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
                     consumer_auto_offset_reset="earliest", autodiscover=False,

@@ -47,6 +47,7 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_LOG_LEVEL": "WARNING",
         # a batch holds about as many events whether they come one or `pack` per message
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, Settings().batch_size // pack)),
+        "SOCIALLISTEN_EVENT_LOOP": Settings().event_loop,  # the one runtime choice passed on, to compare loops
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -156,6 +157,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
 
     rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
     results["backend"] = backend_name(clickhouse)
+    results["event_loop"] = Settings().event_loop  # both Faust children (ceiling and worker) use it
     if rss_events:
         results["rss_backend"] = backend_name(rss_spec)
 

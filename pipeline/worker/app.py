@@ -26,6 +26,7 @@ from pipeline.web.context import WebContext
 from pipeline.worker import diagnostics
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.enrich import BatchResult, RawRecord, assemble, decode_batch
+from pipeline.worker.event_loop import use_event_loop
 from pipeline.worker.faust_tuning import set_fetch_max_wait
 from pipeline.worker.gc_tuning import quiet_gc
 from pipeline.worker.writer import BatchWriter
@@ -111,6 +112,7 @@ def create_pipeline(
     settings: Settings, bootstrap: str, ch: ClickHouse, *, listeners: list[BatchListener] | None = None
 ) -> Pipeline:
     """Build the Faust app and its enrich agent for a broker and a ClickHouse connection."""
+    use_event_loop(settings.event_loop)  # before Faust creates its loop
     topics = Topics.from_settings(settings)
     set_fetch_max_wait(settings.fetch_max_wait_ms)
     web_port = settings.worker_web_port

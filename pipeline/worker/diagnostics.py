@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from pipeline.worker.event_loop import running_loop_name
+
 log = logging.getLogger(__name__)
 
 
@@ -72,6 +74,7 @@ def snapshot(pipeline: Any) -> dict[str, Any]:
     inputs = frozenset(pipeline.topics.inputs)
     state: dict[str, Any] = {
         "seconds_since_batch": round(pipeline.stats.idle_seconds(), 1),
+        "event_loop": running_loop_name(),
         "batches": pipeline.stats.batches,
         "events": pipeline.stats.events,
         "in_recovery": bool(getattr(app, "in_recovery", False)),

@@ -50,6 +50,7 @@ def test_sigusr1_logs_offsets_of_owned_partitions(worker_env, start_worker) -> N
         assert row["committed"] == row["highwater"]
     assert any("enrich" in name for name in state["agent_queues"])
     assert state["tasks"], "task stacks are part of the snapshot"
+    assert state["event_loop"] == "uvloop", "the worker runs on uvloop by default (SOCIALLISTEN_EVENT_LOOP)"
 
 
 def test_watchdog_reports_a_worker_that_cannot_finish_batches(
