@@ -1,7 +1,9 @@
 """Turning driver errors into the project's two storage errors.
 
-- :class:`~pipeline.errors.StorageUnavailable` (transient): the database cannot be reached or
-  is overloaded right now; the same statement will work later, so callers retry with backoff.
+- :class:`~pipeline.errors.StorageUnavailable` (transient): the database cannot be reached, is
+  overloaded or is short of disk space or memory right now; the same statement will work later,
+  so callers retry with backoff (the worker pauses consumption meanwhile). A full disk in
+  particular is never blamed on the rows being inserted: they are not dead-lettered.
 - :class:`~pipeline.errors.StorageError` (permanent): the statement itself is wrong (syntax,
   unknown table, type mismatch); retrying it will not help.
 
@@ -22,7 +24,9 @@ from pipeline.storage.sql import head
 
 TRANSIENT_CODES: frozenset[int] = frozenset(
     {
+        75,  # CANNOT_WRITE_TO_FILE_DESCRIPTOR (the server's disk: full or failing, not the rows)
         159,  # TIMEOUT_EXCEEDED
+        173,  # CANNOT_ALLOCATE_MEMORY
         202,  # TOO_MANY_SIMULTANEOUS_QUERIES
         203,  # NO_FREE_CONNECTION
         209,  # SOCKET_TIMEOUT
@@ -30,6 +34,7 @@ TRANSIENT_CODES: frozenset[int] = frozenset(
         225,  # NO_ZOOKEEPER (replicated tables)
         241,  # MEMORY_LIMIT_EXCEEDED
         242,  # TABLE_IS_READ_ONLY (replica lost ZooKeeper)
+        243,  # NOT_ENOUGH_SPACE
         252,  # TOO_MANY_PARTS (inserts faster than merges: slow down)
         319,  # UNKNOWN_STATUS_OF_INSERT
         394,  # QUERY_WAS_CANCELLED (server shutting down)
@@ -46,6 +51,11 @@ _NETWORK_TYPES: tuple[type[BaseException], ...] = (
     EOFError,
     OSError,
 )
+
+# The server's resources, whatever code carries them (e.g. 1000, a file-system exception): the
+# statement is fine and will work once an operator frees space or memory.
+_RESOURCE_TEXTS: tuple[str, ...] = ("no space left on device", "not enough space", "too many open files",
+                                    "cannot allocate memory")
 
 _CODE = re.compile(r"Code:\s*(\d+)")
 
@@ -77,8 +87,16 @@ def short_message(exc: BaseException) -> str:
     return (text or type(exc).__name__)[:500]
 
 
+def is_resource_shortage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server ran out of disk space, memory or file handles."""
+    text = str(exc).lower()
+    return error_code(exc) in (173, 243) or any(t in text for t in _RESOURCE_TEXTS)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database is unreachable or busy right now."""
+    """Whether ``exc`` means the database is unreachable, busy or short of resources right now."""
+    if is_resource_shortage(exc):
+        return True
     if isinstance(exc, ch_errors.ServerException):
         return exc.code in TRANSIENT_CODES
     if isinstance(exc, ssl.SSLCertVerificationError):  # an OSError, but it will not go away
@@ -95,6 +113,11 @@ def wrap(exc: BaseException, sql: str, where: str) -> StorageError:
     """
     statement = head(sql)
     message = short_message(exc)
+    if is_resource_shortage(exc):
+        return StorageUnavailable(
+            f"{where} is out of resources during '{statement} ...': {message}; free disk space or memory on the "
+            "ClickHouse server: the statement is retried meanwhile"
+        )
     if is_transient(exc):
         return StorageUnavailable(
             f"{where} is unavailable during '{statement} ...': {message}; this is transient, retry later"

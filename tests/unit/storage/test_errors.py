@@ -31,3 +31,20 @@ def test_messages_name_the_statement_and_what_to_do() -> None:
     assert "Stack trace" not in str(refused) and "sociallisten migrate" in str(refused)
     down = wrap(ch_errors.NetworkError("Code: 210. Connection refused"), "INSERT INTO mentions", "ClickHouse at h:9000")
     assert isinstance(down, StorageUnavailable) and "retry later" in str(down)
+
+
+ENOSPC_INSERT = ("Code: 75. DB::ErrnoException. DB::ErrnoException: Cannot write to file "
+                 "/var/lib/clickhouse/data/db/mentions/tmp_insert_1_1_1_0/text.bin, errno: 28, "
+                 "strerror: No space left on device.")
+
+
+def test_a_full_disk_is_transient_not_the_rows_fault() -> None:
+    assert is_transient(ch_errors.ServerException(ENOSPC_INSERT, code=75))
+    assert is_transient(ch_errors.ServerException(
+        "Code: 1000. DB::Exception: File access error: no space left on device: /var/lib/clickhouse/x", code=1000))
+    assert is_transient(RuntimeError("Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space"))
+    assert is_transient(ch_errors.ServerException("Code: 173. Cannot allocate memory", code=173))
+    assert not is_transient(ch_errors.ServerException("Code: 1000. DB::Exception: Poco::Exception. Bad URI", code=1000))
+    full = wrap(ch_errors.ServerException(ENOSPC_INSERT, code=75), "INSERT INTO mentions", "ClickHouse at h:9000")
+    assert isinstance(full, StorageUnavailable)
+    assert "out of resources" in str(full) and "free disk space" in str(full)
