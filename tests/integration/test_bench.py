@@ -23,7 +23,8 @@ REQUIRED = (
 
 def _bench(tmp_path, *args: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
-    env.update({"SOCIALLISTEN_DATA_DIR": str(tmp_path / "data"), "SOCIALLISTEN_LOG_LEVEL": "WARNING"})
+    env.update({"SOCIALLISTEN_DATA_DIR": str(tmp_path / "data"), "SOCIALLISTEN_LOG_LEVEL": "WARNING",
+                "TMPDIR": str(tmp_path)})  # the bench's work directory goes with the test's
     done = subprocess.run([sys.executable, "-m", "pipeline", "bench", *args], cwd=ROOT, env=env,
                           capture_output=True, timeout=900)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
@@ -36,6 +37,8 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
             "--rss-events", "3000", "--json"]
     figures = _bench(tmp_path, *args)
     assert figures["backend"].startswith("chdb")
+    assert figures["event_loop"] == "uvloop"
+    assert figures["workdir"].startswith(str(tmp_path))
     missing = [k for k in REQUIRED if k not in figures]
     assert not missing, f"missing figures: {missing}"
     assert figures["events"] == 3000 and figures["rss_events"] == 3000
