@@ -39,6 +39,7 @@ def _produce(bootstrap: str, prefix: str, lines: Iterable[bytes], *, pack: int =
 def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, clickhouse_url: str,
            packed: bool = False, pack: int = 1) -> tuple[subprocess.Popen[bytes], Path]:
     out = workdir / f"{prefix}{mode}.json"
+    defaults = Settings()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
     env.update({
         "SOCIALLISTEN_KAFKA_URL": bootstrap, "SOCIALLISTEN_TOPIC_PREFIX": prefix,
@@ -46,8 +47,8 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_CLICKHOUSE_URL": clickhouse_url, "SOCIALLISTEN_DATA_DIR": str(workdir / prefix),
         "SOCIALLISTEN_LOG_LEVEL": "WARNING",
         # a batch holds about as many events whether they come one or `pack` per message
-        "SOCIALLISTEN_BATCH_SIZE": str(max(1, Settings().batch_size // pack)),
-        "SOCIALLISTEN_EVENT_LOOP": Settings().event_loop,  # the one runtime choice passed on, to compare loops
+        "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.batch_size // pack)),
+        "SOCIALLISTEN_EVENT_LOOP": defaults.event_loop,  # the one runtime choice passed on, to compare loops
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -157,7 +158,8 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
 
     rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
     results["backend"] = backend_name(clickhouse)
-    results["event_loop"] = Settings().event_loop  # both Faust children (ceiling and worker) use it
+    settings = Settings()
+    results["event_loop"] = settings.event_loop  # both Faust children (ceiling and worker) use it
     if rss_events:
         results["rss_backend"] = backend_name(rss_spec)
 
@@ -174,7 +176,6 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     step(f"generating {events:,} events from the bundled real texts")
     lines = list(generate_events(events, seed=seed, invalid_rate=0.01))
     results["bytes_per_event"] = round(sum(map(len, lines)) / len(lines))
-    settings = Settings()
     with EmbeddedBroker(log_path=workdir / "tansu.log") as broker, clickhouse_urls(clickhouse, workdir, step) as ch_url:
         bootstrap = broker.bootstrap
         step("producing the stream (one event per message)")

@@ -157,9 +157,9 @@ class Packer:
     messages would, so co-partitioning of threads is kept.
     """
 
-    def __init__(self, producer: KafkaProducer, pack: int, deliveries: Deliveries | None = None) -> None:
-        self.producer = producer
-        self.deliveries = deliveries or Deliveries(producer)
+    def __init__(self, deliveries: Deliveries, pack: int) -> None:
+        self.producer = deliveries.producer
+        self.deliveries = deliveries
         self.pack = pack
         self._buffers: dict[tuple[str, int], list[bytes]] = {}
         self._partitions: dict[str, int] = {}
@@ -202,7 +202,7 @@ def replay(
     """
     stats = ReplayStats()
     deliveries = Deliveries(producer)
-    packer = Packer(producer, pack, deliveries) if pack > 1 else None
+    packer = Packer(deliveries, pack) if pack > 1 else None
     start = time.monotonic()
     interval = 1.0 / rate if rate else 0.0
     for raw in lines:

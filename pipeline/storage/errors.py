@@ -22,11 +22,17 @@ from clickhouse_driver import errors as ch_errors
 from pipeline.errors import StorageError, StorageUnavailable
 from pipeline.storage.sql import head
 
-TRANSIENT_CODES: frozenset[int] = frozenset(
+RESOURCE_CODES: frozenset[int] = frozenset(
+    {
+        173,  # CANNOT_ALLOCATE_MEMORY
+        243,  # NOT_ENOUGH_SPACE
+    }
+)
+
+TRANSIENT_CODES: frozenset[int] = RESOURCE_CODES | frozenset(
     {
         75,  # CANNOT_WRITE_TO_FILE_DESCRIPTOR (the server's disk: full or failing, not the rows)
         159,  # TIMEOUT_EXCEEDED
-        173,  # CANNOT_ALLOCATE_MEMORY
         202,  # TOO_MANY_SIMULTANEOUS_QUERIES
         203,  # NO_FREE_CONNECTION
         209,  # SOCKET_TIMEOUT
@@ -34,7 +40,6 @@ TRANSIENT_CODES: frozenset[int] = frozenset(
         225,  # NO_ZOOKEEPER (replicated tables)
         241,  # MEMORY_LIMIT_EXCEEDED
         242,  # TABLE_IS_READ_ONLY (replica lost ZooKeeper)
-        243,  # NOT_ENOUGH_SPACE
         252,  # TOO_MANY_PARTS (inserts faster than merges: slow down)
         319,  # UNKNOWN_STATUS_OF_INSERT
         394,  # QUERY_WAS_CANCELLED (server shutting down)
@@ -90,7 +95,7 @@ def short_message(exc: BaseException) -> str:
 def is_resource_shortage(exc: BaseException) -> bool:
     """Whether ``exc`` says the server ran out of disk space, memory or file handles."""
     text = str(exc).lower()
-    return error_code(exc) in (173, 243) or any(t in text for t in _RESOURCE_TEXTS)
+    return error_code(exc) in RESOURCE_CODES or any(t in text for t in _RESOURCE_TEXTS)
 
 
 def is_transient(exc: BaseException) -> bool:
