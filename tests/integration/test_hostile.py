@@ -108,6 +108,7 @@ def test_hostile_events_dead_lettered_valid_events_stored(worker_env, start_work
     finally:
         ch.close()
     assert worker.alive(), "a hostile message must never stop the worker"
-    dead = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}deadletter", len(exp.invalid_hashes)))
+    dead = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}deadletter", len(exp.invalid_hashes),
+                                  distinct="dl_id"))
     assert {d["dl_id"] for d in dead} == exp.invalid_hashes
     assert all(d["reason"] and d["error"] and d["raw_b64"] for d in dead)

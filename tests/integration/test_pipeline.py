@@ -34,18 +34,34 @@ def split_valid(lines: list[bytes]) -> tuple[set[str], int]:
     return ids, invalid
 
 
-async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[dict]:  # type: ignore[type-arg]
+async def read_topic(
+    bootstrap: str, topic: str, expected: int, timeout: float = 60.0, *, distinct: str | None = None
+) -> list[dict]:  # type: ignore[type-arg]
+    """Messages of ``topic`` from the start, until ``expected`` were read or ``timeout`` passed.
+
+    With ``distinct`` (a JSON key), ``expected`` counts distinct values of that key: delivery is
+    at least once, so a batch processed twice may have sent its messages twice.
+    """
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
     out: list[dict] = []  # type: ignore[type-arg]
+    seen: set[object] = set()
+
+    def count() -> int:
+        return len(seen) if distinct else len(out)
+
     try:
         deadline = time.monotonic() + timeout
-        while len(out) < expected and time.monotonic() < deadline:
+        while count() < expected and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                out.extend(orjson.loads(r.value) for r in records)
+                for r in records:
+                    msg = orjson.loads(r.value)
+                    out.append(msg)
+                    if distinct:
+                        seen.add(msg.get(distinct))
     finally:
         await consumer.stop()
     return out
@@ -75,7 +91,7 @@ def test_worker_stores_valid_events_and_dead_letters_the_rest(worker_env, start_
     assert sum(totals["by_platform"].values()) == len(valid_ids)
     assert sum(totals["dead_letters_by_reason"].values()) == invalid
 
-    dead = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}deadletter", invalid))
+    dead = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}deadletter", invalid, distinct="dl_id"))
     assert len({d["dl_id"] for d in dead}) == invalid
     for d in dead:
         assert d["reason"] and d["error"] and d["stage"] in {"decode", "validate"}

@@ -111,7 +111,8 @@ def test_burst_of_negative_mentions_raises_exactly_one_alert(worker_env, start_m
         assert {a["brand"] for a in everything} == {"蒙牛"}
         stored = ch.query("SELECT alert_id FROM alerts FINAL WHERE brand = '蒙牛' AND signal = 'negative'")
         assert len(stored) == 1
-        on_topic = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}alerts", len(everything)))
+        on_topic = asyncio.run(read_topic(worker_env.kafka_url, f"{worker_env.prefix}alerts", len(everything),
+                                        distinct="alert_id"))
         assert {a["alert_id"] for a in on_topic if a["signal"] == "negative"} == {alert["alert_id"]}
         _wait(lambda: any(h["alert_id"] == alert["alert_id"] for h in hook.received), 10, "the webhook")
     finally:
