@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     NonNegativeInt,
@@ -31,9 +32,10 @@ from pydantic import (
 MAX_TEXT_CHARS = 20000
 """Upper bound on ``text``; the worker may set a lower one (``SOCIALLISTEN_MAX_TEXT_CHARS``)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_ID = re.compile(r"^[a-z]+:[A-Za-z0-9_.\-]{1,128}$")
+_UNCLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_NATIVE_ID = r"[A-Za-z0-9_.\-]{1,128}"
+_ID = re.compile(rf"[a-z]+:{_NATIVE_ID}")  # used with fullmatch
 
 
 class Platform(StrEnum):
@@ -68,18 +70,30 @@ class VerifiedType(StrEnum):
 
 
 _PLATFORMS = {p.value: p for p in Platform}
+_ID_OF = {p: re.compile(rf"{p.value}:{_NATIVE_ID}") for p in Platform}
 _KINDS = {k.value: k for k in Kind}
 
 
 def _clean_text(value: str) -> str:
-    if _LONE_SURROGATE.search(value):
-        raise ValueError("contains invalid Unicode (lone surrogate); send UTF-8 text")
-    if _CONTROL.search(value):
+    if _UNCLEAN.search(value):  # one scan of the clean majority; the message is worked out on a hit
+        if _LONE_SURROGATE.search(value):
+            raise ValueError("contains invalid Unicode (lone surrogate); send UTF-8 text")
         raise ValueError("contains control characters; strip them before sending")
     return value
 
 
-CleanStr = Annotated[str, AfterValidator(_clean_text)]
+def _clean_content(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty or only whitespace")
+    return _clean_text(value)
+
+
+# Length limits go before the validator: pydantic checks them natively (after a custom validator
+# it would add a Python check per field).
+AuthorName = Annotated[str, Field(max_length=200), AfterValidator(_clean_text)]
+Title = Annotated[str, Field(max_length=500), AfterValidator(_clean_text)]
+Content = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_clean_content)]
+"""An event's ``text``: clean and not blank."""
 
 
 def _member_validator(field: str, members: Mapping[str, StrEnum]) -> classmethod[Any, [Any], Any]:
@@ -101,10 +115,22 @@ def _member_validator(field: str, members: Mapping[str, StrEnum]) -> classmethod
     return field_validator(field, mode="before")(classmethod(coerce))
 
 
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("needs a timezone (e.g. '2024-05-01T12:00:00+08:00' or '...Z')")
-    return value.astimezone(UTC)
+def _utc_time(value: Any) -> Any:
+    """An ISO-8601 string or an aware datetime -> the same instant in UTC (one call per field)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("needs a timezone (e.g. '2024-05-01T12:00:00+08:00' or '...Z')")
+        return value.astimezone(UTC)
+    return value  # anything else: the field's own (strict) validation names the type
+
+
+UtcTime = Annotated[datetime, BeforeValidator(_utc_time)]
+"""A time with its timezone, stored in UTC."""
 
 
 class Author(BaseModel):
@@ -113,13 +139,13 @@ class Author(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: Annotated[str, Field(min_length=1, max_length=128)]
-    name: Annotated[CleanStr, Field(max_length=200)] = ""
+    name: AuthorName = ""
     verified: bool = False
     verified_type: Annotated[VerifiedType, Field(strict=False)] = VerifiedType.none  # from its string value
     followers: NonNegativeInt = 0
     following: NonNegativeInt = 0
     posts: NonNegativeInt = 0
-    created_at: Annotated[datetime, AfterValidator(_utc)] | None = None
+    created_at: UtcTime | None = None
 
 
 class Engagement(BaseModel):
@@ -153,9 +179,9 @@ class SocialEvent(BaseModel):
     root_id: str | None = Field(default=None, description="thread root; null for a root post")
     parent_id: str | None = Field(default=None, description="the post or comment this answers/reposts")
     author: Author
-    title: Annotated[CleanStr, Field(max_length=500)] = ""
-    text: Annotated[CleanStr, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
-    created_at: Annotated[datetime, AfterValidator(_utc)]
+    title: Title = ""
+    text: Content
+    created_at: UtcTime
     engagement: Engagement = Field(default_factory=Engagement)
     urls: Annotated[list[Annotated[str, Field(max_length=2048)]], Field(max_length=50, default_factory=list)]
     campaign: Annotated[str, Field(max_length=200)] | None = Field(
@@ -165,34 +191,16 @@ class SocialEvent(BaseModel):
     _coerce_platform = _member_validator("platform", _PLATFORMS)
     _coerce_kind = _member_validator("kind", _KINDS)
 
-    @field_validator("created_at", mode="before")
-    @classmethod
-    def _parse_time(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from exc
-        return value
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("is empty or only whitespace")
-        return value
-
     @model_validator(mode="after")
     def _check_ids(self) -> SocialEvent:
-        prefix = f"{self.platform.value}:"
-        for field in ("id", "root_id", "parent_id"):
-            value = getattr(self, field)
-            if value is None:
+        own = _ID_OF[self.platform].fullmatch  # the right form and this platform's prefix at once
+        for field, value in (("id", self.id), ("root_id", self.root_id), ("parent_id", self.parent_id)):
+            if value is None or own(value):
                 continue
-            if not _ID.match(value):
+            if not _ID.fullmatch(value):
                 raise ValueError(f"{field} {value[:60]!r} must look like '<platform>:<native id>'")
-            if not value.startswith(prefix):
-                raise ValueError(f"{field} {value[:60]!r} must start with '{prefix}' (platform is {self.platform})")
+            prefix = f"{self.platform.value}:"
+            raise ValueError(f"{field} {value[:60]!r} must start with '{prefix}' (platform is {self.platform})")
         if self.kind in (Kind.repost, Kind.comment) and self.parent_id is None:
             raise ValueError(f"a {self.kind.value} needs parent_id")
         if self.parent_id is not None and self.root_id is None:

@@ -44,6 +44,12 @@ def test_valid_repost_round_trips_with_utc_time_and_thread_key() -> None:
         ({"text": "坏\x00了"}, "text", "control characters"),
         ({"id": "wechat:1"}, "", "must start with 'weibo:'"),
         ({"id": "weibo 1"}, "", "must look like"),
+        ({"id": "weibo:1\n"}, "", "must look like"),  # no trailing newline slips through
+        ({"root_id": "wechat:9"}, "", "must start with 'weibo:'"),
+        ({"author": {"id": "u", "name": "名" * 201}}, "author.name", "at most 200"),
+        ({"title": "题" * 501}, "title", "at most 500"),
+        ({"author": {"id": "u", "name": "坏\x07名"}}, "author.name", "control characters"),
+        ({"author": {"id": "u", "created_at": "2020-01-01T00:00:00"}}, "author.created_at", "timezone"),
         ({"parent_id": None}, "", "needs parent_id"),
         ({"root_id": None}, "", "root_id is required"),
         ({"created_at": "2024-05-01 12:00"}, "created_at", "timezone"),

@@ -80,3 +80,13 @@ def test_get_analyzer_caches_per_path() -> None:
     assert isinstance(first, TextAnalyzer)
     assert get_analyzer(Path(str(DEV_LEXICON))) is first
     assert first.backend == "rjieba"
+
+
+def test_analysis_survives_the_trip_from_the_analysis_process() -> None:
+    import pickle
+
+    batch = analyzer().analyze_batch(["京东买的特仑苏收到了，盒子都压扁了，要退货！[怒]", "伊利和蒙牛哪个好喝？"])
+    back = pickle.loads(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == batch
+    assert [dataclasses.asdict(a) for a in back] == [dataclasses.asdict(a) for a in batch]
+    assert back[0].buyer and back[0].service_request and back[0].evidence
