@@ -68,6 +68,8 @@ class Pipeline:
     stats: WorkerStats
     listeners: list[BatchListener]
     web: WebContext
+    exit_code: int = 0
+    """What :func:`run_worker` returns (set by the job run beside the worker)."""
 
     def serve_web(self, host: str, port: int) -> None:
         """Also serve the API and web pages from this worker process."""
@@ -101,6 +103,33 @@ def _hold(events: Sequence[EventT]) -> None:
 def _release(events: Sequence[EventT], app: faust.App) -> None:
     for event in events:
         event.message.ack(app.consumer)
+
+
+EX_SOFTWARE = 70
+"""Exit code of a worker that stopped because its agent failed (sysexits: internal software error)."""
+
+
+def stop_on_failure(exc: BaseException) -> None:
+    """Exit the worker process with :data:`EX_SOFTWARE` after the enrich agent failed unexpectedly.
+
+    Crash-only: Faust would restart the agent in place, but the batches the failed agent held can
+    then never be released, so their partitions stop committing, and a graceful stop or a
+    rebalance would wait for them forever. Exiting commits nothing more; the process supervisor
+    (compose's restart policy, systemd) starts the worker again, and everything not yet committed
+    is read again (the tables absorb the repeats).
+    """
+    import multiprocessing
+    import os
+
+    log.critical(
+        "the enrich agent failed (%s: %s); the worker exits with code %d and everything not yet "
+        "committed is read again when it restarts (run workers under a supervisor that restarts them)",
+        type(exc).__name__, exc, EX_SOFTWARE, exc_info=exc,
+    )
+    for child in multiprocessing.active_children():  # the analysis process
+        child.terminate()
+    logging.shutdown()  # flush the logs: nothing else runs after this
+    os._exit(EX_SOFTWARE)
 
 
 def faust_broker_urls(bootstrap: str) -> list[str]:
@@ -162,6 +191,7 @@ def create_pipeline(
         # releases the offsets. The queue bounds the batches in flight (back-pressure on Faust).
         inflight: asyncio.Queue[_InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
         finisher = asyncio.ensure_future(_finish_batches(inflight))
+        finisher.add_done_callback(_stop_if_failed)  # also when no further batch comes to notice it
         try:
             # take_events is faust-streaming's (not in its StreamT stub): batches of events, not values
             takes = stream.take_events(settings.batch_size, within=settings.batch_seconds)  # type: ignore[attr-defined]
@@ -176,10 +206,17 @@ def create_pipeline(
                 await asyncio.wait({put, finisher}, return_when=asyncio.FIRST_COMPLETED)
                 if finisher.done():
                     put.cancel()
-                    finisher.result()  # re-raise what stopped the finisher: the agent crashes with it
+                    finisher.result()  # re-raise what stopped the finisher: the agent fails with it
                     raise RuntimeError("the batch finisher stopped")
+        except Exception as exc:
+            stop_on_failure(exc)
+            raise
         finally:
             finisher.cancel()
+
+    def _stop_if_failed(task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            stop_on_failure(task.exception())  # type: ignore[arg-type]
 
     async def _finish_batches(inflight: asyncio.Queue[_InFlight]) -> None:
         # Two stages in order: the write of batch N+1 overlaps the listeners of batch N, so the
@@ -275,10 +312,9 @@ def run_worker(
             except Exception:
                 log.exception("the job running beside the worker failed")
                 code = 1
-            pipeline_exit_code[0] = code
+            pipeline.exit_code = code
             os.kill(os.getpid(), signal.SIGTERM)  # mode's handler stops the worker gracefully
 
-    pipeline_exit_code = [0]
     worker = faust.Worker(
         app,
         loglevel=settings.log_level,
@@ -295,4 +331,4 @@ def run_worker(
     finally:
         pipeline.writer.close()
         pipeline.analysis.close()
-    return pipeline_exit_code[0]
+    return pipeline.exit_code

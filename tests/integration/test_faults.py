@@ -125,3 +125,30 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
         assert_exact(ch, exp)
     finally:
         ch.close()
+
+
+def test_failed_agent_stops_the_worker_and_the_restart_replays_its_batches(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.worker.app import EX_SOFTWARE
+
+    lines = list(generate_events(1500, seed=13, invalid_rate=0.04))
+    exp = Expectation.from_lines(lines)
+    assert exp.invalid_hashes, "the stream must contain bad events, whose dead letters the failure hits"
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        first = start_worker()
+        wait_until(lambda: stats(ch)["mentions"] == 0, 120, "the worker to create its tables")
+        # an unrecoverable storage error (not an outage): the first dead-letter insert finds no table
+        ch.execute("RENAME TABLE dead_letters TO dead_letters_parked")
+        produce(worker_env, lines)
+        wait_until(lambda: not first.alive(), 120, "the worker to exit after its agent failed")
+        assert first.proc.returncode == EX_SOFTWARE, first.logs()[-3000:]
+        logs = first.logs()
+        assert "the enrich agent failed" in logs and "dead_letters" in logs
+        ch.execute("RENAME TABLE dead_letters_parked TO dead_letters")  # the operator's fix
+        second = start_worker()  # what the supervisor does: the uncommitted batches are read again
+        wait_until(complete(ch, exp), 300, "the restarted worker to store everything", diagnose=second.state)
+        time.sleep(2)
+        assert second.alive()
+        assert_exact(ch, exp)
+    finally:
+        ch.close()
