@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
 from aiokafka.errors import KafkaError
@@ -109,7 +109,7 @@ EX_SOFTWARE = 70
 """Exit code of a worker that stopped because its agent failed (sysexits: internal software error)."""
 
 
-def stop_on_failure(exc: BaseException) -> None:
+def stop_on_failure(exc: BaseException) -> NoReturn:
     """Exit the worker process with :data:`EX_SOFTWARE` after the enrich agent failed unexpectedly.
 
     Crash-only: Faust would restart the agent in place, but the batches the failed agent held can
@@ -210,7 +210,6 @@ def create_pipeline(
                     raise RuntimeError("the batch finisher stopped")
         except Exception as exc:
             stop_on_failure(exc)
-            raise
         finally:
             finisher.cancel()
 
