@@ -32,6 +32,19 @@ def _register() -> None:
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.
+
+    The project's own errors name what failed and what to do: they end the command with that
+    message and exit code 1, not a traceback (which is logged at DEBUG).
+    """
+    import logging
+
+    from pipeline.errors import SocialListenError
+
     _register()
-    app()
+    try:
+        app()
+    except SocialListenError as exc:
+        logging.getLogger(__name__).debug("command failed", exc_info=exc)
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None

@@ -75,8 +75,10 @@ def replay_command(
     """Re-send the original bytes of dead letters to the topic they came from (after a fix).
 
     Events that are still invalid come back as the same dead letter (same id): nothing doubles.
+    Every message must be acknowledged by Kafka; the command exits 1 if some are not.
     """
-    from pipeline.kafka.producer import make_producer
+    from pipeline.errors import BrokerError
+    from pipeline.kafka.producer import Deliveries, make_producer, route
     from pipeline.kafka.topics import Topics
     from pipeline.runtime import load_settings
 
@@ -90,15 +92,17 @@ def replay_command(
         raise typer.Exit(2)
     topics = Topics.from_settings(settings)
     producer = make_producer(settings.kafka_url)
+    deliveries = Deliveries(producer)
     try:
         for row in rows:
             raw = base64.b64decode(str(row["raw_b64"]))
             topic = str(row["source_topic"]) if str(row["source_topic"]) in topics.inputs else topics.posts
-            from pipeline.kafka.producer import route
-
             _, key = route(raw, topics)
-            producer.send(topic, key=key, value=raw)
-        producer.flush()
+            deliveries.send(topic, raw, key=key)
+        deliveries.finish()  # raises unless Kafka acknowledged every message
+    except BrokerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     finally:
         producer.close()
     typer.echo(f"re-sent {len(rows)} dead letters", err=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import orjson
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 from kafka.partitioner import murmur2
 
 from pipeline.errors import BrokerError
@@ -70,7 +71,13 @@ def make_producer(bootstrap: str, **overrides: object) -> KafkaProducer:
         "client_id": "sociallisten-replay",
     }
     config.update(overrides)
-    return KafkaProducer(**config)  # type: ignore[arg-type]
+    try:
+        return KafkaProducer(**config)  # type: ignore[arg-type]
+    except KafkaError as exc:  # kafka-python bootstraps here: no broker answered
+        raise BrokerError(
+            f"cannot reach Kafka at {bootstrap} ({exc}); check SOCIALLISTEN_KAFKA_URL "
+            "and that the broker is running"
+        ) from exc
 
 
 def partition_for(key: bytes | None, partitions: int) -> int:

@@ -1,0 +1,77 @@
+"""``sociallisten deadletter list|replay`` against the real broker, worker and ClickHouse server."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipeline.sample import generate_events
+from pipeline.storage import connect
+from pipeline.storage.stats import stats
+from tests.integration.expect import wait_until
+
+pytestmark = pytest.mark.integration
+
+LIMIT = 40  # a text limit set too low by mistake: the longer texts are rejected as text_too_long
+
+
+def test_dead_letters_are_listed_and_re_driven_after_the_fix(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lines = list(generate_events(600, seed=21, invalid_rate=0.0))
+    texts = {e["id"]: e["text"] for e in map(orjson.loads, lines)}
+    long_ids = {i for i, t in texts.items() if len(t) > LIMIT}
+    assert 50 < len(long_ids) < len(texts) - 50, "the stream must have texts on both sides of the limit"
+    stream = tmp_path / "events.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+
+    first = start_worker(SOCIALLISTEN_MAX_TEXT_CHARS=str(LIMIT))
+    assert worker_env.run("replay", str(stream), "--no-progress").returncode == 0
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        wait_until(lambda: stats(ch)["mentions"] == len(texts) - len(long_ids)
+                   and stats(ch)["dead_lettered"] == len(long_ids), 180, "short texts stored, long ones dead-lettered")
+
+        listed = worker_env.run("deadletter", "list", "--reason", "text_too_long", "--limit", "1000", "--json")
+        assert listed.returncode == 0, listed.stderr.decode()
+        rows = [orjson.loads(line) for line in listed.stdout.splitlines()]
+        assert len(rows) == len(long_ids)
+        assert {orjson.loads(base64.b64decode(r["raw_b64"]))["id"] for r in rows} == long_ids
+        assert all(r["stage"] == "validate" and "SOCIALLISTEN_MAX_TEXT_CHARS" in r["error"] for r in rows)
+
+        dry = worker_env.run("deadletter", "replay", "--reason", "text_too_long", "--dry-run")
+        assert dry.returncode == 0 and f"{len(long_ids)} dead letters would be re-sent" in dry.stderr.decode()
+        assert stats(ch)["mentions"] == len(texts) - len(long_ids)  # a dry run sends nothing
+
+        first.stop()
+        start_worker()  # the fix: the default text limit
+        sent = worker_env.run("deadletter", "replay", "--reason", "text_too_long")
+        assert sent.returncode == 0, sent.stderr.decode()
+        assert f"re-sent {len(long_ids)} dead letters" in sent.stderr.decode()
+        wait_until(lambda: stats(ch)["mentions"] == len(texts), 180, "the re-driven events stored")
+        stored = {r["event_id"] for r in ch.query("SELECT event_id FROM mentions FINAL")}
+        assert stored == set(texts)
+        assert stats(ch)["dead_lettered"] == len(long_ids)  # the history stays; nothing new was rejected
+    finally:
+        ch.close()
+
+
+def test_re_driving_with_the_broker_down_fails_loudly(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lines = [b'{"id": "weibo:1", "platform": "weibo"}', b"not json at all"]
+    stream = tmp_path / "bad.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+    start_worker()
+    assert worker_env.run("replay", str(stream), "--no-progress").returncode == 0
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        wait_until(lambda: stats(ch)["dead_lettered"] == 2, 120, "both lines dead-lettered")
+    finally:
+        ch.close()
+    # nothing listens on this port: the re-drive must not claim success
+    failed = worker_env.run("deadletter", "replay", SOCIALLISTEN_KAFKA_URL="127.0.0.1:9", timeout=180)
+    err = failed.stderr.decode()
+    assert failed.returncode == 1
+    assert "re-sent" not in err
+    assert "error: cannot reach Kafka at 127.0.0.1:9" in err and "SOCIALLISTEN_KAFKA_URL" in err
+    assert "Traceback" not in err  # the project's errors end a command with their message
