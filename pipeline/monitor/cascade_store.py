@@ -12,6 +12,15 @@ nodes, so the storage cost of a batch does not grow with the size of the cascade
 The worker empties the cache whenever its partitions change (:meth:`CascadeTracker.forget`): a
 cascade that moved away and back is read again, with what the other worker added meanwhile.
 Correct after rebalances and replays (nodes are keyed by event id, metrics rows are versioned).
+
+Recomputing a cascade costs time in proportion to its size (about 25 µs a node: over a second
+for a 50,000-repost post), and a viral post is touched by nearly every batch. So a cascade is
+recomputed when touched only if :data:`REFRESH_COST_SHARE` of the time since its last
+recomputation covers what that one cost; otherwise it is marked pending, and recomputed by a
+later batch or by :meth:`CascadeTracker.refresh_due` (a worker timer) once 1 / REFRESH_COST_SHARE
+times its cost has passed. Cascades that take under DEFER_MIN_COST_SECONDS (a few hundred
+nodes) are current after every batch; a huge one lags by seconds, and its upkeep stays a bounded
+share of the worker's time.
 """
 
 from __future__ import annotations
@@ -19,7 +28,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,42 +113,79 @@ def cascade_row(root_id: str, rows: Sequence[dict[str, Any]], m: CascadeMetrics,
 _NODE_SELECT = f"SELECT {', '.join(NODE_FIELDS)} FROM cascade_nodes WHERE root_id IN %(roots)s"
 CACHE_MAX_NODES = 100_000
 """Nodes kept in memory across all cached cascades (some 50 MB at the upper end)."""
+REFRESH_COST_SHARE = 0.05
+"""At most this share of the time goes into recomputing any one cascade (see the module doc)."""
+DEFER_MIN_COST_SECONDS = 0.01
+"""A cascade that took less than this to recompute (a few hundred nodes) is never deferred."""
+
+
+@dataclass(slots=True)
+class _Cached:
+    """One cascade in the cache: its node rows, the same nodes as the metrics want them, and
+    when its metrics may be recomputed next."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nodes: dict[str, CascadeNode] = field(default_factory=dict)
+    next_due: float = 0.0  # monotonic time
+
+    def add(self, row: dict[str, Any]) -> bool:
+        """Add or replace one node; True if it is new."""
+        event_id = row["event_id"]
+        new = event_id not in self.rows
+        self.rows[event_id] = row
+        self.nodes[event_id] = to_node(row)
+        return new
 
 
 class CascadeTracker:
     """Writes cascade nodes of a batch and refreshes the metrics of the cascades it touched."""
 
-    def __init__(self, ch: ClickHouse, *, max_cached_nodes: int = CACHE_MAX_NODES) -> None:
+    def __init__(
+        self,
+        ch: ClickHouse,
+        *,
+        max_cached_nodes: int = CACHE_MAX_NODES,
+        cost_share: float = REFRESH_COST_SHARE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ch = ch
         self.updated = 0
         self.loaded = 0  # cascades read back from storage (cache misses)
+        self.deferred = 0  # touches whose recomputation was left for later (large cascades)
         self.max_cached_nodes = max_cached_nodes
-        self._cache: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
+        self.cost_share = cost_share
+        self.clock = clock
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._cached_nodes = 0
+        self._pending: set[str] = set()  # cached cascades touched since their metrics were last written
 
     def forget(self) -> None:
-        """Drop every cached cascade (call when this worker's partitions change)."""
+        """Drop every cached cascade (call when this worker's partitions change; call
+        :meth:`refresh_due` with ``everything=True`` first, so that no deferred update is lost)."""
         self._cache.clear()
         self._cached_nodes = 0
+        self._pending.clear()
 
     def update(self, items: Sequence[Enriched]) -> list[str]:
         """Blocking: recompute the cascades the batch's reposts touched; return their root ids.
 
         Call after the batch's mentions are stored: their nodes are then in ``cascade_nodes``.
+        A large cascade may be left for later (see the module doc); other cascades that are due
+        are recomputed with the batch.
         """
-        version = time.time_ns() // 1000
         roots = sorted({ev.root_id for ev in (i.event for i in items) if ev.kind is Kind.repost and ev.root_id})
         if not roots:
+            self.refresh_due()  # deferred updates that fell due meanwhile
             return []
         missing = [root for root in roots if root not in self._cache]
         if missing:
             # the read already includes this batch's nodes: they were stored with the mentions
-            loaded: dict[str, dict[str, dict[str, Any]]] = {root: {} for root in missing}
+            loaded: dict[str, _Cached] = {root: _Cached() for root in missing}
             for r in self.ch.query(_NODE_SELECT, {"roots": tuple(missing)}):
-                loaded[r["root_id"]][r["event_id"]] = r  # duplicates (replays) collapse
+                loaded[r["root_id"]].add(r)  # duplicates (replays) collapse
             for root, found in loaded.items():
                 self._cache[root] = found
-                self._cached_nodes += len(found)
+                self._cached_nodes += len(found.rows)
             self.loaded += len(missing)
         fresh = set(missing)
         for item in items:  # add the batch's nodes to cascades that were cached before it
@@ -147,34 +194,50 @@ class CascadeTracker:
             if root in fresh or root not in self._cache:
                 continue
             node = node_of(item)
-            if node is None:
-                continue
-            known = self._cache[root]
-            if node["event_id"] not in known:
+            if node is not None and self._cache[root].add(node):
                 self._cached_nodes += 1
-            known[node["event_id"]] = node
-        out = []
         for root_id in roots:
             cached = self._cache.get(root_id)
-            if not cached:
-                continue
-            self._cache.move_to_end(root_id)
-            node_rows = list(cached.values())
-            metrics = cascade_metrics(root_id, [to_node(r) for r in node_rows])
-            out.append(cascade_row(root_id, node_rows, metrics, version))
-        self.ch.insert("cascades", CASCADE_COLUMNS, out)
-        self.updated += len(out)
+            if cached is not None and cached.rows:
+                self._cache.move_to_end(root_id)
+                self._pending.add(root_id)
+        self.refresh_due()
+        self.deferred += sum(1 for r in roots if r in self._pending)
         self._evict(keep=set(roots))
         return roots
 
+    def refresh_due(self, *, everything: bool = False) -> int:
+        """Blocking: recompute the cascades whose deferred update is due (all pending ones with
+        ``everything``); return how many were written."""
+        now = self.clock()
+        return self._refresh(sorted(r for r in self._pending if everything or self._cache[r].next_due <= now))
+
+    def _refresh(self, due: list[str]) -> int:
+        version = time.time_ns() // 1000
+        out = []
+        for root_id in due:
+            cached = self._cache[root_id]
+            started = self.clock()
+            metrics = cascade_metrics(root_id, list(cached.nodes.values()))
+            out.append(cascade_row(root_id, list(cached.rows.values()), metrics, version))
+            cost = self.clock() - started
+            cached.next_due = started + cost / self.cost_share if cost >= DEFER_MIN_COST_SECONDS else 0.0
+            self._pending.discard(root_id)
+        if out:
+            self.ch.insert("cascades", CASCADE_COLUMNS, out)
+            self.updated += len(out)
+        return len(out)
+
     def _evict(self, keep: set[str]) -> None:
         while self._cached_nodes > self.max_cached_nodes and len(self._cache) > len(keep):
-            root, nodes = next(iter(self._cache.items()))
+            root, cached = next(iter(self._cache.items()))
             if root in keep:
                 self._cache.move_to_end(root)
                 continue
+            if root in self._pending:  # write what it owes before it leaves the cache
+                self._refresh([root])
             del self._cache[root]
-            self._cached_nodes -= len(nodes)
+            self._cached_nodes -= len(cached.rows)
 
     def get(self, root_id: str) -> dict[str, Any] | None:
         """The latest metrics row of one cascade."""

@@ -1,4 +1,4 @@
-"""Plug monitoring into a pipeline: one batch listener, two timers, the web services.
+"""Plug monitoring into a pipeline: one batch listener, three timers, the web services.
 
 ``attach_monitoring(pipeline, settings)`` must be called after ``create_pipeline`` built the
 app and before the worker starts (it registers Faust timers). It is idempotent.
@@ -10,7 +10,9 @@ app and before the worker starts (it registers Faust timers). It is idempotent.
   rollups, send to the alerts topic and the webhook, then record in ClickHouse (at-least-once:
   a failover between the two re-sends the same ``alert_id``);
 - alert relay (every worker): picks new alerts up from ClickHouse for its live page, so a page
-  served by any worker shows every alert.
+  served by any worker shows every alert;
+- cascade refresh (every worker): writes the deferred metrics of large cascades that are due,
+  also when no batch touches them (``cascade_store``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from pipeline.worker.app import Pipeline
 
 log = logging.getLogger(__name__)
+CASCADE_REFRESH_SECONDS = 5.0
+"""How often deferred cascade metrics (large cascades, see ``cascade_store``) are checked."""
 
 
 
@@ -78,8 +82,28 @@ def attach_monitoring(pipeline: Pipeline, settings: Settings, monitor: MonitorSe
 
     @pipeline.app.on_partitions_revoked.connect  # type: ignore[misc,arg-type]
     async def forget_cascades(app: object, revoked: object, **kwargs: object) -> None:
-        """Cached cascades may move to another worker: read them back from storage next time."""
-        mon.cascades.forget()
+        """Cached cascades may move to another worker: write what is deferred, then read them back
+        from storage next time (on the storage thread, like every other use of the tracker)."""
+
+        def flush_and_forget() -> None:
+            try:
+                mon.cascades.refresh_due(everything=True)
+            except Exception:
+                log.exception("could not write deferred cascade metrics before a rebalance; "
+                              "they are written when the cascade is next touched")
+            mon.cascades.forget()
+
+        await ctx.run_blocking(flush_and_forget)
+
+    if ms.cascades_enabled:
+
+        @pipeline.app.timer(CASCADE_REFRESH_SECONDS, name="sociallisten.refresh_cascades")  # type: ignore[untyped-decorator]
+        async def refresh_cascades() -> None:
+            """Deferred metrics of large cascades, also while no batch touches them."""
+            try:
+                await ctx.run_blocking(mon.cascades.refresh_due)
+            except Exception:
+                log.exception("deferred cascade refresh failed; retrying at the next tick")
 
     async def publish_alert(alert: Alert) -> None:
         fut = await alerts_topic.send(key=alert.alert_id.encode(), value=alert.model_dump_json().encode())

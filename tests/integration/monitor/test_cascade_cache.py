@@ -73,3 +73,46 @@ def test_cache_is_bounded(ch) -> None:  # type: ignore[no-untyped-def]
         store(ch, enrich([orjson.dumps(root), orjson.dumps(rep)], analyzer), tracker)
     assert tracker._cached_nodes <= 3 + 2  # the batch being processed is always kept
     assert len(tracker._cache) < 4
+
+
+class Ticks:
+    """A clock that moves one second at every reading, so every recomputation "costs" a second."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        self.t += 1.0
+        return self.t
+
+
+def test_large_cascade_updates_are_deferred_by_their_cost_and_written_when_due(ch) -> None:  # type: ignore[no-untyped-def]
+    analyzer = get_analyzer(Settings().resolved_lexicon)
+    lines, rid = _cascade()  # the root and six reposts
+    items = enrich(lines, analyzer)
+    clock = Ticks()
+    tracker = CascadeTracker(ch, cost_share=0.1, clock=clock)  # a 1 s recomputation waits 10 s for the next
+
+    def cold(batch: list) -> tuple:  # type: ignore[type-arg]
+        """What a tracker without cache or deferral writes for the nodes stored so far."""
+        CascadeTracker(ch).update(batch)
+        return _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+
+    store(ch, items[:3], tracker)  # first touch: written at once
+    first = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+    assert first[1] == 2  # two reposts
+    store(ch, items[3:5], tracker)  # touched again at once: left for later
+    assert tracker.deferred == 1
+    assert _metrics(insight.cascade(ch, rid)) == first  # type: ignore[arg-type]
+    assert tracker.refresh_due() == 0  # not due yet
+    clock.t += 60
+    assert tracker.refresh_due() == 1  # the worker's timer writes it once it is due
+    second = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+    assert second[0] > first[0] and second == cold(items[3:5])
+
+    store(ch, items[5:], tracker)  # deferred again ...
+    assert _metrics(insight.cascade(ch, rid)) == second  # type: ignore[arg-type]
+    assert tracker.refresh_due(everything=True) == 1  # ... and written before a rebalance forgets it
+    third = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+    assert third[0] > second[0] and third == cold(items[5:])
+    assert tracker.refresh_due(everything=True) == 0  # nothing owed any more
