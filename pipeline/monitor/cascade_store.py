@@ -93,21 +93,26 @@ def to_node(row: dict[str, Any]) -> CascadeNode:
     )
 
 
-def cascade_row(root_id: str, rows: Sequence[dict[str, Any]], m: CascadeMetrics, version: int) -> tuple[Any, ...]:
-    """The ``cascades`` row of one root post."""
-    root = next((r for r in rows if r["is_root"] and r["event_id"] == root_id), None)
-    reposts = [r for r in rows if not r["is_root"]]
-    times = [r["created_at"] for r in reposts] or [EPOCH]
-    platform = root["platform"] if root else (reposts[0]["platform"] if reposts else "")
+def cascade_row(
+    root_id: str, root: dict[str, Any] | None, platform: str, nodes: Sequence[CascadeNode], m: CascadeMetrics,
+    version: int,
+) -> tuple[Any, ...]:
+    """The ``cascades`` row of one root post (``root``: the root post's node row, if it was seen)."""
+    times = [n.created_at for n in nodes if n.event_id != root_id]
+    first, last = (_naive_utc(min(times)), _naive_utc(max(times))) if times else (EPOCH, EPOCH)
     return (
         root_id, platform, root["author_name"] if root else "", root["root_text"] if root else "",
         root["created_at"] if root else EPOCH, list(root["brands"]) if root else [],
         m.size, m.reposts, m.inferred, m.max_depth, list(m.level_counts), m.level1_share, m.structural_virality,
         m.reach, m.unique_reposters, m.suspect_share, m.duplicate_text_share,
         [s.author_name for s in m.top_spreaders], [s.descendants for s in m.top_spreaders],
-        int(m.suspected_amplification), m.amplification_score, min(times), max(times),
+        int(m.suspected_amplification), m.amplification_score, first, last,
         datetime.now(UTC).replace(microsecond=0), version,
-    )
+    )  # fmt: skip
+
+
+def _naive_utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
 
 
 _NODE_SELECT = f"SELECT {', '.join(NODE_FIELDS)} FROM cascade_nodes WHERE root_id IN %(roots)s"
@@ -121,19 +126,22 @@ DEFER_MIN_COST_SECONDS = 0.01
 
 @dataclass(slots=True)
 class _Cached:
-    """One cascade in the cache: its node rows, the same nodes as the metrics want them, and
-    when its metrics may be recomputed next."""
+    """One cascade in the cache: its nodes as the metrics want them, the root post's row (for the
+    ``cascades`` row), and when its metrics may be recomputed next."""
 
-    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     nodes: dict[str, CascadeNode] = field(default_factory=dict)
+    root: dict[str, Any] | None = None
+    platform: str = ""
     next_due: float = 0.0  # monotonic time
 
     def add(self, row: dict[str, Any]) -> bool:
-        """Add or replace one node; True if it is new."""
+        """Add or replace one node (a ``cascade_nodes`` row); True if it is new."""
         event_id = row["event_id"]
-        new = event_id not in self.rows
-        self.rows[event_id] = row
+        new = event_id not in self.nodes
         self.nodes[event_id] = to_node(row)
+        if row["is_root"]:
+            self.root = row
+        self.platform = self.platform or row["platform"]
         return new
 
 
@@ -185,7 +193,7 @@ class CascadeTracker:
                 loaded[r["root_id"]].add(r)  # duplicates (replays) collapse
             for root, found in loaded.items():
                 self._cache[root] = found
-                self._cached_nodes += len(found.rows)
+                self._cached_nodes += len(found.nodes)
             self.loaded += len(missing)
         fresh = set(missing)
         for item in items:  # add the batch's nodes to cascades that were cached before it
@@ -198,7 +206,7 @@ class CascadeTracker:
                 self._cached_nodes += 1
         for root_id in roots:
             cached = self._cache.get(root_id)
-            if cached is not None and cached.rows:
+            if cached is not None and cached.nodes:
                 self._cache.move_to_end(root_id)
                 self._pending.add(root_id)
         self.refresh_due()
@@ -218,8 +226,9 @@ class CascadeTracker:
         for root_id in due:
             cached = self._cache[root_id]
             started = self.clock()
-            metrics = cascade_metrics(root_id, list(cached.nodes.values()))
-            out.append(cascade_row(root_id, list(cached.rows.values()), metrics, version))
+            nodes = list(cached.nodes.values())
+            metrics = cascade_metrics(root_id, nodes)
+            out.append(cascade_row(root_id, cached.root, cached.platform, nodes, metrics, version))
             cost = self.clock() - started
             cached.next_due = started + cost / self.cost_share if cost >= DEFER_MIN_COST_SECONDS else 0.0
             self._pending.discard(root_id)
@@ -237,7 +246,7 @@ class CascadeTracker:
             if root in self._pending:  # write what it owes before it leaves the cache
                 self._refresh([root])
             del self._cache[root]
-            self._cached_nodes -= len(cached.rows)
+            self._cached_nodes -= len(cached.nodes)
 
     def get(self, root_id: str) -> dict[str, Any] | None:
         """The latest metrics row of one cascade."""
