@@ -58,6 +58,7 @@ def load(ch: ClickHouse, lines: Iterable[bytes], analyzer: TextAnalyzer, batch: 
             buf = []
     items = enrich(buf, analyzer)
     store(ch, items, tracker)
+    tracker.refresh_due(everything=True)  # large cascades whose metrics were deferred
     return stored + len(items)
 
 
