@@ -33,7 +33,8 @@ MAX_TEXT_CHARS = 20000
 """Upper bound on ``text``; the worker may set a lower one (``SOCIALLISTEN_MAX_TEXT_CHARS``)."""
 
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_UNCLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+UNCLEAN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+"""Control characters and lone surrogates: never accepted in text from outside."""
 _NATIVE_ID = r"[A-Za-z0-9_.\-]{1,128}"
 _ID = re.compile(rf"[a-z]+:{_NATIVE_ID}")  # used with fullmatch
 
@@ -75,7 +76,7 @@ _KINDS = {k.value: k for k in Kind}
 
 
 def _clean_text(value: str) -> str:
-    if _UNCLEAN.search(value):  # one scan of the clean majority; the message is worked out on a hit
+    if UNCLEAN_TEXT.search(value):  # one scan of the clean majority; the message is worked out on a hit
         if _LONE_SURROGATE.search(value):
             raise ValueError("contains invalid Unicode (lone surrogate); send UTF-8 text")
         raise ValueError("contains control characters; strip them before sending")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -24,6 +23,7 @@ from pipeline.desk.models import CASE_ID_PATTERN, Command, Op, Status
 from pipeline.desk.store import get_case, list_cases
 from pipeline.web.auth import Principal, Role, require
 from pipeline.web.context import WebContext
+from schemas.events import UNCLEAN_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,11 @@ router = APIRouter(tags=["cases"])
 CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN, description="case id, '<16 hex digits>-<n>'")]
 Priority = Literal["urgent", "high", "normal", "low"]
 Platform = Literal["weibo", "wechat", "tieba", "qq", "xiaohongshu"]
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _NAME = r"^[\w.@\-]{1,64}$"
 
 
 def _clean_note(value: str) -> str:
-    if _CONTROL.search(value):
+    if UNCLEAN_TEXT.search(value):
         raise ValueError("must not contain control characters")
     limit = get_desk_settings().desk_max_note_chars
     if len(value) > limit:

@@ -2,9 +2,9 @@
 
 Faust spends most of a core on its own per-message work (about 210 µs a message in the
 benchmark's profile). Running the text analysis in a second process lets the two overlap: while
-the analyser works on one batch, Faust already gathers the next. Only texts go over (and analyses come back), so the
-transfer is small next to the work. With ``SOCIALLISTEN_ANALYSIS_PROCESSES=0`` the analysis
-runs on a thread of the worker process instead.
+the analyser works on one batch, Faust already gathers the next. Only texts go over (and
+analyses come back), so the transfer is small next to the work. With
+``SOCIALLISTEN_ANALYSIS_PROCESSES=0`` the analysis runs on a thread of the worker process instead.
 
 A crashed analysis process (say, killed for memory) is replaced once; if the replacement
 fails too, the batch is analysed in-process, so the stream never stops on it.
