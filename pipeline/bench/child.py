@@ -1,6 +1,8 @@
 """Worker processes the benchmark measures (run as ``python -m pipeline.bench.child MODE ...``).
 
 - ``faust-count``: a Faust agent that only decodes (orjson) and counts: Faust's own per-event ceiling.
+- ``faust-batch-count``: the same decode-and-count fed by the worker's batch drain
+  (:mod:`pipeline.worker.batch_drain`) instead of an agent: the transport ceiling the worker has.
 - ``full``: the real worker (create_pipeline) plus a listener timing every stored batch.
 
 Each writes one JSON object to ``--out`` when it has seen ``--events`` events, then stops.
@@ -14,7 +16,7 @@ import resource
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -45,8 +47,8 @@ def _stop() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: bool) -> None:
-    """Decode-and-count agent on the posts and comments topics."""
+def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: bool, batch_drain: bool = False) -> None:
+    """Decode-and-count on the posts and comments topics: a Faust agent, or the worker's batch drain."""
     import faust
 
     from pipeline.config import Settings
@@ -58,7 +60,8 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
     settings = Settings()
     use_event_loop(settings.event_loop)  # the same runtime as the real worker
     set_fetch_max_wait(settings.fetch_max_wait_ms)  # the same consumer tuning as the real worker
-    app = faust.App(f"{prefix}count", broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
+    app = faust.App(f"{prefix}{'batch-' if batch_drain else ''}count", broker=f"kafka://{bootstrap}",
+                    store="memory://", web_enabled=False,
                     broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
                     consumer_auto_offset_reset="earliest", autodiscover=False,
                     consumer_max_fetch_size=8 * 2**20, datadir=str(out.parent / "faust"))
@@ -71,23 +74,41 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
 
         quiet_gc()  # the worker's own collector settings: the ceiling is not lowered by the GC
 
-    @app.agent(topic)
-    async def count(stream: faust.StreamT[bytes]) -> None:
-        async for value in stream:
-            if not state["first"]:
-                state["first"] = time.time()
-                state["first_n"] = 1
+    def count(values: list[bytes]) -> None:
+        if not state["first"]:
+            state["first"] = time.time()
+            state["first_n"] = len(values)
+        for value in values:
             for line in value.split(b"\n") if packed else (value,):
                 try:
                     orjson.loads(line)
                 except orjson.JSONDecodeError:
                     pass  # an invalid event costs the same to look at; it is counted too
                 state["n"] += 1
-            if state["n"] >= events:
-                done = time.time()
-                out.write_bytes(orjson.dumps({"first": state["first"], "first_n": 1, "done": done, "events": state["n"],
-                                              "peak_rss_mb": _peak_rss_mb()}))
-                _stop()
+        if state["n"] >= events:
+            done = time.time()
+            out.write_bytes(orjson.dumps({"first": state["first"], "first_n": state["first_n"], "done": done,
+                                          "events": state["n"], "peak_rss_mb": _peak_rss_mb()}))
+            _stop()
+
+    if batch_drain:  # the worker's transport (pipeline.worker.batch_drain), with its holds and releases
+        from pipeline.worker.batch_drain import BatchDrainConsumer, BatchSource
+
+        async def take(messages: list[Any]) -> None:
+            consumer = cast(BatchDrainConsumer, app.consumer)
+            consumer.hold(messages)
+            count([m.value for m in messages])
+            consumer.release(messages)
+
+        source = BatchSource(frozenset(topic.topics), take, settings.batch_size, settings.batch_seconds)
+        app.transport.Consumer = source.consumer_class()  # type: ignore[misc]
+        app.topics.add(topic)
+    else:
+
+        @app.agent(topic)
+        async def _count(stream: faust.StreamT[bytes]) -> None:
+            async for value in stream:
+                count([value])
 
     worker = faust.Worker(app, loglevel="WARNING", quiet=True, override_logging=False, redirect_stdouts=False)
     try:
@@ -132,15 +153,15 @@ def full(events: int, out: Path) -> None:
 def main() -> None:
     """Entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["faust-count", "full"])
+    parser.add_argument("mode", choices=["faust-count", "faust-batch-count", "full"])
     parser.add_argument("--bootstrap", default="")
     parser.add_argument("--prefix", default="bench.")
     parser.add_argument("--events", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--packed", action="store_true")
     args = parser.parse_args()
-    if args.mode == "faust-count":
-        faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed)
+    if args.mode in ("faust-count", "faust-batch-count"):
+        faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed, args.mode == "faust-batch-count")
     else:
         full(args.events, args.out)
 

@@ -185,6 +185,9 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
         step("Faust decode-and-count")
         proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "")
         results["events_per_s_faust"] = round(_rate(_wait(proc, out, 1800)))
+        step("Faust consumer with the worker's batch drain, decode-and-count")
+        proc, out = _child("faust-batch-count", bootstrap, "a.", events, workdir, "")
+        results["events_per_s_faust_batch_drain"] = round(_rate(_wait(proc, out, 1800)))
         step("full pipeline (worker -> ClickHouse)")
         proc, out = _child("full", bootstrap, "a.", events, workdir, ch_url("full"))
         full = _wait(proc, out, 3600)
@@ -234,6 +237,8 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     results["full_over_ceiling"] = round(f / c, 3) if c else None
     results["full_over_faust"] = round(f / results["events_per_s_faust"], 3) if results["events_per_s_faust"] else None
     results["full_over_naive"] = round(f / n, 1) if n else None
+    drained = results["events_per_s_faust_batch_drain"]
+    results["full_over_faust_batch_drain"] = round(f / drained, 3) if drained else None
     if "events_per_s_full_packed" in results:
         packed_rate, faust = results["events_per_s_full_packed"], results["events_per_s_faust"]
         results["full_packed_over_faust"] = round(packed_rate / faust, 3) if faust else None

@@ -1,8 +1,9 @@
-"""The Faust application: one agent that turns raw events into stored mentions.
+"""The Faust application that turns raw events into stored mentions.
 
-The agent is a thin transport layer around :func:`process_batch` (pure) and
-:class:`BatchWriter` (durable writes). Offsets are committed by Faust only for
-messages we have released after a successful write (see :func:`_hold`).
+The worker is a thin transport layer around the pure batch functions of
+:mod:`pipeline.worker.enrich` and :class:`BatchWriter` (durable writes). The inputs come in
+batches from :mod:`pipeline.worker.batch_drain`; Faust commits offsets only for messages
+released after a successful write and every listener.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import faust
 from aiokafka.errors import KafkaError
-from faust.types import EventT
+from faust.types import Message
 
 from pipeline.config import Settings
 from pipeline.errors import BrokerError, StorageUnavailable
@@ -25,6 +26,7 @@ from pipeline.storage import ClickHouse
 from pipeline.web.context import WebContext
 from pipeline.worker import diagnostics
 from pipeline.worker.analysis_pool import AnalysisPool
+from pipeline.worker.batch_drain import BatchDrainConsumer, BatchSource
 from pipeline.worker.enrich import BatchResult, RawRecord, assemble, decode_batch
 from pipeline.worker.event_loop import use_event_loop
 from pipeline.worker.faust_tuning import set_fetch_max_wait
@@ -59,7 +61,7 @@ class WorkerStats:
 
 @dataclass
 class Pipeline:
-    """A configured Faust app with its agent, writer and listeners."""
+    """A configured Faust app with its batch source, writer and listeners."""
 
     app: faust.App
     topics: Topics
@@ -68,6 +70,8 @@ class Pipeline:
     stats: WorkerStats
     listeners: list[BatchListener]
     web: WebContext
+    in_flight: asyncio.Queue[_InFlight]
+    """Batches taken from the inputs and not yet stored (bounded: ``SOCIALLISTEN_PIPELINE_DEPTH``)."""
     exit_code: int = 0
     """What :func:`run_worker` returns (set by the job run beside the worker)."""
 
@@ -85,44 +89,30 @@ class Pipeline:
 
 @dataclass(slots=True)
 class _InFlight:
-    """A batch taken from the stream whose processing has started."""
+    """A batch taken from the input topics whose processing has started."""
 
-    events: Sequence[EventT]
-    size: int
+    messages: list[Message]
     result: asyncio.Future[BatchResult]
 
 
-def _hold(events: Sequence[EventT]) -> None:
-    # Faust's take_events() acks every event of a batch in a ``finally`` - also when the
-    # agent is cancelled mid-write. One extra reference per message means that ack cannot
-    # complete; the offset becomes committable only when _release() drops our reference.
-    for event in events:
-        event.message.incref()
-
-
-def _release(events: Sequence[EventT], app: faust.App) -> None:
-    for event in events:
-        event.message.ack(app.consumer)
-
-
 EX_SOFTWARE = 70
-"""Exit code of a worker that stopped because its agent failed (sysexits: internal software error)."""
+"""Exit code of a worker that stopped because its enrich stage failed (sysexits: internal software error)."""
 
 
 def stop_on_failure(exc: BaseException) -> NoReturn:
-    """Exit the worker process with :data:`EX_SOFTWARE` after the enrich agent failed unexpectedly.
+    """Exit the worker process with :data:`EX_SOFTWARE` after the enrich stage failed unexpectedly.
 
-    Crash-only: Faust would restart the agent in place, but the batches the failed agent held can
-    then never be released, so their partitions stop committing, and a graceful stop or a
-    rebalance would wait for them forever. Exiting commits nothing more; the process supervisor
-    (compose's restart policy, systemd) starts the worker again, and everything not yet committed
-    is read again (the tables absorb the repeats).
+    Crash-only: the batches the failed stage held can never be released, so their partitions
+    would stop committing, and a graceful stop or a rebalance would wait for them forever.
+    Exiting commits nothing more; the process supervisor (compose's restart policy, systemd)
+    starts the worker again, and everything not yet committed is read again (the tables absorb
+    the repeats).
     """
     import multiprocessing
     import os
 
     log.critical(
-        "the enrich agent failed (%s: %s); the worker exits with code %d and everything not yet "
+        "the enrich stage failed (%s: %s); the worker exits with code %d and everything not yet "
         "committed is read again when it restarts (run workers under a supervisor that restarts them)",
         type(exc).__name__, exc, EX_SOFTWARE, exc_info=exc,
     )
@@ -140,7 +130,7 @@ def faust_broker_urls(bootstrap: str) -> list[str]:
 def create_pipeline(
     settings: Settings, bootstrap: str, ch: ClickHouse, *, listeners: list[BatchListener] | None = None
 ) -> Pipeline:
-    """Build the Faust app and its enrich agent for a broker and a ClickHouse connection."""
+    """Build the Faust app and its enrich stage for a broker and a ClickHouse connection."""
     use_event_loop(settings.event_loop)  # before Faust creates its loop
     topics = Topics.from_settings(settings)
     set_fetch_max_wait(settings.fetch_max_wait_ms)
@@ -163,7 +153,7 @@ def create_pipeline(
         # a produce that gets no answer fails after this (and is retried by the sender) instead of
         # holding the batch, and with it the partition's progress, for Faust's default 20 minutes
         producer_request_timeout=settings.produce_timeout,
-        stream_buffer_maxsize=max(4 * settings.batch_size, 1024),
+        stream_buffer_maxsize=1024,  # the desk agent's buffer; the inputs bypass agents (batch_drain)
         # bounds read-ahead memory; a larger (hostile) message still comes alone and is dead-lettered
         consumer_max_fetch_size=settings.fetch_partition_bytes,
         web_enabled=web_port is not None,
@@ -181,48 +171,47 @@ def create_pipeline(
     writer = BatchWriter(ch, send_dead_letter, retry_max_seconds=settings.retry_max_seconds)
     stats = WorkerStats()
     web = WebContext(settings=settings, ch=ch, run_blocking=writer.run_blocking)
-    pipeline = Pipeline(app, topics, writer, pool, stats, list(listeners or []), web)
+    inflight: asyncio.Queue[_InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
+    pipeline = Pipeline(app, topics, writer, pool, stats, list(listeners or []), web, inflight)
     source = app.topic(*topics.inputs, key_serializer="raw", value_serializer="raw")
+    # The inputs bypass Faust's per-event delivery (batch_drain): whole batches come to
+    # take_batch, in the consumer's drain task. It starts the batch's analysis (other process)
+    # and queues it; the finisher writes finished batches in arrival order and, one batch
+    # behind, runs the listeners and then releases the offsets. The queue bounds the batches in
+    # flight: a full queue holds the drain loop (back-pressure on fetching).
 
-    @app.agent(source, name="enrich")
-    async def enrich(stream: faust.StreamT[bytes]) -> None:
-        # This loop takes a batch and starts its analysis (other process); the finisher writes
-        # finished batches in arrival order and, one batch behind, runs the listeners and then
-        # releases the offsets. The queue bounds the batches in flight (back-pressure on Faust).
-        inflight: asyncio.Queue[_InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
-        finisher = asyncio.ensure_future(_finish_batches(inflight))
-        finisher.add_done_callback(_stop_if_failed)  # also when no further batch comes to notice it
+    async def take_batch(messages: list[Message]) -> None:
         try:
-            # take_events is faust-streaming's (not in its StreamT stub): batches of events, not values
-            takes = stream.take_events(settings.batch_size, within=settings.batch_seconds)  # type: ignore[attr-defined]
-            async for events in takes:
-                _hold(events)
-                records = [
-                    RawRecord(e.message.topic, e.message.partition, e.message.offset, e.value, e.message.timestamp)
-                    for e in events
-                ]
-                batch = _InFlight(events, len(records), asyncio.ensure_future(_process(records)))
-                put = asyncio.ensure_future(inflight.put(batch))
-                await asyncio.wait({put, finisher}, return_when=asyncio.FIRST_COMPLETED)
-                if finisher.done():
-                    put.cancel()
-                    finisher.result()  # re-raise what stopped the finisher: the agent fails with it
-                    raise RuntimeError("the batch finisher stopped")
+            records = [RawRecord(m.topic, m.partition, m.offset, m.value, m.timestamp) for m in messages]
+            batch = _InFlight(messages, asyncio.ensure_future(_process(records)))
+            try:
+                await inflight.put(batch)
+            except asyncio.CancelledError:  # stop or rebalance: the batch was never ours, nothing is held
+                batch.result.cancel()
+                raise
+            consumer().hold(messages)  # in the same step as the put: the finisher cannot release first
         except Exception as exc:
             stop_on_failure(exc)
-        finally:
-            finisher.cancel()
 
-    def _stop_if_failed(task: asyncio.Future[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            stop_on_failure(task.exception())  # type: ignore[arg-type]
+    batches = BatchSource(frozenset(source.topics), take_batch, settings.batch_size, settings.batch_seconds)
+    app.transport.Consumer = batches.consumer_class()  # type: ignore[misc]  # before the app creates its consumer
+    app.topics.add(source)  # subscribe: no agent iterates the inputs, the drain loop reads them
 
-    async def _finish_batches(inflight: asyncio.Queue[_InFlight]) -> None:
+    def consumer() -> BatchDrainConsumer:
+        return cast(BatchDrainConsumer, app.consumer)
+
+    @app.task
+    async def _finisher() -> None:
+        try:
+            await _finish_batches()
+        except Exception as exc:
+            stop_on_failure(exc)
+
+    async def _finish_batches() -> None:
         # Two stages in order: the write of batch N+1 overlaps the listeners of batch N, so the
         # storage thread and the event loop work side by side. One stored batch waits at most.
         stored: asyncio.Queue[tuple[_InFlight, BatchResult]] = asyncio.Queue(maxsize=1)
-        stages = [asyncio.ensure_future(_write_batches(inflight, stored)),
-                  asyncio.ensure_future(_notify_batches(stored))]
+        stages = [asyncio.ensure_future(_write_batches(stored)), asyncio.ensure_future(_notify_batches(stored))]
         try:
             done, _ = await asyncio.wait(stages, return_when=asyncio.FIRST_EXCEPTION)
             for stage in done:
@@ -231,9 +220,7 @@ def create_pipeline(
             for stage in stages:
                 stage.cancel()  # a failed stage stops the other one too (gather would leave it running)
 
-    async def _write_batches(
-        inflight: asyncio.Queue[_InFlight], stored: asyncio.Queue[tuple[_InFlight, BatchResult]]
-    ) -> None:
+    async def _write_batches(stored: asyncio.Queue[tuple[_InFlight, BatchResult]]) -> None:
         while True:
             batch = await inflight.get()
             result = await batch.result
@@ -245,9 +232,9 @@ def create_pipeline(
             batch, result = await stored.get()
             for listener in pipeline.listeners:
                 await _notify(listener, result)
-            _release(batch.events, app)  # offsets move only after the write and every listener
+            consumer().release(batch.messages)  # offsets move only after the write and every listener
             stats.batches += 1
-            stats.events += batch.size
+            stats.events += len(batch.messages)
             stats.stored += len(result.enriched)
             stats.dead_lettered += len(result.dead_letters)
             stats.last_batch_at = time.monotonic()

@@ -2,8 +2,9 @@
 
 - ``kill -USR1 <worker pid>`` logs one snapshot (``worker state``): the input partitions it
   owns with their read, committed and high-water offsets, which of them the consumer fetches,
-  pauses or holds back for a full buffer, Faust's flow control, the agents' buffers, the
-  batch counters and the stack of every asyncio task.
+  pauses or holds back for a full buffer, Faust's flow control, the agents' buffers, the enrich
+  stage's batches (gathered, in flight, messages held), the batch counters and the stack of
+  every asyncio task.
 - A watchdog checks every ``SOCIALLISTEN_STALL_CHECK_SECONDS``: when the worker has finished no
   batch for ``SOCIALLISTEN_STALL_SECONDS`` and that is not explained by an empty input (events wait
   in owned partitions, a rebalance or recovery does not end, or no fetch answered for an owned
@@ -94,6 +95,11 @@ def snapshot(pipeline: Any) -> dict[str, Any]:
         if queue is not None:
             queues[agent.name] = {"size": queue.qsize(), "maxsize": queue.maxsize,
                                   "pressure_pending": len(getattr(queue, "_pending_pressure_drop_callbacks", ()))}
+    in_flight = pipeline.in_flight
+    queues["enrich"] = {  # the inputs' batches (batch_drain), which bypass Faust's agents
+        "gathered": getattr(consumer, "gathered", 0), "batches_in_flight": in_flight.qsize(),
+        "maxsize": in_flight.maxsize, "messages_held": len(consumer.unacked),
+    }
     state["agent_queues"] = queues
     state["tasks"] = {
         task.get_name(): _task_stack(task) for task in asyncio.all_tasks() if not task.done()

@@ -17,7 +17,7 @@ REQUIRED = (
     "events_per_s_ceiling", "events_per_s_faust", "events_per_s_classify", "events_per_s_full", "events_per_s_naive",
     "full_over_ceiling", "full_over_faust", "full_over_naive", "latency_p50_s", "latency_p99_s", "peak_rss_mb",
     "events", "events_per_s_faust_packed", "events_per_s_full_packed", "full_packed_over_faust",
-    "peak_rss_mb_at_rss_events", "rss_events",
+    "peak_rss_mb_at_rss_events", "rss_events", "events_per_s_faust_batch_drain", "full_over_faust_batch_drain",
 )  # fmt: skip
 
 
@@ -43,7 +43,8 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     assert not missing, f"missing figures: {missing}"
     assert figures["events"] == 3000 and figures["rss_events"] == 3000
     for key in ("events_per_s_ceiling", "events_per_s_faust", "events_per_s_full", "events_per_s_naive",
-                "events_per_s_classify", "events_per_s_full_packed", "peak_rss_mb", "peak_rss_mb_at_rss_events"):
+                "events_per_s_classify", "events_per_s_full_packed", "peak_rss_mb", "peak_rss_mb_at_rss_events",
+                "events_per_s_faust_batch_drain"):
         assert figures[key] > 0, key
     assert figures["full_over_naive"] == pytest.approx(figures["events_per_s_full"] / figures["events_per_s_naive"],
                                                        rel=0.01)

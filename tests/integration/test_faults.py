@@ -140,10 +140,10 @@ def test_failed_agent_stops_the_worker_and_the_restart_replays_its_batches(worke
         # an unrecoverable storage error (not an outage): the first dead-letter insert finds no table
         ch.execute("RENAME TABLE dead_letters TO dead_letters_parked")
         produce(worker_env, lines)
-        wait_until(lambda: not first.alive(), 120, "the worker to exit after its agent failed")
+        wait_until(lambda: not first.alive(), 120, "the worker to exit after its enrich stage failed")
         assert first.proc.returncode == EX_SOFTWARE, first.logs()[-3000:]
         logs = first.logs()
-        assert "the enrich agent failed" in logs and "dead_letters" in logs
+        assert "the enrich stage failed" in logs and "dead_letters" in logs
         ch.execute("RENAME TABLE dead_letters_parked TO dead_letters")  # the operator's fix
         second = start_worker()  # what the supervisor does: the uncommitted batches are read again
         wait_until(complete(ch, exp), 300, "the restarted worker to store everything", diagnose=second.state)
