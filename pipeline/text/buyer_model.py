@@ -5,7 +5,6 @@ Trained by ``tools/train_buyer.py``; see its docstring for the weak supervision.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from pathlib import Path
@@ -38,7 +37,7 @@ def model_evidence(
     """The ``k`` words (two characters or more) that pushed the score up most."""
     get = model.weights.get
     scored = [(w, t) for t in dict.fromkeys(tokens) if len(t) > 1 and (w := get(t)) and w > 0 and t not in exclude]
-    return [t for _, t in heapq.nlargest(k, scored, key=_first)]
+    return [t for _, t in sorted(scored, key=_first, reverse=True)[:k]]  # = heapq.nlargest, ties included
 
 
 def load_buyer_model(path: Path = MODEL_FILE) -> LinearModel:

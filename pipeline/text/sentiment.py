@@ -15,7 +15,6 @@ e.g. a news post with no opinion words) or the score falls inside the neutral ba
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -106,10 +105,11 @@ class SentimentModel:
             return SentimentResult("neutral", round(score, 4), [])
         if score > 0:
             pos = [(v, f) for v, f in zip(vals, feats, strict=True) if v is not None and v > 0]
-            top = [f for _, f in heapq.nlargest(3, pos, key=_first)]
+            # sorted()[:3] is heapq.nlargest(3, ...) exactly (ties included), cheaper for short lists
+            top = [f for _, f in sorted(pos, key=_first, reverse=True)[:3]]
             return SentimentResult("positive", round(score, 4), list(dict.fromkeys(top)))
         neg = [(v, f) for v, f in zip(vals, feats, strict=True) if v is not None and v < 0]
-        top = [f for _, f in heapq.nsmallest(3, neg, key=_first)]
+        top = [f for _, f in sorted(neg, key=_first)[:3]]
         return SentimentResult("negative", round(score, 4), list(dict.fromkeys(top)))
 
 
