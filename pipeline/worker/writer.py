@@ -1,11 +1,11 @@
 """Durable writes of one processed batch: dead letters to Kafka, rows to ClickHouse.
 
-The agent releases a batch's offsets only after :meth:`BatchWriter.write` returned, so
+The worker releases a batch's offsets only after :meth:`BatchWriter.write` returned, so
 a crash at any point replays the batch and the idempotent tables absorb the repeat.
 
 - ClickHouse unreachable (:class:`StorageUnavailable`): retry the same insert with
-  exponential backoff, forever, logging each attempt. The agent is blocked meanwhile,
-  so Faust's bounded stream buffer fills and the consumer pauses: memory stays bounded.
+  exponential backoff, forever, logging each attempt. The worker is blocked meanwhile,
+  so the batches in flight fill their bounded queue and fetching stops: memory stays bounded.
 - ClickHouse refuses the rows (:class:`StorageError`): split the batch in halves until the
   offending row is alone, then dead-letter that row (stage ``store``) and keep the rest.
 - Kafka does not acknowledge a dead letter (the send times out after
@@ -63,27 +63,37 @@ class BatchWriter:
             rows = mention_rows(result.enriched)
             store_failures = await self._insert_isolating("mentions", MENTION_COLUMNS, rows, result.enriched)
         dead = [*result.dead_letters, *store_failures]
-        for dl in dead:
-            await self._send_retrying(dl)
         if dead:
+            await self._send_all(dead)
             await self.insert_rows("dead_letters", DEADLETTER_COLUMNS, [deadletter_row(d) for d in dead])
         self.dead_lettered += len(dead)
 
-    async def _send_retrying(self, dl: DeadLetter) -> None:
-        """Send one dead letter to its topic, retrying with backoff while the broker does not ack."""
+    async def _send_all(self, dead: list[DeadLetter]) -> None:
+        """Send a batch's dead letters together, resending those the broker did not ack with backoff.
+
+        Together: every send is queued before any acknowledgement is awaited, so the producer
+        puts them in one request per partition instead of one round trip per letter.
+        """
         delay = self._retry_first
         attempt = 0
-        while True:
+        pending = dead
+        while pending:
             attempt += 1
-            try:
-                await self._send_dead_letter(dl)
-                return
-            except (KafkaError, TimeoutError, BrokerError, ConnectionError) as exc:
+            answers = await asyncio.gather(*(self._send_dead_letter(dl) for dl in pending), return_exceptions=True)
+            failed: list[tuple[DeadLetter, BaseException]] = []
+            for dl, answer in zip(pending, answers, strict=True):
+                if isinstance(answer, KafkaError | TimeoutError | BrokerError | ConnectionError):
+                    failed.append((dl, answer))
+                elif isinstance(answer, BaseException):
+                    raise answer  # not a broker problem (or cancelled): the writer fails with it
+            if failed:
+                first, exc = failed[0]
                 log.warning(
-                    "dead letter %s not acknowledged by Kafka (%s: %s); retrying in %.1f s (attempt %d)",
-                    dl.dl_id, type(exc).__name__, exc, delay, attempt,
+                    "%d of %d dead letters not acknowledged by Kafka (first: %s, %s: %s); retrying in %.1f s "
+                    "(attempt %d)", len(failed), len(pending), first.dl_id, type(exc).__name__, exc, delay, attempt,
                 )
                 delay = await self._back_off(delay)
+            pending = [dl for dl, _ in failed]
 
     async def _back_off(self, delay: float) -> float:
         """Sleep ``delay`` seconds (±20 % jitter); the next, doubled delay, capped at the retry maximum."""
