@@ -186,7 +186,7 @@ def create_pipeline(
             batch = _InFlight(messages, asyncio.ensure_future(_process(records)))
             try:
                 await inflight.put(batch)
-            except asyncio.CancelledError:  # stop or rebalance: the batch was never ours, nothing is held
+            except asyncio.CancelledError:  # the consumer stops: never accepted, nothing held, read again later
                 batch.result.cancel()
                 raise
             consumer().hold(messages)  # in the same step as the put: the finisher cannot release first

@@ -18,7 +18,9 @@ Delivery stays at least once, with the same rules as Faust's agents:
   worker accepted its batch (:meth:`BatchDrainConsumer.hold`), and becomes committable only when
   the worker releases it after the batch is stored (:meth:`BatchDrainConsumer.release`);
 - a batch gathered when a rebalance starts, or when the consumer stops, is dropped untracked: its
-  offsets were never committed, so whoever owns the partition next reads it again;
+  offsets were never committed, so whoever owns the partition next reads it again. A batch the
+  worker accepted before the rebalance is finished and released; if its partitions moved, Faust
+  discards that commit and the new owner reads the batch again (the tables absorb the repeat);
 - offset gaps (compacted or transactional topics) are recorded as Faust records them, so commits
   move past them.
 """

@@ -127,7 +127,7 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
         ch.close()
 
 
-def test_failed_agent_stops_the_worker_and_the_restart_replays_its_batches(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
+def test_failed_enrich_stage_stops_the_worker_and_the_restart_replays_its_batches(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
     from pipeline.worker.app import EX_SOFTWARE
 
     lines = list(generate_events(1500, seed=13, invalid_rate=0.04))
