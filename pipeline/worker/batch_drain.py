@@ -52,7 +52,7 @@ class BatchSource:
 
     def consumer_class(self) -> type[BatchDrainConsumer]:
         """A consumer class bound to this source, for ``app.transport.Consumer``."""
-        return type("BatchDrainConsumer", (BatchDrainConsumer,), {"source": self})
+        return type("BatchDrainConsumer", (BatchDrainConsumer,), {"source": self, "__module__": __name__})
 
 
 class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
