@@ -118,7 +118,7 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
                 offset = message.offset
                 last = read_offset[tp]
                 if last is not None and offset < last:
-                    continue  # read before a seek back; the copy after the seek is the one we keep
+                    continue  # already read: a fetch made before a seek can return it again (as in Faust)
                 if message.topic in topics:
                     if last and offset - last > 1 and self.app.topics.acks_enabled_for(message.topic):
                         await self._add_gap(tp, last + 1, offset)  # commits may pass offsets never read
