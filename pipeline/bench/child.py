@@ -16,7 +16,7 @@ import resource
 import signal
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -92,17 +92,15 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
             _stop()
 
     if batch_drain:  # the worker's transport (pipeline.worker.batch_drain), with its holds and releases
-        from pipeline.worker.batch_drain import BatchDrainConsumer, BatchSource
+        from pipeline.worker.batch_drain import batch_consumer, drain_in_batches
 
         async def take(messages: list[Any]) -> None:
-            consumer = cast(BatchDrainConsumer, app.consumer)
+            consumer = batch_consumer(app)
             consumer.hold(messages)
             count([m.value for m in messages])
             consumer.release(messages)
 
-        source = BatchSource(frozenset(topic.topics), take, settings.batch_size, settings.batch_seconds)
-        app.transport.Consumer = source.consumer_class()  # type: ignore[misc]
-        app.topics.add(topic)
+        drain_in_batches(app, topic, take, max_events=settings.batch_size, max_seconds=settings.batch_seconds)
     else:
 
         @app.agent(topic)

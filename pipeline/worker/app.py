@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn
 
 import faust
 from aiokafka.errors import KafkaError
@@ -26,7 +26,7 @@ from pipeline.storage import ClickHouse
 from pipeline.web.context import WebContext
 from pipeline.worker import diagnostics
 from pipeline.worker.analysis_pool import AnalysisPool
-from pipeline.worker.batch_drain import BatchDrainConsumer, BatchSource
+from pipeline.worker.batch_drain import batch_consumer, drain_in_batches
 from pipeline.worker.enrich import BatchResult, RawRecord, assemble, decode_batch
 from pipeline.worker.event_loop import use_event_loop
 from pipeline.worker.faust_tuning import set_fetch_max_wait
@@ -189,16 +189,11 @@ def create_pipeline(
             except asyncio.CancelledError:  # the consumer stops: never accepted, nothing held, read again later
                 batch.result.cancel()
                 raise
-            consumer().hold(messages)  # in the same step as the put: the finisher cannot release first
+            batch_consumer(app).hold(messages)  # in the same step as the put: the finisher cannot release first
         except Exception as exc:
             stop_on_failure(exc)
 
-    batches = BatchSource(frozenset(source.topics), take_batch, settings.batch_size, settings.batch_seconds)
-    app.transport.Consumer = batches.consumer_class()  # type: ignore[misc]  # before the app creates its consumer
-    app.topics.add(source)  # subscribe: no agent iterates the inputs, the drain loop reads them
-
-    def consumer() -> BatchDrainConsumer:
-        return cast(BatchDrainConsumer, app.consumer)
+    drain_in_batches(app, source, take_batch, max_events=settings.batch_size, max_seconds=settings.batch_seconds)
 
     @app.task
     async def _finisher() -> None:
@@ -232,7 +227,7 @@ def create_pipeline(
             batch, result = await stored.get()
             for listener in pipeline.listeners:
                 await _notify(listener, result)
-            consumer().release(batch.messages)  # offsets move only after the write and every listener
+            batch_consumer(app).release(batch.messages)  # offsets move only after the write and every listener
             stats.batches += 1
             stats.events += len(batch.messages)
             stats.stored += len(result.enriched)

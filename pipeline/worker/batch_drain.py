@@ -31,11 +31,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import Message
+from faust.types import AppT, Message, TopicT
 
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
 """Takes a batch of messages; returns once the batch is accepted (it may wait: back-pressure)."""
@@ -53,6 +53,24 @@ class BatchSource:
     def consumer_class(self) -> type[BatchDrainConsumer]:
         """A consumer class bound to this source, for ``app.transport.Consumer``."""
         return type("BatchDrainConsumer", (BatchDrainConsumer,), {"source": self, "__module__": __name__})
+
+
+def drain_in_batches(app: AppT, topic: TopicT, handler: BatchHandler, *, max_events: int, max_seconds: float) -> None:
+    """Deliver ``topic``'s messages to ``handler`` in batches instead of to an agent.
+
+    Call before the app creates its consumer (before the worker starts): it installs the
+    consumer class and subscribes the app to the topic, which no agent iterates.
+    """
+    if getattr(app, "_consumer", None) is not None:
+        raise RuntimeError("drain_in_batches() must be called before the app creates its consumer")
+    source = BatchSource(frozenset(topic.topics), handler, max_events, max_seconds)
+    app.transport.Consumer = source.consumer_class()  # type: ignore[misc]
+    app.topics.add(topic)
+
+
+def batch_consumer(app: AppT) -> BatchDrainConsumer:
+    """The app's consumer, installed by :func:`drain_in_batches` (for ``hold`` and ``release``)."""
+    return cast(BatchDrainConsumer, app.consumer)
 
 
 class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
@@ -79,16 +97,15 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
         if source is None:
             await super()._drain_messages(fetcher)
             return
-        app = self.transport.app
         try:
             await self._drain_in_batches(fetcher, source)
         except self.consumer_stopped_errors:
-            if app.should_stop:
+            if self.app.should_stop:
                 self.log.info("Broker stopped consumer, shutting down...")
                 return
             raise
         except asyncio.CancelledError:
-            if app.should_stop:
+            if self.app.should_stop:
                 self.log.info("Consumer shutting down for user cancel.")
                 return
             raise
