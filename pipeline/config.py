@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     batch_seconds: float = Field(
         default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
     )
+    batch_min_seconds: float = Field(
+        default=0.1, ge=0,
+        description="SOCIALLISTEN_BATCH_MIN_SECONDS: while the worker is idle, a batch is processed as soon as it "
+        "is this old instead of waiting to fill (lower latency under light load). Bounds the batches, and so the "
+        "ClickHouse inserts, a worker makes per second. At or above SOCIALLISTEN_BATCH_SECONDS: off.",
+    )
     fetch_max_wait_ms: int = Field(
         default=100, ge=1, le=10000,
         description="SOCIALLISTEN_FETCH_MAX_WAIT_MS: longest a consumer fetch waits for data (latency bound).",

@@ -27,6 +27,12 @@ from pipeline.kafka.topics import Topics, bootstrap_servers
 log = logging.getLogger(__name__)
 
 
+PACE_SECONDS = 0.02
+"""A paced replay sleeps once it is this far ahead of its rate: in steps of a few ms, not after every
+event. A sleep per event (every 0.7 ms at 1,500 events/s) cost the replaying process more CPU than
+sending: 0.65 of a core at 1,500 events/s on the development machine."""
+
+
 @dataclass
 class ReplayStats:
     """What a replay sent."""
@@ -232,7 +238,7 @@ def replay(
             on_sent(1)
         if interval:
             ahead = start + stats.sent * interval - time.monotonic()
-            if ahead > 0:
+            if ahead > PACE_SECONDS:
                 time.sleep(ahead)
     if packer is not None:
         packer.flush()

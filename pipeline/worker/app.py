@@ -180,7 +180,20 @@ def create_pipeline(
     # behind, runs the listeners and then releases the offsets. The queue bounds the batches in
     # flight: a full queue holds the drain loop (back-pressure on fetching).
 
+    analysing = 0  # batches taken whose analysis has not finished
+    unwritten = 0  # batches taken and not yet written
+
+    def analysis_done(_: asyncio.Future[BatchResult]) -> None:
+        nonlocal analysing
+        analysing -= 1
+
+    def idle() -> bool:
+        # the analysis is free and the writer has at most the batch it is writing: a batch taken
+        # now starts at once, and its analysis overlaps that write
+        return analysing == 0 and unwritten <= 1
+
     async def take_batch(messages: list[Message]) -> None:
+        nonlocal analysing, unwritten
         try:
             records = [RawRecord(m.topic, m.partition, m.offset, m.value, m.timestamp) for m in messages]
             batch = _InFlight(messages, asyncio.ensure_future(_process(records)))
@@ -190,10 +203,15 @@ def create_pipeline(
                 batch.result.cancel()
                 raise
             batch_consumer(app).hold(messages)  # in the same step as the put: the finisher cannot release first
+            analysing += 1
+            unwritten += 1
+            batch.result.add_done_callback(analysis_done)  # runs soon if the analysis is already done
         except Exception as exc:
             stop_on_failure(exc)
 
-    drain_in_batches(app, source, take_batch, max_events=settings.batch_size, max_seconds=settings.batch_seconds)
+    # while nothing waits for analysis, a batch goes as soon as it is batch_min_seconds old (smart batching)
+    drain_in_batches(app, source, take_batch, max_events=settings.batch_size, max_seconds=settings.batch_seconds,
+                     min_seconds=settings.batch_min_seconds, idle=idle)
 
     @app.task
     async def _finisher() -> None:
@@ -216,10 +234,12 @@ def create_pipeline(
                 stage.cancel()  # a failed stage stops the other one too (gather would leave it running)
 
     async def _write_batches(stored: asyncio.Queue[tuple[_InFlight, BatchResult]]) -> None:
+        nonlocal unwritten
         while True:
             batch = await inflight.get()
             result = await batch.result
             await writer.write(result)
+            unwritten -= 1
             await stored.put((batch, result))
 
     async def _notify_batches(stored: asyncio.Queue[tuple[_InFlight, BatchResult]]) -> None:

@@ -12,6 +12,13 @@ for the input topics: their messages are gathered in fetch order and handed to o
 lists of up to ``max_events``, at the latest ``max_seconds`` after the first one was read. Other
 topics (the service desk's commands) still go through Faust's agents, message by message.
 
+Batches adapt to the load (smart batching): when the worker says it is idle (``idle()``: nothing
+of an earlier batch is waiting to be analysed), a batch is handed over as soon as it is
+``min_seconds`` old. Under light load that takes the wait for a full batch out of the latency;
+under heavy load the worker is busy, the batch keeps gathering, and batches grow to their full
+size, which is what keeps the cost per event low. ``min_seconds`` bounds how many batches (and
+ClickHouse inserts) a worker makes per second.
+
 Delivery stays at least once, with the same rules as Faust's agents:
 
 - a message counts as in progress (``wait_empty`` waits for it at a rebalance or stop) once the
@@ -40,6 +47,12 @@ from faust.types import AppT, Message, TopicT
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
 """Takes a batch of messages; returns once the batch is accepted (it may wait: back-pressure)."""
 
+IdleCheck = Callable[[], bool]
+"""True when the worker would start on a batch at once (a smaller batch now beats a fuller one later)."""
+
+IDLE_POLL_SECONDS = 0.02
+"""How often a gathering batch looks whether the worker became idle, when no records arrive."""
+
 
 @dataclass(frozen=True)
 class BatchSource:
@@ -49,21 +62,41 @@ class BatchSource:
     handler: BatchHandler
     max_events: int
     max_seconds: float
+    min_seconds: float = 0.0
+    idle: IdleCheck | None = None
+    """None: a batch is handed over only when full or ``max_seconds`` old."""
+
+    def due(self, batch_age: float) -> bool:
+        """Whether a gathered batch of this age (seconds) is handed over now."""
+        if batch_age >= self.max_seconds:
+            return True
+        return self.idle is not None and batch_age >= self.min_seconds and self.idle()
+
+    def wait_at_most(self, batch_age: float) -> float:
+        """How long the next fetch may wait for records before the gathered batch is looked at again."""
+        left = self.max_seconds - batch_age
+        if self.idle is not None:
+            left = min(left, max(self.min_seconds - batch_age, IDLE_POLL_SECONDS))
+        return min(1.0, max(0.0, left))
 
     def consumer_class(self) -> type[BatchDrainConsumer]:
         """A consumer class bound to this source, for ``app.transport.Consumer``."""
         return type("BatchDrainConsumer", (BatchDrainConsumer,), {"source": self, "__module__": __name__})
 
 
-def drain_in_batches(app: AppT, topic: TopicT, handler: BatchHandler, *, max_events: int, max_seconds: float) -> None:
+def drain_in_batches(
+    app: AppT, topic: TopicT, handler: BatchHandler, *, max_events: int, max_seconds: float,
+    min_seconds: float = 0.0, idle: IdleCheck | None = None,
+) -> None:
     """Deliver ``topic``'s messages to ``handler`` in batches instead of to an agent.
 
     Call before the app creates its consumer (before the worker starts): it installs the
-    consumer class and subscribes the app to the topic, which no agent iterates.
+    consumer class and subscribes the app to the topic, which no agent iterates. With ``idle``,
+    batches are handed over early while the worker is idle (module doc).
     """
     if getattr(app, "_consumer", None) is not None:
         raise RuntimeError("drain_in_batches() must be called before the app creates its consumer")
-    source = BatchSource(frozenset(topic.topics), handler, max_events, max_seconds)
+    source = BatchSource(frozenset(topic.topics), handler, max_events, max_seconds, min_seconds, idle)
     app.transport.Consumer = source.consumer_class()  # type: ignore[misc]
     app.topics.add(topic)
 
@@ -119,7 +152,7 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
     async def _drain_in_batches(self, fetcher: Any, source: BatchSource) -> None:
         callback = self.callback
         read_offset = self._read_offset
-        topics, max_events, max_seconds = source.topics, source.max_events, source.max_seconds
+        topics, max_events = source.topics, source.max_events
         consumer_stopped, fetcher_stopped = self._stopped.is_set, fetcher._stopped.is_set
         batch: list[Message] = []
         first_read = 0.0
@@ -127,7 +160,7 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
         while not (consumer_stopped() or fetcher_stopped()):
             self.diag.set_flag(CONSUMER_FETCHING)
             # wait for records at most until the gathered batch is due
-            timeout = min(1.0, max(0.0, first_read + max_seconds - time.monotonic())) if batch else 1.0
+            timeout = source.wait_at_most(time.monotonic() - first_read) if batch else 1.0
             await asyncio.sleep(0)  # getmany can return at once many times in a row
             if self.should_stop:
                 break
@@ -152,7 +185,7 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
                 handed, batch = batch[:max_events], batch[max_events:]
                 self.gathered = len(batch)
                 await source.handler(handed)
-            if batch and time.monotonic() - first_read >= max_seconds:
+            if batch and source.due(time.monotonic() - first_read):
                 handed, batch = batch, []
                 self.gathered = 0
                 await source.handler(handed)

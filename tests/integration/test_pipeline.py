@@ -173,3 +173,22 @@ def test_message_larger_than_a_fetch_is_dead_lettered_and_the_partition_moves_on
         assert stats(ch)["dead_letters_by_reason"] == {"too_large": settings.partitions}
     finally:
         ch.close()
+
+
+def test_an_idle_worker_stores_a_trickle_without_a_full_batch(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A batch may wait 10 minutes to fill; while the worker is idle it goes once it is 0.1 s old.
+    # Three rounds: the worker must count itself idle again after each batch is written.
+    start_worker(SOCIALLISTEN_BATCH_SECONDS="600", SOCIALLISTEN_BATCH_MIN_SECONDS="0.1")
+    lines = list(generate_events(60, seed=11))
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        for round_, chunk in enumerate((lines[:20], lines[20:40], lines[40:])):
+            stream = tmp_path / f"round{round_}.jsonl"
+            stream.write_bytes(b"\n".join(chunk) + b"\n")
+            assert worker_env.run("replay", str(stream), "--no-progress").returncode == 0
+            exp = Expectation.from_lines(lines[: 20 * (round_ + 1)])
+            wait_until(complete(ch, exp), 120 if round_ == 0 else 60,
+                       f"round {round_ + 1} stored long before a full batch")
+        assert_exact(ch, exp)
+    finally:
+        ch.close()
