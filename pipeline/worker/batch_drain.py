@@ -12,9 +12,9 @@ for the input topics: their messages are gathered in fetch order and handed to o
 lists of up to ``max_events``, at the latest ``max_seconds`` after the first one was read. Other
 topics (the service desk's commands) still go through Faust's agents, message by message.
 
-Batches adapt to the load (smart batching): when the worker says it is idle (``idle()``: nothing
-of an earlier batch is waiting to be analysed), a batch is handed over as soon as it is
-``min_seconds`` old. Under light load that takes the wait for a full batch out of the latency;
+Batches adapt to the load (smart batching): when the worker says it is idle (``idle()``; the
+worker's own test is that no batch waits for analysis and at most one is being written), a batch
+is handed over as soon as it is ``min_seconds`` old. Under light load that takes the wait for a full batch out of the latency;
 under heavy load the worker is busy, the batch keeps gathering, and batches grow to their full
 size, which is what keeps the cost per event low. ``min_seconds`` bounds how many batches (and
 ClickHouse inserts) a worker makes per second.
