@@ -209,7 +209,7 @@ def create_pipeline(
         except Exception as exc:
             stop_on_failure(exc)
 
-    # while nothing waits for analysis, a batch goes as soon as it is batch_min_seconds old (smart batching)
+    # while the worker is idle, a batch goes as soon as it is batch_min_seconds old (smart batching)
     drain_in_batches(app, source, take_batch, max_events=settings.batch_size, max_seconds=settings.batch_seconds,
                      min_seconds=settings.batch_min_seconds, idle=idle)
 
