@@ -16,8 +16,8 @@ Batches adapt to the load (smart batching): when the worker says it is idle (``i
 worker's own test is that no batch waits for analysis and at most one is being written), a batch
 is handed over as soon as it is ``min_seconds`` old. Under light load that takes the wait for a
 full batch out of the latency; under heavy load the worker is busy, the batch keeps gathering,
-and batches grow to their full size, which is what keeps the cost per event low. ``min_seconds`` bounds how many batches (and
-ClickHouse inserts) a worker makes per second.
+and batches grow to their full size, which is what keeps the cost per event low.
+``min_seconds`` bounds how many batches (and ClickHouse inserts) a worker makes per second.
 
 Delivery stays at least once, with the same rules as Faust's agents:
 
