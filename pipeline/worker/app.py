@@ -74,6 +74,8 @@ class Pipeline:
     """Batches taken from the inputs and not yet stored (bounded: ``SOCIALLISTEN_PIPELINE_DEPTH``)."""
     exit_code: int = 0
     """What :func:`run_worker` returns (set by the job run beside the worker)."""
+    idle: Callable[[], bool] = lambda: True
+    """Whether the worker would start a batch at once (batches are then handed over early)."""
 
     def serve_web(self, host: str, port: int) -> None:
         """Also serve the API and web pages from this worker process."""
@@ -209,6 +211,7 @@ def create_pipeline(
         except Exception as exc:
             stop_on_failure(exc)
 
+    pipeline.idle = idle
     # while the worker is idle, a batch goes as soon as it is batch_min_seconds old (smart batching)
     drain_in_batches(app, source, take_batch, max_events=settings.batch_size, max_seconds=settings.batch_seconds,
                      min_seconds=settings.batch_min_seconds, idle=idle)

@@ -99,6 +99,7 @@ def snapshot(pipeline: Any) -> dict[str, Any]:
     queues["enrich"] = {  # the inputs' batches (batch_drain), which bypass Faust's agents
         "gathered": getattr(consumer, "gathered", 0), "batches_in_flight": in_flight.qsize(),
         "maxsize": in_flight.maxsize, "messages_held": len(consumer.unacked),
+        "idle": pipeline.idle(),  # True: a gathered batch goes once it is SOCIALLISTEN_BATCH_MIN_SECONDS old
     }
     state["agent_queues"] = queues
     state["tasks"] = {

@@ -48,7 +48,9 @@ def test_sigusr1_logs_offsets_of_owned_partitions(worker_env, start_worker) -> N
     for row in lag.values():  # read and committed to the end of each partition
         assert row["read"] == row["highwater"] - 1
         assert row["committed"] == row["highwater"]
-    assert any("enrich" in name for name in state["agent_queues"])
+    enrich = state["agent_queues"]["enrich"]
+    assert enrich["batches_in_flight"] == 0 and enrich["gathered"] == 0
+    assert enrich["idle"] is True, "a worker with everything committed takes the next batch early"
     assert state["tasks"], "task stacks are part of the snapshot"
     assert state["event_loop"] == "uvloop", "the worker runs on uvloop by default (SOCIALLISTEN_EVENT_LOOP)"
 
