@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
-from pipeline.worker.enrich import analyze_texts
+from pipeline.worker.enrich import analyze_texts, distinct_slices
 from pipeline.worker.gc_tuning import quiet_gc
 
 log = logging.getLogger(__name__)
@@ -43,23 +43,6 @@ def _init(lexicon: str) -> None:
 def _run(texts: list[str], titles: list[str]) -> list[Analysis | str]:
     assert _analyzer is not None, "analysis process not initialised"
     return analyze_texts(_analyzer, texts, titles)
-
-
-def distinct_slices(
-    texts: list[str], titles: list[str], parts: int
-) -> tuple[list[tuple[list[str], list[str]]], list[int]]:
-    """The distinct (text, title) pairs of a batch in up to ``parts`` slices of near-equal size.
-
-    Returns the slices (texts, titles) and, for every input, the index of its pair among the
-    distinct ones in slice order: the analyses of the slices, concatenated, indexed by it give
-    the analyses of the batch in input order.
-    """
-    first: dict[tuple[str, str], int] = {}
-    order = [first.setdefault(pair, len(first)) for pair in zip(texts, titles, strict=True)]
-    pairs = list(first)
-    size = max(1, -(-len(pairs) // max(1, parts)))
-    slices = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    return [([t for t, _ in part], [h for _, h in part]) for part in slices], order
 
 
 class AnalysisPool:

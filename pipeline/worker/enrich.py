@@ -104,12 +104,31 @@ def analyze_texts(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -
     reposts often carry the same text (转发微博, a copied slogan), about 8 % of a batch of the
     bundled Weibo stream.
     """
+    slices, order = distinct_slices(texts, titles, 1)
+    if not slices:
+        return []
+    distinct_texts, distinct_titles = slices[0]
+    if len(distinct_texts) == len(texts):
+        return _analyze_all(analyzer, texts, titles)
+    done = _analyze_all(analyzer, distinct_texts, distinct_titles)
+    return [done[i] for i in order]
+
+
+def distinct_slices(
+    texts: list[str], titles: list[str], parts: int
+) -> tuple[list[tuple[list[str], list[str]]], list[int]]:
+    """The distinct (text, title) pairs of a batch in up to ``parts`` slices of near-equal size.
+
+    Returns the slices (texts, titles) and, for every input, the index of its pair among the
+    distinct ones in slice order: the analyses of the slices, concatenated, indexed by it give
+    the analyses of the batch in input order.
+    """
     first: dict[tuple[str, str], int] = {}
     order = [first.setdefault(pair, len(first)) for pair in zip(texts, titles, strict=True)]
-    if len(first) == len(texts):
-        return _analyze_all(analyzer, texts, titles)
-    done = _analyze_all(analyzer, [text for text, _ in first], [title for _, title in first])
-    return [done[i] for i in order]
+    pairs = list(first)
+    size = max(1, -(-len(pairs) // max(1, parts)))
+    slices = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    return [([t for t, _ in part], [h for _, h in part]) for part in slices], order
 
 
 def _analyze_all(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
