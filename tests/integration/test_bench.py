@@ -21,10 +21,16 @@ REQUIRED = (
 )  # fmt: skip
 
 
+BATCH = 500
+"""Events per batch in the bench's workers here; a rate is measured from the second batch on."""
+
+
 def _bench(tmp_path, *args: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
     env.update({"SOCIALLISTEN_DATA_DIR": str(tmp_path / "data"), "SOCIALLISTEN_LOG_LEVEL": "WARNING",
-                "TMPDIR": str(tmp_path)})  # the bench's work directory goes with the test's
+                "TMPDIR": str(tmp_path),  # the bench's work directory goes with the test's
+                # the bench's workers take their batch size from this: several batches in a tiny stream
+                "SOCIALLISTEN_BATCH_SIZE": str(BATCH)})
     done = subprocess.run([sys.executable, "-m", "pipeline", "bench", *args], cwd=ROOT, env=env,
                           capture_output=True, timeout=900)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
@@ -32,7 +38,7 @@ def _bench(tmp_path, *args: str) -> dict:  # type: ignore[no-untyped-def,type-ar
 
 
 def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # more events than one batch (2,000), so every rate has a batch after the first to measure
+    # several batches of BATCH events, so every rate has batches after the first to measure
     args = ["--events", "3000", "--naive-events", "100", "--latency-seconds", "5", "--pack", "10",
             "--rss-events", "3000", "--json"]
     figures = _bench(tmp_path, *args)
