@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
-from pipeline.worker.enrich import analyze_texts, distinct_slices
+from pipeline.worker.enrich import analyze_each, analyze_texts, distinct_slices
 from pipeline.worker.gc_tuning import quiet_gc
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _init(lexicon: str) -> None:
 
 def _run(texts: list[str], titles: list[str]) -> list[Analysis | str]:
     assert _analyzer is not None, "analysis process not initialised"
-    return analyze_texts(_analyzer, texts, titles)
+    return analyze_each(_analyzer, texts, titles)  # the worker sends each distinct text once (_spread)
 
 
 class AnalysisPool:

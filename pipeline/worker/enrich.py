@@ -109,8 +109,8 @@ def analyze_texts(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -
         return []
     distinct_texts, distinct_titles = slices[0]
     if len(distinct_texts) == len(texts):
-        return _analyze_all(analyzer, texts, titles)
-    done = _analyze_all(analyzer, distinct_texts, distinct_titles)
+        return analyze_each(analyzer, texts, titles)
+    done = analyze_each(analyzer, distinct_texts, distinct_titles)
     return [done[i] for i in order]
 
 
@@ -131,7 +131,9 @@ def distinct_slices(
     return [([t for t, _ in part], [h for _, h in part]) for part in slices], order
 
 
-def _analyze_all(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
+def analyze_each(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
+    """Analyses in input order, every text analysed (for texts already distinct); never raises,
+    like :func:`analyze_texts`."""
     try:
         return list(analyzer.analyze_batch(texts, titles=titles))
     except Exception:
