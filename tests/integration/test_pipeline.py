@@ -192,3 +192,20 @@ def test_an_idle_worker_stores_a_trickle_without_a_full_batch(worker_env, start_
         assert_exact(ch, exp)
     finally:
         ch.close()
+
+
+def test_two_analysis_processes_store_what_the_analyser_finds(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Batches shared out among two analysis processes: every event stored once, with the same signals
+    (the rollups count each event under the signals its analysis gave, computed here in-process)."""
+    lines = list(generate_events(900, seed=11, invalid_rate=0.02))
+    exp = Expectation.from_lines(lines)
+    stream = tmp_path / "events.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+    start_worker(SOCIALLISTEN_ANALYSIS_PROCESSES="2", SOCIALLISTEN_BATCH_SIZE="200")
+    ch = connect(worker_env.clickhouse_url)
+    try:
+        assert worker_env.run("replay", str(stream), "--no-progress").returncode == 0
+        wait_until(complete(ch, exp), 180, "the stream stored")
+        assert_exact(ch, exp)
+    finally:
+        ch.close()
