@@ -47,8 +47,13 @@ def _stop() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: bool, batch_drain: bool = False) -> None:
-    """Decode-and-count on the posts and comments topics: a Faust agent, or the worker's batch drain."""
+def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: bool, batch_drain: bool = False,
+                group: str = "") -> None:
+    """Decode-and-count on the posts and comments topics: a Faust agent, or the worker's batch drain.
+
+    ``group`` names the consumer group (the app id); by default one per prefix and mode. A second
+    measurement of the same topic needs its own group: it reads from the start again.
+    """
     import faust
 
     from pipeline.config import Settings
@@ -60,7 +65,7 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
     settings = Settings()
     use_event_loop(settings.event_loop)  # the same runtime as the real worker
     set_fetch_max_wait(settings.fetch_max_wait_ms)  # the same consumer tuning as the real worker
-    app = faust.App(f"{prefix}{'batch-' if batch_drain else ''}count", broker=f"kafka://{bootstrap}",
+    app = faust.App(group or f"{prefix}{'batch-' if batch_drain else ''}count", broker=f"kafka://{bootstrap}",
                     store="memory://", web_enabled=False,
                     broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
                     consumer_auto_offset_reset="earliest", autodiscover=False,
@@ -157,9 +162,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--packed", action="store_true")
+    parser.add_argument("--group", default="", help="consumer group of a decode-and-count child")
     args = parser.parse_args()
     if args.mode in ("faust-count", "faust-batch-count"):
-        faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed, args.mode == "faust-batch-count")
+        faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed, args.mode == "faust-batch-count",
+                    args.group)
     else:
         full(args.events, args.out)
 

@@ -18,6 +18,7 @@ REQUIRED = (
     "full_over_ceiling", "full_over_faust", "full_over_naive", "latency_p50_s", "latency_p99_s", "peak_rss_mb",
     "events", "events_per_s_faust_packed", "events_per_s_full_packed", "full_packed_over_faust",
     "peak_rss_mb_at_rss_events", "rss_events", "events_per_s_faust_batch_drain", "full_over_faust_batch_drain",
+    "events_per_s_faust_before", "events_per_s_faust_after",
 )  # fmt: skip
 
 
@@ -55,6 +56,13 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     assert figures["full_over_naive"] == pytest.approx(figures["events_per_s_full"] / figures["events_per_s_naive"],
                                                        rel=0.01)
     assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
+    # Faust's ceiling is measured before and after the full stage (its own consumer group each
+    # time, so both read the whole stream); the ratio is taken against their mean
+    assert figures["events_per_s_faust_before"] > 0 and figures["events_per_s_faust_after"] > 0
+    mean = (figures["events_per_s_faust_before"] + figures["events_per_s_faust_after"]) / 2
+    assert figures["events_per_s_faust"] == pytest.approx(mean, abs=1)
+    assert figures["full_over_faust"] == pytest.approx(figures["events_per_s_full"] / figures["events_per_s_faust"],
+                                                       rel=0.01)
 
 
 def test_bench_memory_stage_on_a_local_clickhouse_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
