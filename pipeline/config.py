@@ -7,7 +7,6 @@ descriptions below are the reference.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -58,11 +57,11 @@ class Settings(BaseSettings):
         "materialized views); under light load batches go early anyway (SOCIALLISTEN_BATCH_MIN_SECONDS).",
     )
     analysis_processes: int = Field(
-        default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=64,
+        default=1, ge=0, le=64,
         description="SOCIALLISTEN_ANALYSIS_PROCESSES: processes for text analysis beside the worker "
-        "(0 = a thread in the worker); each batch's distinct texts are shared out among them. Default: "
-        "two, or one on a one-core machine. Two keep both cores of a two-core machine busier than one: "
-        "the worker's own work fills the gaps between their slices.",
+        "(0 = a thread in the worker); each batch's distinct texts are shared out among them. Two were "
+        "faster with chDB on two cores, but slower and heavier with a ClickHouse server on the same two "
+        "cores (README, Benchmark); raise it where the worker has cores to spare.",
     )
     fetch_partition_bytes: int = Field(
         default=1024 * 1024, ge=64 * 1024,

@@ -1,15 +1,16 @@
-"""Text analysis off the event loop's core: a process beside the worker.
+"""Text analysis off the event loop's core: processes beside the worker.
 
 The text analysis is the largest share of the worker's CPU (about 300 µs an event in the
 benchmark, against roughly as much again for fetching, validation, rows and storage together).
-Running it in a second process lets the two overlap on two cores: while the analyser works on
-one batch, the worker process gathers, validates and stores the others. Only texts go over (and
-analyses come back), so the transfer is small next to the work. With
+Running it in other processes lets it overlap with the worker's own work: while the analysers
+work on one batch, the worker process gathers, validates and stores the others. Only texts go
+over (and analyses come back), so the transfer is small next to the work. With
 ``SOCIALLISTEN_ANALYSIS_PROCESSES=0`` the analysis runs on a thread of the worker process instead.
 
 Identical texts of a batch (reposts that say 转发微博, a copied slogan) go over once. With more
 than one process, every batch is shared out among them: each analyses a slice of its distinct
-texts, so one batch's analysis takes a fraction of the time instead of waiting for one process.
+texts, so one batch's analysis takes a fraction of the time, and the worker's own work fills the
+gaps in between (README, Benchmark: "Two analysis processes").
 
 A crashed analysis process (say, killed for memory) is replaced once; if the replacement
 fails too, the batch is analysed in-process, so the stream never stops on it.
