@@ -53,7 +53,7 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
     cmd += ["--group", group] if group else []
-    logf = open(workdir / f"{prefix}{mode}.log", "wb")  # noqa: SIM115
+    logf = open(out.with_suffix(".log"), "wb")  # noqa: SIM115 - one log per child (a second Faust run has its own)
     return subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT), out
 
 
@@ -95,7 +95,7 @@ def faust_bracket(before: float, after: float) -> dict[str, Any]:
     """Faust's decode-and-count ceiling measured before and after the full stage, and their mean.
 
     The machine's speed drifts within a run; the mean of two measurements that bracket the full
-    stage in time is the ceiling at the time the full stage ran, and the two figures show the drift.
+    stage in time estimates the ceiling while the full stage ran, and the two figures show the drift.
     """
     return {"events_per_s_faust": round((before + after) / 2), "events_per_s_faust_before": round(before),
             "events_per_s_faust_after": round(after)}
