@@ -38,7 +38,7 @@ def _produce(bootstrap: str, prefix: str, lines: Iterable[bytes], *, pack: int =
 
 def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, clickhouse_url: str,
            packed: bool = False, pack: int = 1, group: str = "") -> tuple[subprocess.Popen[bytes], Path]:
-    out = workdir / f"{prefix}{group or mode}.json"
+    out = workdir / f"{group or prefix + mode}.json"  # a named consumer group names its files
     defaults = Settings()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
     env.update({
