@@ -18,10 +18,11 @@ the most frequent words. Every other word keeps its probability, and the two bac
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -54,19 +55,27 @@ class Segmenter(Protocol):
 _COMPENSATE_TOP = 300
 
 
-@lru_cache(maxsize=1)
-def main_dictionary() -> dict[str, int]:
-    """jieba's main dictionary (word -> frequency), which jieba-rs embeds as well."""
+def _dictionary_path() -> str:
     import jieba
 
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    freq: dict[str, int] = {}
-    with open(path, encoding="utf-8") as fh:
+    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+
+
+def _dictionary_entries() -> Iterator[tuple[str, int]]:
+    """``(word, frequency)`` of jieba's main dictionary, read line by line."""
+    with open(_dictionary_path(), encoding="utf-8") as fh:
         for line in fh:
             parts = line.split(" ", 2)
             if len(parts) >= 2:
-                freq[parts[0]] = int(parts[1])
-    return freq
+                yield parts[0], int(parts[1])
+
+
+def main_dictionary() -> dict[str, int]:
+    """jieba's main dictionary (word -> frequency), which jieba-rs embeds as well.
+
+    About 50 MB as Python objects: built only on request, never kept.
+    """
+    return dict(_dictionary_entries())
 
 
 def user_dictionary(words: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -76,14 +85,26 @@ def user_dictionary(words: Mapping[str, int]) -> list[tuple[str, int]]:
     frequency added in total is removed from the most frequent pure-Han words in proportion
     to their frequency, so the dictionary total (and every other word's probability) is
     unchanged.
+
+    The main dictionary is streamed, keeping only the user words' frequencies and the most
+    frequent words: holding all of it (and the memory the allocator keeps after it) would
+    cost every analysis process about 70 MB for good.
     """
-    main = main_dictionary()
-    entries = [(w, max(f, main.get(w, 0))) for w, f in words.items() if w and _is_han(w)]
-    added = sum(f - main.get(w, 0) for w, f in entries)
+    wanted = {w: f for w, f in words.items() if w and _is_han(w)}
+    known: dict[str, int] = {}  # main-dictionary frequencies of the user words
+
+    def others() -> Iterator[tuple[int, str]]:
+        for w, f in _dictionary_entries():
+            if w in wanted:
+                known[w] = f
+            elif _is_han(w):
+                yield f, w
+
+    top = heapq.nlargest(_COMPENSATE_TOP, others())
+    entries = [(w, max(f, known.get(w, 0))) for w, f in wanted.items()]
+    added = sum(f - known.get(w, 0) for w, f in entries)
     if added <= 0:
         return entries
-    taken = {w for w, _ in entries}
-    top = [(f, w) for f, w in _top_words() if w not in taken][:_COMPENSATE_TOP]
     mass = sum(f for f, _ in top)
     left = added
     for i, (f, w) in enumerate(top):
@@ -91,13 +112,6 @@ def user_dictionary(words: Mapping[str, int]) -> list[tuple[str, int]]:
         left -= share
         entries.append((w, f - share))
     return entries
-
-
-@lru_cache(maxsize=1)
-def _top_words() -> list[tuple[int, str]]:
-    """The most frequent pure-Han words of the main dictionary, most frequent first."""
-    top = sorted(((f, w) for w, f in main_dictionary().items() if _is_han(w)), reverse=True)
-    return top[: 2 * _COMPENSATE_TOP]
 
 
 def _is_han(word: str) -> bool:
@@ -164,6 +178,20 @@ class RJiebaSegmenter:
     def add_word(self, word: str, freq: int) -> None:
         """Add a user word."""
         self._tok.add_word(word, freq, None)
+
+
+def release_module_dictionary() -> None:
+    """Empty the dictionary of rjieba's module-level default tokenizer (about 16 MB).
+
+    Importing rjieba builds that default, which segmenters here never use (each owns its
+    instance). Only for processes that segment through :class:`Segmenter` alone, such as the
+    worker's analysis processes: afterwards ``rjieba.cut`` no longer knows any word.
+    """
+    import sys
+
+    module = sys.modules.get("rjieba")
+    if module is not None:
+        module.clear()
 
 
 def make_segmenter(backend: Backend, words: Iterable[tuple[str, int]] = ()) -> Segmenter:

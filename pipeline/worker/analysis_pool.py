@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
+from pipeline.text.segment import release_module_dictionary
 from pipeline.worker.enrich import analyze_each, analyze_texts, distinct_slices
 from pipeline.worker.gc_tuning import quiet_gc
 
@@ -38,6 +39,7 @@ def _init(lexicon: str) -> None:
     global _analyzer
     logging.getLogger().setLevel(logging.WARNING)
     _analyzer = get_analyzer(Path(lexicon))
+    release_module_dictionary()  # this process segments with its analyser's own dictionary only
     quiet_gc()
 
 

@@ -85,3 +85,31 @@ def test_backends_agree_on_whole_analyses() -> None:
     fast = analyzer("rjieba").analyze_batch(texts)
     reference = analyzer("jieba").analyze_batch(texts)
     assert [a.classify_record("x") for a in fast] == [a.classify_record("x") for a in reference]
+
+
+def test_user_dictionary_compensates_from_the_most_frequent_words() -> None:
+    main = main_dictionary()
+    entries = user_dictionary({"特仑苏": 2000, "安慕希": 2000})
+    user, compensated = entries[:2], dict(entries[2:])
+    assert user == [("特仑苏", 2000), ("安慕希", 2000)]
+    most_frequent_han = sorted((f, w) for w, f in main.items() if all("\u4e00" <= c <= "\u9fd5" for c in w))[-300:]
+    assert set(compensated) == {w for _, w in most_frequent_han}
+    assert all(0 < compensated[w] <= main[w] for w in compensated)
+
+
+def test_releasing_the_module_dictionary_leaves_own_segmenters_whole() -> None:
+    # in a child process: it empties rjieba's module-level default for the whole process
+    import subprocess
+    import sys
+
+    script = (
+        "import rjieba\n"
+        "from pipeline.text.segment import make_segmenter, release_module_dictionary\n"
+        "seg = make_segmenter('rjieba', [('特仑苏', 2000)])\n"
+        "assert rjieba.has_word('牛奶')\n"
+        "release_module_dictionary()\n"
+        "assert not rjieba.has_word('牛奶')\n"
+        "print(seg.cut('特仑苏牛奶很好喝'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(["特仑苏", "牛奶", "很", "好喝"])
