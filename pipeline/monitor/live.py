@@ -56,11 +56,30 @@ class _Seen(NamedTuple):
     signals: tuple[str, ...]
 
 
-def _seen(item: Enriched, minute: int) -> _Seen:
+_SHARED_MAX = 10_000
+"""Distinct value tuples shared among the counted mentions before the table starts over."""
+
+
+class _Shared(dict[tuple[str, ...], tuple[str, ...]]):
+    """One tuple object per distinct value: the counted mentions share them.
+
+    A stream has few distinct combinations of signals (or brands), so 200,000 counted mentions
+    hold a few hundred tuples instead of 200,000 (about 70 bytes each).
+    """
+
+    def __call__(self, values: list[str]) -> tuple[str, ...]:
+        if not values:
+            return ()  # the one shared empty tuple
+        key = tuple(values)
+        if len(self) >= _SHARED_MAX:
+            self.clear()
+        return self.setdefault(key, key)
+
+
+def _seen(item: Enriched, minute: int, shared: _Shared) -> _Seen:
     an = item.analysis
-    # tuples: most are empty, and tuple([]) is the one shared empty tuple (200,000 counted mentions stay small)
-    return _Seen(minute, item.event.platform.value, an.sentiment, tuple(an.brands), tuple(an.competitors),
-                 tuple(an.signals))
+    return _Seen(minute, item.event.platform.value, an.sentiment, shared(an.brands), shared(an.competitors),
+                 shared(an.signals))
 
 
 class LiveFeed:
@@ -77,6 +96,7 @@ class LiveFeed:
         self._counted: deque[_Seen] = deque(maxlen=COUNTER_CAP)
         self._ids: deque[str] = deque(maxlen=buffer * 4)
         self._id_set: set[str] = set()
+        self._shared = _Shared()
         self.published = 0
 
     def publish_batch(self, items: Sequence[Enriched], now: float | None = None) -> int:
@@ -88,7 +108,7 @@ class LiveFeed:
         for item in items:
             if not self._first_time(item.event.id):
                 continue
-            seen = _seen(item, minute)
+            seen = _seen(item, minute, self._shared)
             self._recent.append((seen, item, now))
             self._counted.append(seen)
             if watched:

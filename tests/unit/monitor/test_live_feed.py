@@ -61,3 +61,20 @@ def test_subscribers_get_live_mentions_only_while_connected() -> None:
         assert "伊利" in got[0].competitors and got[0].text == TEXTS[1]
 
     asyncio.run(run())
+
+
+def test_counted_mentions_share_their_value_tuples() -> None:
+    import copy
+
+    feed = LiveFeed(Hub(), buffer=100)
+    first = _items()
+    again = [copy.deepcopy(item) for item in first]  # equal values in other objects, as the next batch brings
+    for n, item in enumerate(again):
+        item.event = item.event.model_copy(update={"id": f"weibo:{100 + n}"})
+    assert feed.publish_batch(first, 60.0) == 4 and feed.publish_batch(again, 60.0) == 4
+    counted = list(feed._counted)
+    for a, b in zip(counted[:4], counted[4:], strict=True):
+        assert a == b
+        assert a.signals is b.signals and a.brands is b.brands and a.competitors is b.competitors
+    assert counted[0].brands == ("蒙牛",) and counted[2].brands == ()
+    assert feed.counters(MentionFilter(brand="蒙牛"), 60.0)[-1].mentions == 4
