@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
 from pipeline.storage.stats import stats
 from pipeline.worker.decode import decode_event
+from pipeline.worker.features import RunBlocking
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class Expected:
         exp = cls(lines=[line for line in lines if line.strip()])
         for line in exp.lines:
             try:
-                event = decode_event(line, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars)
+                event = decode_event(line, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars)
                 exp.valid_ids.add(event.id)
             except EventRejected:
                 exp.invalid_hashes.add(hashlib.sha256(line).hexdigest()[:32])
@@ -74,7 +75,7 @@ async def run_demo(
     settings: Settings,
     bootstrap: str,
     ch: ClickHouse,
-    run_blocking: Callable[..., Awaitable[Any]],
+    run_blocking: RunBlocking,
     stream: Path = DEMO_STREAM,
     timeout: float = 240.0,
     rate: float | None = None,

@@ -1,4 +1,20 @@
-"""One exception root for the project; every module raises a subclass of it."""
+"""One exception tree for the project; every module raises a subclass of :class:`SocialListenError`.
+
+Failures worth retrying carry the :class:`Transient` marker: the same operation is expected to
+work later (ClickHouse unreachable, Kafka not acknowledging). :mod:`pipeline.retry` retries
+exactly those, with one backoff policy; anything else is permanent and reported at once.
+
+::
+
+    SocialListenError
+    ├── ConfigError            a setting is missing or invalid
+    ├── LexiconError           the brand lexicon cannot be used
+    ├── BrokerError            Kafka could not be started, reached or used
+    │   └── BrokerUnavailable  (Transient) the broker did not answer or acknowledge in time
+    ├── StorageError           ClickHouse failed a statement (permanent unless Transient)
+    │   └── StorageUnavailable (Transient) ClickHouse unreachable, busy or out of resources now
+    └── EventRejected          an event cannot be processed: it is dead-lettered
+"""
 
 from __future__ import annotations
 
@@ -7,6 +23,10 @@ from schemas.deadletter import Stage
 
 class SocialListenError(Exception):
     """Root of all errors raised by this project."""
+
+
+class Transient(SocialListenError):
+    """Marker: the operation may succeed if repeated later; :mod:`pipeline.retry` retries it."""
 
 
 class ConfigError(SocialListenError):
@@ -18,21 +38,26 @@ class LexiconError(SocialListenError):
 
 
 class BrokerError(SocialListenError):
-    """The Kafka broker cannot be started or reached."""
+    """The Kafka broker cannot be started, reached or used."""
+
+
+class BrokerUnavailable(BrokerError, Transient):
+    """Kafka did not answer or acknowledge in time (transient: retry with backoff)."""
 
 
 class StorageError(SocialListenError):
-    """ClickHouse rejected a statement (permanent: retrying the same statement will not help)."""
+    """ClickHouse failed a statement; permanent (the same statement fails again) unless also Transient."""
 
 
-class StorageUnavailable(StorageError):
-    """ClickHouse cannot be reached right now (transient: retry with backoff)."""
+class StorageUnavailable(StorageError, Transient):
+    """ClickHouse cannot be reached, is busy or short of resources right now (transient: retry with backoff)."""
 
 
 class EventRejected(SocialListenError):
     """An event cannot be processed; it goes to the dead-letter topic with ``reason`` and ``stage``."""
 
     def __init__(self, reason: str, message: str, stage: Stage = Stage.validate) -> None:
+        """Name the rejection ``reason`` (a short code), a human ``message`` and the ``stage`` that failed."""
         super().__init__(message)
         self.reason = reason
         self.stage = stage

@@ -1,42 +1,41 @@
-"""Wiring shared by the commands: settings overrides, the broker in force, storage set-up."""
+"""What every command starts from: the settings with logging set up, the broker in force, storage set up.
+
+Light on purpose (no Faust): ``migrate``, ``stats`` and ``replay`` use it as well as the worker.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pipeline.config import Settings, get_settings
-from pipeline.kafka.broker import EmbeddedBroker
+from pipeline.config import Settings
+from pipeline.config import load_settings as read_settings
 from pipeline.kafka.topics import bootstrap_servers
+from pipeline.local.broker import EmbeddedBroker
 from pipeline.logs import configure_logging
 from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_REBALANCE_TIMEOUT = 4.0
-"""Tansu holds a group join for about half the rebalance timeout: keep it short locally."""
-
 
 def load_settings(*, embedded_defaults: bool = False) -> Settings:
-    """Settings from the environment; with the embedded broker, local-friendly defaults.
+    """Settings from the environment, logging configured; with the embedded broker, local-friendly defaults.
 
-    Values set explicitly in the environment always win.
+    Values set explicitly in the environment always win. A bad value raises ConfigError naming it.
     """
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format, libraries=settings.log_level_libraries)
-    if embedded_defaults and settings.kafka_url is None and "SOCIALLISTEN_REBALANCE_TIMEOUT" not in os.environ:
-        settings = settings.model_copy(update={"rebalance_timeout": EMBEDDED_REBALANCE_TIMEOUT})
-    return settings
+    settings = read_settings()
+    logs = settings.logs
+    configure_logging(logs.log_level, logs.log_format, libraries=logs.log_level_libraries)
+    return settings.with_embedded_defaults() if embedded_defaults else settings
 
 
 @contextmanager
 def broker(settings: Settings) -> Iterator[str]:
     """Bootstrap servers of the configured broker, or of an embedded Tansu started for the block."""
-    if settings.kafka_url:
-        yield bootstrap_servers(settings.kafka_url)
+    if settings.kafka.kafka_url:
+        yield bootstrap_servers(settings.kafka.kafka_url)
         return
     log_path = settings.data_dir / "tansu.log"
     settings.data_dir.mkdir(parents=True, exist_ok=True)

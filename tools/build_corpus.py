@@ -38,7 +38,7 @@ import random
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -228,10 +228,10 @@ class Cascade:
         deepest = max(order, key=lambda m: self.depth[m])  # first of the deepest
         chosen: set[str] = set()
 
-        def add(mid: str) -> None:
+        def add(mid: str | None) -> None:
             while mid is not None and mid not in chosen:
                 chosen.add(mid)
-                mid = self.parent[mid]  # type: ignore[assignment]
+                mid = self.parent[mid]
 
         add(deepest)
         if water_army:
@@ -300,18 +300,7 @@ def build_weibo(data: Path, holdout: Holdout, brands: BrandMatcher, rng: random.
         return bool(posts[cid]["commerce_kw"]) or bool(brands.brands(text)) or any(w in text for w in COMMERCE_WORDS)
 
     cascades = {cid: Cascade(cid, rows, holdout) for cid, rows in sorted(by_cascade.items()) if usable(cid)}
-    patterns: dict[str, str] = {}
-    for cid in sorted(cascades, key=lambda c: -cascades[c].top_count)[:6]:
-        patterns[cid] = "water_army"
-    organic = [c for c in cascades if c not in patterns and cascades[c].top_count < 0.05 * len(cascades[c].rows)]
-    for cid in sorted(organic, key=lambda c: (-cascades[c].max_depth, c))[:8]:
-        patterns[cid] = "organic_deep"
-    brand_like = sorted(c for c in cascades if c not in patterns and commerce(c))
-    for cid in rng.sample(brand_like, min(16, len(brand_like))):
-        patterns[cid] = "brand"
-    rest = sorted(c for c in cascades if c not in patterns)
-    for cid in rng.sample(rest, 6):
-        patterns[cid] = "other"
+    patterns = choose_patterns(cascades, commerce, rng)
 
     chosen_posts = {cid for cid in posts if usable(cid) and commerce(cid)} | set(patterns)
     others = sorted(cid for cid in posts if usable(cid) and cid not in chosen_posts)
@@ -331,7 +320,38 @@ def build_weibo(data: Path, holdout: Holdout, brands: BrandMatcher, rng: random.
         })  # fmt: skip
     for cid in sorted(patterns):
         records.append(cascades[cid].record(int(posts[cid]["time"]), CASCADE_CAP, patterns[cid]))
+    records.extend(sample_reactions(cascades, patterns, rng))
+    return records
 
+
+def choose_patterns(
+    cascades: dict[str, Cascade], commerce: Callable[[str], bool], rng: random.Random
+) -> dict[str, str]:
+    """The cascades kept whole, mapped to their pattern.
+
+    The six with the most repeated text (``water_army``), the eight deepest of the rest
+    with little repetition (``organic_deep``), then a sample of up to 16 commerce ones
+    (``brand``) and of six others (``other``).
+    """
+    patterns: dict[str, str] = {}
+    for cid in sorted(cascades, key=lambda c: -cascades[c].top_count)[:6]:
+        patterns[cid] = "water_army"
+    organic = [c for c in cascades if c not in patterns and cascades[c].top_count < 0.05 * len(cascades[c].rows)]
+    for cid in sorted(organic, key=lambda c: (-cascades[c].max_depth, c))[:8]:
+        patterns[cid] = "organic_deep"
+    brand_like = sorted(c for c in cascades if c not in patterns and commerce(c))
+    for cid in rng.sample(brand_like, min(16, len(brand_like))):
+        patterns[cid] = "brand"
+    rest = sorted(c for c in cascades if c not in patterns)
+    for cid in rng.sample(rest, 6):
+        patterns[cid] = "other"
+    return patterns
+
+
+def sample_reactions(
+    cascades: dict[str, Cascade], patterns: dict[str, str], rng: random.Random
+) -> list[dict[str, Any]]:
+    """A sample of the short repost comments of the cascades not kept whole, as reaction records."""
     reactions: set[str] = set()
     for cid, cascade in cascades.items():
         if cid in patterns:
@@ -340,9 +360,10 @@ def build_weibo(data: Path, holdout: Holdout, brands: BrandMatcher, rng: random.
             text = clean(row["text"])
             if text not in DEFAULT_REPOST_TEXTS and 2 <= len(text) <= 140 and "//@" not in text:
                 reactions.add(text)
-    for text in rng.sample(sorted(reactions), min(REACTIONS, len(reactions))):
-        records.append({"kind": "weibo_reaction", "text": text})
-    return records
+    return [
+        {"kind": "weibo_reaction", "text": text}
+        for text in rng.sample(sorted(reactions), min(REACTIONS, len(reactions)))
+    ]
 
 
 def build_reviews(data: Path, holdout: Holdout, rng: random.Random) -> list[dict[str, Any]]:

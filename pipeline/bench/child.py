@@ -3,7 +3,8 @@
 - ``faust-count``: a Faust agent that only decodes (orjson) and counts: Faust's own per-event ceiling.
 - ``faust-batch-count``: the same decode-and-count fed by the worker's batch drain
   (:mod:`pipeline.worker.batch_drain`) instead of an agent: the transport ceiling the worker has.
-- ``full``: the real worker (create_pipeline) plus a listener timing every stored batch.
+- ``full``: the real worker (:func:`pipeline.assemble.assemble`, the service desk switched off by
+  ``SOCIALLISTEN_DESK_ENABLED=false``) plus a listener timing every stored batch.
 
 Each writes one JSON object to ``--out`` when it has seen ``--events`` events, then stops.
 """
@@ -63,8 +64,8 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
 
     configure_logging("WARNING")
     settings = Settings()
-    use_event_loop(settings.event_loop)  # the same runtime as the real worker
-    set_fetch_max_wait(settings.fetch_max_wait_ms)  # the same consumer tuning as the real worker
+    use_event_loop(settings.worker.event_loop)  # the same runtime as the real worker
+    set_fetch_max_wait(settings.kafka.fetch_max_wait_ms)  # the same consumer tuning as the real worker
     app = faust.App(group or f"{prefix}{'batch-' if batch_drain else ''}count", broker=f"kafka://{bootstrap}",
                     store="memory://", web_enabled=False,
                     broker_rebalance_timeout=4.0, broker_session_timeout=10.0, broker_heartbeat_interval=1.0,
@@ -105,7 +106,7 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
             count([m.value for m in messages])
             consumer.release(messages)
 
-        drain_in_batches(app, topic, take, max_events=settings.batch_size, max_seconds=settings.batch_seconds)
+        drain_in_batches(app, topic, take, max_events=settings.worker.batch_size, max_seconds=settings.worker.batch_seconds)
     else:
 
         @app.agent(topic)
@@ -122,12 +123,12 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
 
 def full(events: int, out: Path) -> None:
     """The real worker with a timing listener; settings come from SOCIALLISTEN_* variables."""
+    from pipeline.assemble import assemble
+    from pipeline.records import BatchResult
     from pipeline.runtime import load_settings, storage
-    from pipeline.worker.app import create_pipeline, run_worker
-    from pipeline.worker.enrich import BatchResult
 
     settings = load_settings()
-    assert settings.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
+    assert settings.kafka.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
     stats: dict[str, Any] = {"n": 0, "first": 0.0, "lat": []}
 
     async def timing(result: BatchResult) -> None:
@@ -149,8 +150,7 @@ def full(events: int, out: Path) -> None:
             _stop()
 
     with storage(settings) as ch:
-        pipeline = create_pipeline(settings, settings.kafka_url, ch, listeners=[timing])
-        run_worker(pipeline, settings)
+        assemble(settings, settings.kafka.kafka_url, ch, listeners=[timing]).run()
 
 
 def main() -> None:

@@ -17,17 +17,17 @@ from typing import Any
 
 import orjson
 
-from pipeline.config import Settings
-from pipeline.kafka.broker import EmbeddedBroker
+from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
+from pipeline.local.broker import EmbeddedBroker
 
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 
 
 def _produce(bootstrap: str, prefix: str, lines: Iterable[bytes], *, pack: int = 1, rate: float | None = None) -> float:
-    settings = Settings(topic_prefix=prefix, partitions=4)
+    settings = Settings(kafka=KafkaSettings(topic_prefix=prefix, partitions=4))
     ensure_topics(bootstrap, settings)
     producer = make_producer(bootstrap)
     try:
@@ -46,9 +46,10 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_APP_ID": f"{prefix}app", "SOCIALLISTEN_REBALANCE_TIMEOUT": "4",
         "SOCIALLISTEN_CLICKHOUSE_URL": clickhouse_url, "SOCIALLISTEN_DATA_DIR": str(workdir / prefix),
         "SOCIALLISTEN_LOG_LEVEL": "WARNING",
+        "SOCIALLISTEN_DESK_ENABLED": "false",  # the pipeline's own cost: the case agent is not in the figures
         # a batch holds about as many events whether they come one or `pack` per message
-        "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.batch_size // pack)),
-        "SOCIALLISTEN_EVENT_LOOP": defaults.event_loop,  # the one runtime choice passed on, to compare loops
+        "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
+        "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # the one runtime choice passed on, to compare loops
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -138,7 +139,7 @@ def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[Cal
     and stopped afterwards; otherwise a ``clickhouse://`` URL prefix (``<prefix>_<stage>``).
     """
     if spec == LOCAL:
-        from pipeline.storage.local_server import ClickHouseServer
+        from pipeline.local.clickhouse_server import ClickHouseServer
 
         step("starting a local clickhouse-server for the run")
         server = ClickHouseServer.launch(lambda: Path(tempfile.mkdtemp(prefix="clickhouse-", dir=workdir)))
@@ -170,7 +171,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
     results["backend"] = backend_name(clickhouse)
     settings = Settings()
-    results["event_loop"] = settings.event_loop  # both Faust children (ceiling and worker) use it
+    results["event_loop"] = settings.worker.event_loop  # both Faust children (ceiling and worker) use it
     if rss_events:
         results["rss_backend"] = backend_name(rss_spec)
 

@@ -11,10 +11,11 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from pipeline.config import Settings
+from pipeline.records import RawRecord
 from pipeline.storage import ClickHouse
 from pipeline.storage.tables import MENTION_COLUMNS
 from pipeline.text import TextAnalyzer
-from pipeline.worker.enrich import RawRecord, process_batch
+from pipeline.worker.enrich import process_batch
 
 
 async def _consume_discard(bootstrap: str, topics: Sequence[str], messages: int, timeout: float) -> float:
@@ -46,13 +47,13 @@ def ceiling(bootstrap: str, topics: Sequence[str], messages: int, timeout: float
 
 def classify_only(lines: Sequence[bytes], analyzer: TextAnalyzer, settings: Settings, batch: int = 2000) -> float:
     """The worker's pure batch function (decode, validate, analyse, build rows) in-process, events/s."""
-    from pipeline.worker.enrich import mention_rows
+    from pipeline.storage.tables import mention_rows
 
     start = time.perf_counter()
     for i in range(0, len(lines), batch):
         records = [RawRecord("bench", 0, i + j, line) for j, line in enumerate(lines[i : i + batch])]
-        result = process_batch(records, analyzer, max_bytes=settings.max_event_bytes,
-                               max_text_chars=settings.max_text_chars)
+        result = process_batch(records, analyzer, max_bytes=settings.worker.max_event_bytes,
+                               max_text_chars=settings.worker.max_text_chars)
         mention_rows(result.enriched)
     return len(lines) / (time.perf_counter() - start)
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from pipeline.config import get_settings
+from pipeline.config import load_settings
 from pipeline.errors import LexiconError
 from pipeline.text import TextAnalyzer, get_analyzer
 
 
 def load_analyzer(lexicon: Path | None) -> TextAnalyzer:
     """The analyzer for ``lexicon`` (default: the configured one); exit 2 when it cannot be loaded."""
-    path = lexicon or get_settings().resolved_lexicon
+    path = lexicon or load_settings().resolved_lexicon
     try:
         return get_analyzer(path)
     except LexiconError as exc:

@@ -86,11 +86,11 @@ def replay_command(
     if dry_run or not rows:
         typer.echo(f"{len(rows)} dead letters {'would be ' if dry_run else ''}re-sent", err=True)
         return
-    if not settings.kafka_url:
+    if not settings.kafka.kafka_url:
         typer.echo("error: SOCIALLISTEN_KAFKA_URL is not set; re-driving needs the running broker", err=True)
         raise typer.Exit(2)
     topics = Topics.from_settings(settings)
-    producer = make_producer(settings.kafka_url)
+    producer = make_producer(settings.kafka.kafka_url)
     deliveries = Deliveries(producer)
     try:
         for row in rows:

@@ -26,21 +26,17 @@ def demo_command(
     or dead-lettered, and print a summary from ClickHouse."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+    from pipeline.assemble import assemble
     from pipeline.cli.render import render_demo
     from pipeline.demo import DEMO_STREAM, run_demo
-    from pipeline.desk.agent import install_desk
     from pipeline.kafka.topics import ensure_topics
     from pipeline.runtime import broker, load_settings, storage
-    from pipeline.worker.app import create_pipeline, run_worker
 
     settings = load_settings(embedded_defaults=True)
     summary: dict[str, object] = {}
     with broker(settings) as bootstrap, storage(settings) as ch:
         ensure_topics(bootstrap, settings)
-        pipeline = create_pipeline(settings, bootstrap, ch)
-        install_desk(pipeline, settings)
-        if serve:
-            pipeline.serve_web(settings.web_host, settings.web_port)
+        application = assemble(settings, bootstrap, ch, web=serve)
         progress = Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), transient=True)
         tasks: dict[str, TaskID] = {}
 
@@ -55,7 +51,7 @@ def demo_command(
         async def job() -> None:
             with progress:
                 result = await run_demo(
-                    settings=settings, bootstrap=bootstrap, ch=ch, run_blocking=pipeline.writer.run_blocking,
+                    settings=settings, bootstrap=bootstrap, ch=ch, run_blocking=application.web.run_blocking,
                     stream=stream or DEMO_STREAM, timeout=timeout, rate=rate, on_progress=on_progress,
                 )
             summary.update(result)
@@ -66,7 +62,7 @@ def demo_command(
                 typer.echo("demo stream stored; the worker keeps running (Ctrl-C to stop)", err=True)
                 await asyncio.Event().wait()
 
-        code = run_worker(pipeline, settings, until=job)
+        code = application.run(until=job)
     if code == 0 and not summary.get("complete", False):
         code = 1
     raise typer.Exit(code)

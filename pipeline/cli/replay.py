@@ -28,7 +28,7 @@ def replay_command(
     from pipeline.runtime import load_settings
 
     settings = load_settings()
-    if not settings.kafka_url:
+    if not settings.kafka.kafka_url:
         typer.echo(
             "error: SOCIALLISTEN_KAFKA_URL is not set. The embedded broker lives only inside "
             "`sociallisten demo` or `sociallisten worker`; point replay at a running broker.",
@@ -42,9 +42,9 @@ def replay_command(
             typer.echo(f"error: {file} does not exist", err=True)
             raise typer.Exit(2)
         lines = file.read_bytes().splitlines()
-    ensure_topics(settings.kafka_url, settings)
+    ensure_topics(settings.kafka.kafka_url, settings)
     topics = Topics.from_settings(settings)
-    producer = make_producer(settings.kafka_url)
+    producer = make_producer(settings.kafka.kafka_url)
     try:
         with Progress(
             TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

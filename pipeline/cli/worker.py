@@ -17,17 +17,12 @@ def worker_command(
     Start several with the same SOCIALLISTEN_APP_ID to share the partitions.
     Without SOCIALLISTEN_KAFKA_URL an embedded broker is started and its address logged.
     """
-    from pipeline.desk.agent import install_desk
+    from pipeline.assemble import assemble
     from pipeline.kafka.topics import ensure_topics
     from pipeline.runtime import broker, load_settings, storage
-    from pipeline.worker.app import create_pipeline, run_worker
 
     settings = load_settings(embedded_defaults=True)
     with broker(settings) as bootstrap, storage(settings) as ch:
         ensure_topics(bootstrap, settings)
-        pipeline = create_pipeline(settings, bootstrap, ch)
-        install_desk(pipeline, settings)
-        if web:
-            pipeline.serve_web(settings.web_host, settings.web_port)
-        code = run_worker(pipeline, settings)
+        code = assemble(settings, bootstrap, ch, web=web).run()
     raise typer.Exit(code)

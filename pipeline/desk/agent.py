@@ -26,14 +26,15 @@ from typing import Any
 import faust
 from faust.models import maybe_model
 
-from pipeline.config import Settings
+from pipeline.config import DeskSettings
 from pipeline.desk import store
-from pipeline.desk.config import DeskSettings, get_desk_settings
 from pipeline.desk.lifecycle import Slot, apply
 from pipeline.desk.models import Command, Observation, Op, Outcome, case_key, key_of, link_for
-from pipeline.errors import StorageUnavailable
-from pipeline.kafka.topics import Topics
-from pipeline.worker.enrich import BatchResult, Enriched
+from pipeline.errors import BrokerUnavailable
+from pipeline.hub import Hub
+from pipeline.kafka.send import KAFKA_FAILURES
+from pipeline.records import BatchResult, Enriched
+from pipeline.worker.features import WorkerPorts
 
 log = logging.getLogger(__name__)
 
@@ -82,21 +83,18 @@ def observe_command(item: Enriched, at: datetime) -> tuple[str, Command]:
 class Desk:
     """The desk inside one worker: its agent, table and listener, and the API's way in (``ask``)."""
 
-    def __init__(self, pipeline: Any, settings: Settings, cfg: DeskSettings) -> None:
-        self.pipeline = pipeline
-        self.settings = settings
+    def __init__(self, ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub) -> None:
+        """The desk on the worker behind ``ports``; case changes are published on the ``cases`` hub."""
+        self.ports = ports
         self.cfg = cfg
-        app: faust.App = pipeline.app
+        self.cases = cases
+        app: faust.App = ports.app
         self.app = app
-        self.topic = app.topic(
-            Topics.from_settings(settings).cases,
-            key_serializer="raw",
-            value_serializer="json",
-            partitions=settings.partitions,
-        )
+        self.topic = app.topic(ports.topics.cases, key_serializer="raw", value_serializer="json",
+                               partitions=partitions)
         # Values are plain JSON dicts (the app's default table serializer). Declaring
         # value_type=dict breaks changelog recovery: Faust calls value_type.from_data().
-        self.table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions)
+        self.table = app.Table(TABLE_NAME, default=None, partitions=partitions)
         self.agent = app.agent(self.topic, name="desk")(self._run)
         self.applied = 0
 
@@ -120,7 +118,7 @@ class Desk:
                 self.table[key_text] = new_slot.model_dump(mode="json")
             if outcome.events and outcome.case is not None:
                 summary = outcome.case.model_dump(mode="json", exclude={"messages"})
-                self.pipeline.web.cases.publish({"type": outcome.events[-1].op, "case": summary})
+                self.cases.publish({"type": outcome.events[-1].op, "case": summary})
             self.applied += 1
             if cmd.op is not Op.observe:
                 log.info(
@@ -133,30 +131,28 @@ class Desk:
 
     async def _mirror(self, outcome: Outcome) -> None:
         assert outcome.case is not None
-        delay = 0.5
-        while True:
-            try:
-                await self.pipeline.writer.run_blocking(
-                    store.write_outcome, self.pipeline.web.ch, outcome.case, outcome.events, outcome.new_messages
-                )
-                return
-            except StorageUnavailable as exc:
-                log.warning("desk: ClickHouse unreachable (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.settings.retry_max_seconds)
+        storage = self.ports.storage
+        await self.ports.retry.call(
+            "desk: mirroring a case to ClickHouse", storage.run_blocking,
+            store.write_outcome, storage.ch, outcome.case, outcome.events, outcome.new_messages,
+        )
 
     # ---- feeding it -----------------------------------------------------------------------
     async def listener(self, result: BatchResult) -> None:
         """Batch listener: one observe command per service request, durable before offsets move on."""
         at = now_utc()
         pending = []
-        for item in result.enriched:
-            if not item.analysis.service_request:
-                continue
-            key, cmd = observe_command(item, at)
-            pending.append(await self.agent.send(key=key.encode(), value=cmd.model_dump(mode="json")))
-        for fut in pending:
-            await fut
+        try:
+            for item in result.enriched:
+                if not item.analysis.service_request:
+                    continue
+                key, cmd = observe_command(item, at)
+                pending.append(await self.agent.send(key=key.encode(), value=cmd.model_dump(mode="json")))
+            for fut in pending:
+                await fut
+        except KAFKA_FAILURES as exc:
+            raise BrokerUnavailable(f"desk: Kafka did not acknowledge observations ({type(exc).__name__}: {exc})"
+                                    ) from exc
         if pending:
             log.debug("desk: sent %d observations", len(pending))
 
@@ -195,11 +191,10 @@ def _fix_reply_consumer(app: faust.App) -> None:
     consumer._drain_replies = _drain  # type: ignore[method-assign]
 
 
-def install_desk(pipeline: Any, settings: Settings, cfg: DeskSettings | None = None) -> Desk:
-    """Add the desk to a pipeline: the agent and table, the batch listener, and the API service."""
-    _fix_reply_consumer(pipeline.app)
-    desk = Desk(pipeline, settings, cfg or get_desk_settings())
-    pipeline.listeners.append(desk.listener)
-    pipeline.web.services["desk"] = desk
+def install_desk(ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub) -> Desk:
+    """Add the desk to a worker: the agent and table, and the batch listener; returns it for the API."""
+    _fix_reply_consumer(ports.app)
+    desk = Desk(ports, cfg, partitions=partitions, cases=cases)
+    ports.add_listener(desk.listener)
     log.info("service desk installed (commands on %s)", desk.topic.get_topic_name())
     return desk

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline.desk.config import DeskSettings
+from pipeline.config import DeskSettings
 from pipeline.desk.models import (
     AuditEvent,
     CaseState,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipeline.desk.config import PRIORITIES, DeskSettings
+from pipeline.config import PRIORITIES, DeskSettings
 
 RANK = {p: i for i, p in enumerate(PRIORITIES)}
 """urgent=0 ... low=3: lower is more urgent."""

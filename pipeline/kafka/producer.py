@@ -78,7 +78,7 @@ def make_producer(bootstrap: str, **overrides: object) -> KafkaProducer:
     }
     config.update(overrides)
     try:
-        return KafkaProducer(**config)  # type: ignore[arg-type]
+        return KafkaProducer(**config)
     except KafkaError as exc:  # kafka-python bootstraps here: no broker answered
         raise BrokerError(
             f"cannot reach Kafka at {bootstrap} ({exc}); check SOCIALLISTEN_KAFKA_URL "
@@ -90,7 +90,7 @@ def partition_for(key: bytes | None, partitions: int) -> int:
     """The partition Kafka's default partitioner picks for ``key`` (murmur2), 0 for no key."""
     if key is None:
         return 0
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int((murmur2(key) & 0x7FFFFFFF) % partitions)
 
 
 @dataclass(frozen=True, slots=True)

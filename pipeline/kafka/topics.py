@@ -67,7 +67,7 @@ def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.0) -> 
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{settings.app_id}-admin")
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{settings.kafka.app_id}-admin")
         except KafkaError as exc:
             last_error = exc
             time.sleep(0.5)
@@ -75,7 +75,7 @@ def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.0) -> 
         try:
             existing = set(admin.list_topics())
             missing = [
-                NewTopic(name=name, num_partitions=settings.partitions, replication_factor=settings.replication_factor)
+                NewTopic(name=name, num_partitions=settings.kafka.partitions, replication_factor=settings.kafka.replication_factor)
                 for name in topics.all()
                 if name not in existing
             ]

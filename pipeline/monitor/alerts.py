@@ -22,8 +22,8 @@ from typing import Any
 
 import orjson
 
+from pipeline.config import AlertSettings
 from pipeline.monitor.baseline import Baseline, baseline, detect, windows_covered
-from pipeline.monitor.config import MonitorSettings
 from pipeline.monitor.models import Alert, AuthorCount, PostRef, TermScore
 from pipeline.storage import ClickHouse
 
@@ -46,7 +46,7 @@ def _dt(ts: float) -> datetime:
 class AlertEngine:
     """Detects spikes, explains them and records them (blocking ClickHouse calls)."""
 
-    def __init__(self, ch: ClickHouse, settings: MonitorSettings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, ch: ClickHouse, settings: AlertSettings, clock: Callable[[], float] = time.time) -> None:
         self.ch = ch
         self.settings = settings
         self.clock = clock

@@ -35,8 +35,9 @@ from typing import Any
 
 from pipeline.monitor.audience import suspect_account
 from pipeline.monitor.cascade import CascadeMetrics, CascadeNode, cascade_metrics
+from pipeline.records import Enriched
 from pipeline.storage import ClickHouse
-from pipeline.worker.enrich import EPOCH, Enriched
+from pipeline.storage.tables import EPOCH
 from schemas.events import Kind
 
 log = logging.getLogger(__name__)

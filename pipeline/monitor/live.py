@@ -1,6 +1,6 @@
 """The live mention feed: what a worker publishes to its live page, plus per-minute counters.
 
-Each stored batch becomes :class:`LiveMention` items on ``ctx.mentions`` (the web hub); the feed
+Each stored batch becomes :class:`LiveMention` items on the mentions hub (:mod:`pipeline.hub`); the feed
 also keeps the last mentions (to fill a page that just connected) and a compact record of
 everything received in the last ``live_counter_minutes`` minutes for the per-minute counters.
 Counters are in processing time (when the worker stored the mention): they show the stream as it
@@ -9,17 +9,16 @@ flows, while the alert windows use event time (see :mod:`pipeline.monitor.alerts
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from pipeline.hub import Hub
 from pipeline.monitor.models import LiveMention, MentionFilter, MinuteCount
-from pipeline.web.hub import Hub
-from pipeline.worker.enrich import Enriched
+from pipeline.records import Enriched
 
 log = logging.getLogger(__name__)
 
@@ -158,30 +157,3 @@ class LiveFeed:
                         competitor_mentions=c[3])
             for m, c in sorted(buckets.items())
         ]
-
-
-def sse(event: str, data: str, event_id: str | None = None) -> str:
-    """One Server-Sent Events frame."""
-    head = f"id: {event_id}\n" if event_id else ""
-    body = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-    return f"{head}event: {event}\n{body}\n"
-
-
-async def merged(queues: dict[str, asyncio.Queue[Any]], timeout: float) -> AsyncIterator[tuple[str, Any] | None]:
-    """Items from several queues as ``(name, item)``; ``None`` after ``timeout`` seconds of silence."""
-    tasks: dict[asyncio.Task[Any], str] = {}
-    try:
-        while True:
-            for name, q in queues.items():
-                if name not in tasks.values():
-                    tasks[asyncio.ensure_future(q.get())] = name
-            done, _ = await asyncio.wait(tasks.keys(), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if not done:
-                yield None
-                continue
-            for task in done:
-                name = tasks.pop(task)
-                yield name, task.result()
-    finally:
-        for task in tasks:
-            task.cancel()

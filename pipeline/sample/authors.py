@@ -66,7 +66,8 @@ class AuthorEntry(NamedTuple):
     @property
     def data(self) -> dict[str, Any]:
         """The account as a fresh dict (for building invalid variants)."""
-        return orjson.loads(self.raw)  # type: ignore[no-any-return]
+        data: dict[str, Any] = orjson.loads(self.raw)  # raw always holds one encoded JSON object
+        return data
 
 
 class Uniforms:
@@ -166,8 +167,11 @@ class Authors:
         return entry
 
     def ced_account(self, uid: str) -> AuthorEntry:
-        """A CED account: its real profile if CED has one, else an invented one (bot-like for the
-        accounts that posted a water-army cascade's repeated text)."""
+        """A CED account: its real profile if CED has one, else an invented one.
+
+        The invented account is bot-like for the accounts that posted a water-army cascade's
+        repeated text.
+        """
         entry = self._weibo.get(uid)
         if entry is None:
             user = self._profiles.get(uid)

@@ -132,4 +132,4 @@ class ActiveThreads:
         """The thread started ``back`` threads before the newest (0: the newest), capped at the oldest."""
         if back >= self.count:
             back = self.count - 1
-        return self._ring[self._head - 1 - back]  # type: ignore[return-value]
+        return self._ring[self._head - 1 - back]  # type: ignore[return-value]  # the newest `count` slots are set

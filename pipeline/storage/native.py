@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from clickhouse_driver import Client
 
 from pipeline.errors import StorageError
-from pipeline.storage.backend import NativeTarget
 from pipeline.storage.errors import wrap
 from pipeline.storage.sql import identifier, render
+from pipeline.storage.url import NativeTarget
 from pipeline.storage.values import native_converter
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class NativeClickHouse:
             host=target.host,
             port=target.port,
             user=target.user,
-            password=target.password,
+            password=target.password.get_secret_value(),
             secure=target.secure,
             verify=target.verify,
             compression=False,

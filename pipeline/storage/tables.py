@@ -1,6 +1,17 @@
-"""Column lists of the tables the worker writes, in DDL order (a test checks them against DESCRIBE)."""
+"""The tables the worker writes: column lists in DDL order (a test checks them against DESCRIBE)
+and the mapping of records to rows in that order."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from pipeline.records import Enriched
+from schemas.deadletter import DeadLetter
 
 MENTION_COLUMNS: tuple[str, ...] = (
     "event_id", "platform", "kind", "thread_id", "root_id", "parent_id",
@@ -18,3 +29,60 @@ DEADLETTER_COLUMNS: tuple[str, ...] = (
     "dl_id", "source_topic", "partition", "offset", "stage", "reason", "error",
     "raw_b64", "raw_preview", "received_at", "version",
 )  # fmt: skip
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Stored for an unknown time (ClickHouse's DateTime has no NULL here: 0 means unknown)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def mention_tuple(item: Enriched, ingested_at: datetime, version: int) -> tuple[Any, ...]:
+    """The ``mentions`` row of one enriched event, in :data:`MENTION_COLUMNS` order (the insert form)."""
+    ev, an = item.event, item.analysis
+    author = ev.author
+    eng = ev.engagement
+    return (
+        ev.id, ev.platform.value, ev.kind.value, ev.root_id or ev.id, ev.root_id or "", ev.parent_id or "",
+        author.id, author.name, int(author.verified), author.verified_type.value,
+        author.followers, author.following, author.posts,
+        ev.created_at, ingested_at, ev.title, ev.text, an.own_text,
+        list(dict.fromkeys([*ev.urls, *an.urls])), ev.campaign or "",
+        eng.reposts, eng.comments, eng.likes, eng.reads,
+        an.tokens, an.keywords, an.mentions, an.hashtags, an.emoticons, an.repost_chain, item.repost_depth,
+        an.brands, an.competitors, int(an.own_brand), int(an.buyer), int(an.service_request),
+        an.service_category or "", an.priority or "",
+        int(an.purchase_intent), an.sentiment, float(an.sentiment_score), orjson.dumps(an.evidence).decode(),
+        an.signals, version, author.created_at or EPOCH, an.text_hash,
+    )  # fmt: skip
+
+
+def mention_rows(items: Sequence[Enriched]) -> list[tuple[Any, ...]]:
+    """The ``mentions`` rows of a batch, stamped now: one ingestion time and one row version."""
+    ingested_at, version = _now(), time.time_ns() // 1000
+    return [mention_tuple(item, ingested_at, version) for item in items]
+
+
+def mention_row(item: Enriched, ingested_at: datetime | None = None, version: int | None = None) -> dict[str, Any]:
+    """The ``mentions`` row of one enriched event (column name -> value)."""
+    values = mention_tuple(item, ingested_at or _now(), version if version is not None else time.time_ns() // 1000)
+    return dict(zip(MENTION_COLUMNS, values, strict=True))
+
+
+def deadletter_row(dl: DeadLetter, version: int | None = None) -> dict[str, Any]:
+    """The ``dead_letters`` row of one dead letter."""
+    return {
+        "dl_id": dl.dl_id,
+        "source_topic": dl.source_topic,
+        "partition": dl.partition,
+        "offset": dl.offset,
+        "stage": dl.stage.value,
+        "reason": dl.reason,
+        "error": dl.error,
+        "raw_b64": dl.raw_b64,
+        "raw_preview": dl.preview(),
+        "received_at": dl.received_at,
+        "version": version if version is not None else time.time_ns() // 1000,
+    }

@@ -147,6 +147,7 @@ def settings() -> dict[str, dict[str, Any]]:
 
 _POSITIONAL = frozenset({"negator", "negation_cancel", "first_person", "third_person", "not_person"})
 Span = tuple[str, int, int]
+_Match = tuple[int, int, str, Group]  # start, end, phrase and group of one cue match
 
 
 class CueBook:
@@ -187,9 +188,28 @@ class CueBook:
         scan = Scan()
         if not text:
             return scan
+        raw, adjust = self._match(text, scan.counts)
+        if not raw:
+            return scan
+        negators = _Spans([])
+        persons = _Spans([])
+        if adjust:
+            negators, persons = self._positional_spans(text)
+        for detector, found in raw.items():
+            if len(found) > 1:
+                found = _leftmost_longest(found)
+            scan.hits[detector] = [_hit(text, match, negators, persons) for match in found]
+        return scan
+
+    def _match(self, text: str, counts: dict[str, int]) -> tuple[dict[str, list[_Match]], bool]:
+        """Count the markers of ``text`` into ``counts`` and collect its cue matches per detector.
+
+        A phrase that was listed with a final ``$`` counts only at the end of a clause. The
+        flag returned says whether a match needs the clause adjustments (its group is
+        negatable or first-person).
+        """
         n = len(text)
-        counts = scan.counts
-        raw: dict[str, list[tuple[int, int, str, Group]]] = {}
+        raw: dict[str, list[_Match]] = {}
         adjust = False
         for last, (plen, phrase, markers, groups, any_final) in self._main.iter(text):
             end = last + 1
@@ -201,34 +221,37 @@ class CueBook:
                 if at_end or not final:
                     raw.setdefault(g.detector, []).append((end - plen, end, phrase, g))
                     adjust = adjust or g.negatable or g.first_person
-        if not raw:
-            return scan
-        negators = _Spans([])
-        persons = _Spans([])
-        if adjust:
-            spans = [
-                (name, last + 1 - plen, last + 1)
-                for last, (plen, names) in self._positional.iter(text)
-                for name in names
-            ]
-            negators = _Spans([sp for sp in spans if sp[0] in ("negator", "negation_cancel")])
-            persons = _Spans(_persons(spans))
-        for detector, found in raw.items():
-            if len(found) > 1:
-                found = _leftmost_longest(found)
-            hits: list[Hit] = []
-            for start, end, phrase, g in found:
-                weight = g.weight
-                first = False
-                if g.negatable and negators and _negated(text, start, negators):
-                    weight = g.negated_weight
-                if g.first_person and persons and weight > 0:
-                    third, first = _subjects(text, start, persons)
-                    if third and not first:
-                        weight = 0.0
-                hits.append(Hit(g, phrase, start, end, weight, first))
-            scan.hits[detector] = hits
-        return scan
+        return raw, adjust
+
+    def _positional_spans(self, text: str) -> tuple[_Spans, _Spans]:
+        """The negator (and cancel phrase) spans and the person spans of ``text``."""
+        spans = [
+            (name, last + 1 - plen, last + 1)
+            for last, (plen, names) in self._positional.iter(text)
+            for name in names
+        ]
+        negators = _Spans([sp for sp in spans if sp[0] in ("negator", "negation_cancel")])
+        persons = _Spans(_persons(spans))
+        return negators, persons
+
+
+def _hit(text: str, match: _Match, negators: _Spans, persons: _Spans) -> Hit:
+    """The hit of one cue match, with the clause adjustments of its group applied.
+
+    A negated cue of a ``negatable`` group takes the group's ``negated_weight``; a cue of a
+    ``first_person`` group that still counts gets weight 0 when its clause names a third
+    person and no first person before it.
+    """
+    start, end, phrase, g = match
+    weight = g.weight
+    first = False
+    if g.negatable and negators and _negated(text, start, negators):
+        weight = g.negated_weight
+    if g.first_person and persons and weight > 0:
+        third, first = _subjects(text, start, persons)
+        if third and not first:
+            weight = 0.0
+    return Hit(g, phrase, start, end, weight, first)
 
 
 class _Spans:
@@ -248,8 +271,8 @@ class _Spans:
         return self.spans[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
 
 
-def _leftmost_longest(found: list[tuple[int, int, str, Group]]) -> list[tuple[int, int, str, Group]]:
-    out: list[tuple[int, int, str, Group]] = []
+def _leftmost_longest(found: list[_Match]) -> list[_Match]:
+    out: list[_Match] = []
     last_end = -1
     for item in sorted(found, key=lambda f: (f[0], f[0] - f[1])):
         if item[0] >= last_end:

@@ -25,12 +25,12 @@ class Score:
 
     @property
     def precision(self) -> float:
-        """tp / (tp + fp); 1.0 when nothing was predicted."""
+        """Share of the predicted positives that are right, tp / (tp + fp); 1.0 when nothing was predicted."""
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
 
     @property
     def recall(self) -> float:
-        """tp / (tp + fn); 1.0 when there was nothing to find."""
+        """Share of the labelled positives that were found, tp / (tp + fn); 1.0 when there was nothing to find."""
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     @property

@@ -71,7 +71,7 @@ def _dictionary_entries() -> Iterator[tuple[str, int]]:
 
 
 def main_dictionary() -> dict[str, int]:
-    """jieba's main dictionary (word -> frequency), which jieba-rs embeds as well.
+    """The main dictionary of jieba (word -> frequency), which jieba-rs embeds as well.
 
     About 50 MB as Python objects: built only on request, never kept.
     """
@@ -120,7 +120,7 @@ def _is_han(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _jieba_main_dict() -> tuple[dict[str, int], int]:
-    """jieba's main dictionary (prefix dict and total), loaded once per process."""
+    """The main dictionary of jieba (prefix dict and total), loaded once per process."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)  # importing jieba resets its logger to DEBUG

@@ -2,7 +2,7 @@
 
 Feature modules contribute routers: each module listed in ``ROUTE_MODULES`` exposes
 ``router`` (an ``APIRouter``). Routes reach the running pipeline through
-``request.app.state.ctx`` (a :class:`WebContext`).
+``pipeline.web.context.context(request)`` (a :class:`WebContext`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def create_web_app(ctx: WebContext) -> FastAPI:
         description="Social listening for Chinese social media: live mentions, alerts and the service desk.",
     )
     app.state.ctx = ctx
-    app.state.tokens = parse_tokens(ctx.settings.api_tokens.get_secret_value() if ctx.settings.api_tokens else None)
+    app.state.tokens = parse_tokens(ctx.settings.web.api_tokens.get_secret_value() if ctx.settings.web.api_tokens else None)
     if not app.state.tokens:
         log.warning("SOCIALLISTEN_API_TOKENS is not set: every /api/ call will get 401")
 

@@ -1,25 +1,43 @@
-"""What the web layer needs from the running worker, in one object."""
+"""What the web layer needs from the running worker, in one typed object."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
+
+from fastapi import Request
 
 from pipeline.config import Settings
+from pipeline.desk.agent import Desk
+from pipeline.hub import Hubs
+from pipeline.monitor.live import LiveFeed
 from pipeline.storage import ClickHouse
-from pipeline.web.hub import Hub
+from pipeline.worker.features import RunBlocking, StorageAccess
 
 
 @dataclass
 class WebContext:
-    """Shared by every route module; features attach their services under ``services``."""
+    """Shared by every route module: settings, storage, the live hubs and the features in this worker."""
 
     settings: Settings
-    ch: ClickHouse
-    run_blocking: Callable[..., Awaitable[Any]]
-    """Run a blocking storage call on the storage thread: ``await ctx.run_blocking(fn, *args)``."""
-    mentions: Hub = field(default_factory=Hub)
-    alerts: Hub = field(default_factory=Hub)
-    cases: Hub = field(default_factory=Hub)
-    services: dict[str, Any] = field(default_factory=dict)
+    storage: StorageAccess
+    hubs: Hubs = field(default_factory=Hubs)
+    live: LiveFeed | None = None
+    """The live feed, when monitoring runs in this worker."""
+    desk: Desk | None = None
+    """The service desk, when its case agent runs in this worker."""
+
+    @property
+    def ch(self) -> ClickHouse:
+        """The database."""
+        return self.storage.ch
+
+    @property
+    def run_blocking(self) -> RunBlocking:
+        """Run a blocking storage call on the storage thread: ``await ctx.run_blocking(fn, *args)``."""
+        return self.storage.run_blocking
+
+
+def context(request: Request) -> WebContext:
+    """The context of the app serving ``request`` (set by :func:`pipeline.web.app.create_web_app`)."""
+    return cast(WebContext, request.app.state.ctx)

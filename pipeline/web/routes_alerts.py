@@ -9,10 +9,11 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from pipeline.hub import merged, sse
 from pipeline.monitor.alerts import recent_alerts
-from pipeline.monitor.live import merged, sse
 from pipeline.monitor.models import Alert
 from pipeline.web.auth import Principal, Role, require
+from pipeline.web.context import context
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ async def list_alerts(
     _who: Principal = Depends(require(Role.readonly)),
 ) -> list[Alert]:
     """Stored alerts with their explanation."""
-    ctx = request.app.state.ctx
-    return await ctx.run_blocking(  # type: ignore[no-any-return]
+    ctx = context(request)
+    return await ctx.run_blocking(
         lambda: recent_alerts(ctx.ch, since=since, brand=brand, signal=signal, limit=limit)
     )
 
@@ -40,8 +41,8 @@ async def alert_stream(
     request: Request, brand: str | None = None, _who: Principal = Depends(require(Role.readonly))
 ) -> StreamingResponse:
     """Alerts as they fire (Server-Sent Events, ``alert`` events)."""
-    ctx = request.app.state.ctx
-    queue = ctx.alerts.subscribe()
+    ctx = context(request)
+    queue = ctx.hubs.alerts.subscribe()
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -54,6 +55,6 @@ async def alert_stream(
                 elif not brand or got[1].brand == brand:
                     yield sse("alert", got[1].model_dump_json(), got[1].alert_id)
         finally:
-            ctx.alerts.unsubscribe(queue)
+            ctx.hubs.alerts.unsubscribe(queue)
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.monitor import insight
 from pipeline.web.auth import Principal, Role, require
+from pipeline.web.context import context
 
 router = APIRouter(tags=["audience"])
 
@@ -26,11 +27,11 @@ async def get_author(
     request: Request, platform: str, author_id: str, _who: Principal = Depends(require(Role.readonly))
 ) -> dict[str, Any]:
     """Statistics, flags and segments of one author."""
-    ctx = request.app.state.ctx
+    ctx = context(request)
     row = await ctx.run_blocking(insight.author, ctx.ch, platform, author_id)
     if row is None:
         raise HTTPException(404, "author not seen")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 @router.get("/api/audience/composition")
@@ -39,8 +40,8 @@ async def get_composition(
     _who: Principal = Depends(require(Role.readonly)),
 ) -> list[dict[str, Any]]:
     """Distinct authors per day, brand and segment."""
-    ctx = request.app.state.ctx
-    return await ctx.run_blocking(  # type: ignore[no-any-return]
+    ctx = context(request)
+    return await ctx.run_blocking(
         insight.composition, ctx.ch, brand, date.today() - timedelta(days=days)
     )
 
@@ -48,8 +49,8 @@ async def get_composition(
 @router.get("/api/audience/overrides")
 async def list_overrides(request: Request, _who: Principal = Depends(require(Role.readonly))) -> list[dict[str, Any]]:
     """The manual override list."""
-    ctx = request.app.state.ctx
-    return await ctx.run_blocking(insight.overrides, ctx.ch)  # type: ignore[no-any-return]
+    ctx = context(request)
+    return await ctx.run_blocking(insight.overrides, ctx.ch)
 
 
 @router.put("/api/audience/overrides/{platform}/{author_id}", status_code=204)
@@ -57,7 +58,7 @@ async def put_override(
     request: Request, platform: str, author_id: str, body: OverrideIn, who: Principal = Depends(require(Role.agent))
 ) -> None:
     """Set an author's segment by hand (it replaces the computed ones)."""
-    ctx = request.app.state.ctx
+    ctx = context(request)
     try:
         await ctx.run_blocking(insight.set_override, ctx.ch, platform, author_id, body.segment, body.note, who.name)
     except ValueError as exc:
@@ -69,5 +70,5 @@ async def delete_override(
     request: Request, platform: str, author_id: str, who: Principal = Depends(require(Role.agent))
 ) -> None:
     """Remove an author's manual segment."""
-    ctx = request.app.state.ctx
+    ctx = context(request)
     await ctx.run_blocking(insight.set_override, ctx.ch, platform, author_id, "", "", who.name)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from pipeline.monitor import insight
 from pipeline.web.auth import Principal, Role, require
+from pipeline.web.context import context
 
 router = APIRouter(tags=["cascades"])
 
@@ -18,8 +19,8 @@ async def list_cascades(
     limit: int = Query(50, ge=1, le=1000), _who: Principal = Depends(require(Role.readonly)),
 ) -> list[dict[str, Any]]:
     """Cascades by number of reposts (filter by root-post brand or suspected amplification)."""
-    ctx = request.app.state.ctx
-    return await ctx.run_blocking(  # type: ignore[no-any-return]
+    ctx = context(request)
+    return await ctx.run_blocking(
         lambda: insight.cascades(ctx.ch, brand=brand, suspected=suspected, limit=limit)
     )
 
@@ -29,8 +30,8 @@ async def get_cascade(
     request: Request, root_id: str, _who: Principal = Depends(require(Role.readonly))
 ) -> dict[str, Any]:
     """Size, depth, levels, structural virality, reach, spreaders and the amplification flag of one cascade."""
-    ctx = request.app.state.ctx
+    ctx = context(request)
     row = await ctx.run_blocking(insight.cascade, ctx.ch, root_id)
     if row is None:
         raise HTTPException(404, "no cascade for this root post")
-    return row  # type: ignore[no-any-return]
+    return row

@@ -15,14 +15,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import FileResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from pipeline.config import DeskSettings
 from pipeline.desk.agent import Desk, new_command_id, now_utc
-from pipeline.desk.config import get_desk_settings
 from pipeline.desk.models import CASE_ID_PATTERN, Command, Op, Status
 from pipeline.desk.store import get_case, list_cases
 from pipeline.web.auth import Principal, Role, require
-from pipeline.web.context import WebContext
+from pipeline.web.context import context
 from schemas.events import UNCLEAN_TEXT
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,10 @@ Platform = Literal["weibo", "wechat", "tieba", "qq", "xiaohongshu"]
 _NAME = r"^[\w.@\-]{1,64}$"
 
 
-def _clean_note(value: str) -> str:
+def _clean_note(value: str, info: ValidationInfo) -> str:
     if UNCLEAN_TEXT.search(value):
         raise ValueError("must not contain control characters")
-    limit = get_desk_settings().desk_max_note_chars
+    limit = int((info.context or {}).get("max_note_chars", DeskSettings().desk_max_note_chars))
     if len(value) > limit:
         raise ValueError(f"is {len(value)} characters long; the limit is {limit}")
     return value.strip()
@@ -55,8 +55,8 @@ class NoteBody(_Body):
 
     @field_validator("note")
     @classmethod
-    def _note(cls, value: str) -> str:
-        return _clean_note(value)
+    def _note(cls, value: str, info: ValidationInfo) -> str:
+        return _clean_note(value, info)
 
 
 class ReplyBody(_Body):
@@ -66,8 +66,8 @@ class ReplyBody(_Body):
 
     @field_validator("note")
     @classmethod
-    def _note(cls, value: str) -> str:
-        value = _clean_note(value)
+    def _note(cls, value: str, info: ValidationInfo) -> str:
+        value = _clean_note(value, info)
         if not value:
             raise ValueError("must not be empty")
         return value
@@ -92,19 +92,15 @@ class CaseAnswer(BaseModel):
     case: dict[str, Any] | None
 
 
-def _ctx(request: Request) -> WebContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
-
-
 def _desk(request: Request) -> Desk:
-    desk = _ctx(request).services.get("desk")
+    desk = context(request).desk
     if desk is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the service desk is not running in this worker")
-    return desk  # type: ignore[no-any-return]
+    return desk
 
 
 async def _read_body(request: Request) -> bytes:
-    limit = get_desk_settings().desk_max_body_bytes
+    limit = context(request).settings.desk.desk_max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -131,7 +127,8 @@ async def _parse(request: Request, model: type[_Body]) -> _Body:
     if not raw.strip():
         raw = b"{}"
     try:
-        return model.model_validate_json(raw)
+        limits = {"max_note_chars": context(request).settings.desk.desk_max_note_chars}
+        return model.model_validate_json(raw, context=limits)
     except ValidationError as exc:
         problems = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "error": e["msg"]} for e in exc.errors()]
         raise HTTPException(
@@ -201,7 +198,7 @@ async def cases_list(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict[str, Any]:
     """Cases sorted by urgency: overdue first, then priority (urgent > high > normal > low), then due time."""
-    ctx = _ctx(request)
+    ctx = context(request)
     filters = {
         "status": status_.value if status_ else None,
         "priority": priority,
@@ -221,7 +218,7 @@ async def cases_stream(
     request: Request, who: Annotated[Principal, Depends(require(Role.readonly))]
 ) -> StreamingResponse:
     """One ``case`` event per change; authenticate with the header or ``?token=`` (EventSource)."""
-    hub = _ctx(request).cases
+    hub = context(request).hubs.cases
     queue = hub.subscribe()
 
     async def events() -> Any:
@@ -245,7 +242,7 @@ async def case_detail(
     request: Request, case_id: CaseId, who: Annotated[Principal, Depends(require(Role.readonly))]
 ) -> dict[str, Any]:
     """The case, its messages (the author's events joined to it) and every transition."""
-    ctx = _ctx(request)
+    ctx = context(request)
     case = await ctx.run_blocking(get_case, ctx.ch, case_id, now_utc())
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")

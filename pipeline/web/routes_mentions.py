@@ -15,9 +15,11 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from pipeline.monitor.live import LiveFeed, merged, sse
+from pipeline.hub import merged, sse
+from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.models import MentionFilter, MinuteCount
 from pipeline.web.auth import Principal, Role, require
+from pipeline.web.context import context
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,10 @@ COUNTER_SECONDS = 5.0
 
 
 def _feed(request: Request) -> LiveFeed:
-    feed = request.app.state.ctx.services.get("live")
+    feed = context(request).live
     if feed is None:
         raise HTTPException(503, "live monitoring is not attached to this worker")
-    return feed  # type: ignore[no-any-return]
+    return feed
 
 
 def _filter(
@@ -55,11 +57,11 @@ async def mention_stream(
     _who: Principal = Depends(require(Role.readonly)),
 ) -> StreamingResponse:
     """Enriched mentions as they are stored, filtered; counters every 5 s; alerts as they fire."""
-    ctx = request.app.state.ctx
+    ctx = context(request)
     feed = _feed(request)
-    queues = {"mention": ctx.mentions.subscribe()}
+    queues = {"mention": ctx.hubs.mentions.subscribe()}
     if alerts:
-        queues["alert"] = ctx.alerts.subscribe()
+        queues["alert"] = ctx.hubs.alerts.subscribe()
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -83,9 +85,9 @@ async def mention_stream(
                     yield sse("counters", _counters_json(feed.counters(filt)))
                     next_counters = time.monotonic() + COUNTER_SECONDS
         finally:
-            ctx.mentions.unsubscribe(queues["mention"])
+            ctx.hubs.mentions.unsubscribe(queues["mention"])
             if "alert" in queues:
-                ctx.alerts.unsubscribe(queues["alert"])
+                ctx.hubs.alerts.unsubscribe(queues["alert"])
 
     return StreamingResponse(
         events(), media_type="text/event-stream",

@@ -106,7 +106,7 @@ def batch_consumer(app: AppT) -> BatchDrainConsumer:
     return cast(BatchDrainConsumer, app.consumer)
 
 
-class BatchDrainConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
+class BatchDrainConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer with a drain loop that batches the source topics (module doc)."""
 
     source: ClassVar[BatchSource | None] = None

@@ -1,14 +1,17 @@
-"""Bytes -> validated :class:`SocialEvent`, or a precise reason why not.
+"""Bytes -> validated :class:`SocialEvent`, or a precise reason why not; batches of records likewise.
 
 Pure: no I/O. The worker, the ``deadletter replay`` command and the tests share it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import ValidationError
 
 from pipeline.errors import EventRejected
-from schemas.deadletter import Stage
+from pipeline.records import Decoded, RawRecord, dead_letter
+from schemas.deadletter import DeadLetter, Stage
 from schemas.events import SocialEvent
 
 
@@ -66,3 +69,37 @@ def decode_event(raw: bytes | None, *, max_bytes: int, max_text_chars: int) -> S
             Stage.validate,
         )
     return event
+
+
+def unpack(records: Sequence[RawRecord]) -> list[RawRecord]:
+    """Split packed messages (several events as JSON lines in one message) into one record per event.
+
+    Producers may pack the events of one partition into a message to save the per-message cost
+    (``replay --pack``). Each line keeps the message's topic, partition and offset.
+    """
+    out: list[RawRecord] = []
+    for rec in records:
+        value = rec.value
+        if value and b"\n" in value:
+            out.extend(
+                RawRecord(rec.topic, rec.partition, rec.offset, line, rec.timestamp)
+                for line in value.split(b"\n")
+                if line.strip()
+            )
+        else:
+            out.append(rec)
+    return out
+
+
+def decode_batch(
+    records: Sequence[RawRecord], *, max_bytes: int, max_text_chars: int
+) -> tuple[Decoded, list[DeadLetter]]:
+    """Unpack and validate; invalid records become dead letters."""
+    valid: Decoded = []
+    dead: list[DeadLetter] = []
+    for rec in unpack(records):
+        try:
+            valid.append((rec, decode_event(rec.value, max_bytes=max_bytes, max_text_chars=max_text_chars)))
+        except EventRejected as rej:
+            dead.append(dead_letter(rec, rej.stage, rej.reason, rej.message))
+    return valid, dead

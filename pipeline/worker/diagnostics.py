@@ -21,6 +21,8 @@ from typing import Any
 import orjson
 
 from pipeline.worker.event_loop import running_loop_name
+from pipeline.worker.features import WorkerPorts
+from pipeline.worker.stages import Stages
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +70,16 @@ def unfinished(lag: dict[str, dict[str, int | None]]) -> int:
     return total
 
 
-def snapshot(pipeline: Any) -> dict[str, Any]:
+def snapshot(ports: WorkerPorts, stages: Stages) -> dict[str, Any]:
     """A JSON-able picture of the worker's consumer, flow control, buffers and tasks."""
-    app = pipeline.app
+    app: Any = ports.app
     consumer = app.consumer
-    inputs = frozenset(pipeline.topics.inputs)
+    inputs = frozenset(ports.topics.inputs)
     state: dict[str, Any] = {
-        "seconds_since_batch": round(pipeline.stats.idle_seconds(), 1),
+        "seconds_since_batch": round(stages.stats.idle_seconds(), 1),
         "event_loop": running_loop_name(),
-        "batches": pipeline.stats.batches,
-        "events": pipeline.stats.events,
+        "batches": stages.stats.batches,
+        "events": stages.stats.events,
         "in_recovery": bool(getattr(app, "in_recovery", False)),
         "rebalancing": bool(getattr(app, "rebalancing", False)),
         "flow_active": bool(getattr(consumer, "flow_active", True)),
@@ -95,11 +97,11 @@ def snapshot(pipeline: Any) -> dict[str, Any]:
         if queue is not None:
             queues[agent.name] = {"size": queue.qsize(), "maxsize": queue.maxsize,
                                   "pressure_pending": len(getattr(queue, "_pending_pressure_drop_callbacks", ()))}
-    in_flight = pipeline.in_flight
+    in_flight = stages.in_flight
     queues["enrich"] = {  # the inputs' batches (batch_drain), which bypass Faust's agents
         "gathered": getattr(consumer, "gathered", 0), "batches_in_flight": in_flight.qsize(),
         "maxsize": in_flight.maxsize, "messages_held": len(consumer.unacked),
-        "idle": pipeline.idle(),  # True: a gathered batch goes once it is SOCIALLISTEN_BATCH_MIN_SECONDS old
+        "idle": stages.idle(),  # True: a gathered batch goes once it is SOCIALLISTEN_BATCH_MIN_SECONDS old
     }
     state["agent_queues"] = queues
     state["tasks"] = {
@@ -108,33 +110,33 @@ def snapshot(pipeline: Any) -> dict[str, Any]:
     return state
 
 
-def install(pipeline: Any, *, stall_seconds: float, check_seconds: float) -> None:
-    """Add the SIGUSR1 snapshot and the stall watchdog to the pipeline's app."""
-    app = pipeline.app
-    inputs = frozenset(pipeline.topics.inputs)
+def install(ports: WorkerPorts, stages: Stages, *, stall_seconds: float, check_seconds: float) -> None:
+    """Add the SIGUSR1 snapshot and the stall watchdog to the worker."""
+    inputs = frozenset(ports.topics.inputs)
     stalled = {"logged": False}
 
-    @app.task  # type: ignore[untyped-decorator]
-    async def _snapshot_on_signal() -> None:
-        def _dump() -> None:
-            log.warning("worker state: %s", _json(snapshot(pipeline)))
+    async def snapshot_on_signal() -> None:
+        def dump() -> None:
+            log.warning("worker state: %s", _json(snapshot(ports, stages)))
 
         try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _dump)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread / platform
             log.debug("no SIGUSR1 snapshot on this platform")
 
-    @app.timer(check_seconds, name="sociallisten.stall_watchdog")  # type: ignore[untyped-decorator]
-    async def _watchdog() -> None:
-        idle = pipeline.stats.idle_seconds()
+    async def watchdog() -> None:
+        idle = stages.stats.idle_seconds()
         if idle < stall_seconds:
             stalled["logged"] = False
             return
-        reason = stall_reason(app, input_lag(app, inputs))
+        reason = stall_reason(ports.app, input_lag(ports.app, inputs))
         if reason and not stalled["logged"]:
             stalled["logged"] = True
             log.error("worker stalled: %s, and no batch finished for %.0f s; state: %s",
-                      reason, idle, _json(snapshot(pipeline)))
+                      reason, idle, _json(snapshot(ports, stages)))
+
+    ports.on_start(snapshot_on_signal)
+    ports.every(check_seconds, watchdog, name="sociallisten.stall_watchdog")
 
 
 def stall_reason(app: Any, lag: dict[str, dict[str, int | None]]) -> str:

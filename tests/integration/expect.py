@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from pipeline.config import Settings
+from pipeline.config import KafkaSettings, Settings
+from pipeline.records import RawRecord
 from pipeline.storage import ClickHouse
 from pipeline.storage.stats import stats
 from pipeline.text import get_analyzer
-from pipeline.worker.enrich import RawRecord, process_batch
+from pipeline.worker.enrich import process_batch
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Expectation:
         for start in range(0, len(lines), 2000):
             records = [RawRecord("t", 0, i, line) for i, line in enumerate(lines[start : start + 2000])]
             result = process_batch(
-                records, analyzer, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars
+                records, analyzer, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars
             )
             exp.invalid_hashes.update(d.dl_id for d in result.dead_letters)
             for item in result.enriched:
@@ -150,7 +151,7 @@ def missing_by_partition(ch: ClickHouse, lines: list[bytes], exp: Expectation, p
     from pipeline.kafka.producer import partition_for, route
     from pipeline.kafka.topics import Topics
 
-    topics = Topics.from_settings(Settings(topic_prefix=""))
+    topics = Topics.from_settings(Settings(kafka=KafkaSettings(topic_prefix="")))
     stored = {r["event_id"] for r in ch.query("SELECT DISTINCT event_id FROM mentions")}
     missing: Counter[str] = Counter()
     for line in lines:

@@ -12,7 +12,7 @@ import time
 import psutil
 import pytest
 
-from pipeline.config import Settings
+from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
 from pipeline.sample import generate_events
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def produce(worker_env, lines: list[bytes], rate: float | None = None) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(topic_prefix=worker_env.prefix, partitions=4)
+    settings = Settings(kafka=KafkaSettings(topic_prefix=worker_env.prefix, partitions=4))
     ensure_topics(worker_env.kafka_url, settings)
     producer = make_producer(worker_env.kafka_url)
     try:
@@ -128,7 +128,7 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
 
 
 def test_failed_enrich_stage_stops_the_worker_and_the_restart_replays_its_batches(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.worker.app import EX_SOFTWARE
+    from pipeline.worker.stages import EX_SOFTWARE
 
     lines = list(generate_events(1500, seed=13, invalid_rate=0.04))
     exp = Expectation.from_lines(lines)

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from pipeline.config import Settings
+from pipeline.config import KafkaSettings, Settings
 from pipeline.errors import EventRejected
 from pipeline.sample import generate_events
 from pipeline.storage import connect
@@ -28,7 +28,7 @@ def split_valid(lines: list[bytes]) -> tuple[set[str], int]:
     invalid = 0
     for line in lines:
         try:
-            ids.add(decode_event(line, max_bytes=settings.max_event_bytes, max_text_chars=settings.max_text_chars).id)
+            ids.add(decode_event(line, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars).id)
         except EventRejected:
             invalid += 1
     return ids, invalid
@@ -151,14 +151,14 @@ def test_message_larger_than_a_fetch_is_dead_lettered_and_the_partition_moves_on
     from pipeline.kafka.producer import make_producer, replay
     from pipeline.kafka.topics import Topics, ensure_topics
 
-    settings = Settings(topic_prefix=worker_env.prefix, partitions=4)
+    settings = Settings(kafka=KafkaSettings(topic_prefix=worker_env.prefix, partitions=4))
     ensure_topics(worker_env.kafka_url, settings)
     topics = Topics.from_settings(settings)
     lines = list(generate_events(200, seed=9))
     valid_ids, _ = split_valid(lines)
     producer = make_producer(worker_env.kafka_url)
     try:
-        for partition in range(settings.partitions):  # in every partition, ahead of the valid events
+        for partition in range(settings.kafka.partitions):  # in every partition, ahead of the valid events
             huge = b'{"id": "weibo:%d", "text": "' % partition + "长".encode() * 1_000_000 + b'"}'  # 3 MB
             producer.send(topics.posts, key=b"weibo:1", value=huge, partition=partition).get(timeout=60)
         replay(lines, producer, topics)
@@ -167,10 +167,10 @@ def test_message_larger_than_a_fetch_is_dead_lettered_and_the_partition_moves_on
     start_worker()
     ch = connect(worker_env.clickhouse_url)
     try:
-        n = settings.partitions
+        n = settings.kafka.partitions
         wait_until(lambda: stats(ch)["mentions"] == len(valid_ids) and stats(ch)["dead_lettered"] == n,
                    180, "the valid events stored behind the oversized messages")
-        assert stats(ch)["dead_letters_by_reason"] == {"too_large": settings.partitions}
+        assert stats(ch)["dead_letters_by_reason"] == {"too_large": settings.kafka.partitions}
     finally:
         ch.close()
 

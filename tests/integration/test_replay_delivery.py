@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import Settings
+from pipeline.config import KafkaSettings, Settings
 from pipeline.errors import BrokerError
-from pipeline.kafka.broker import EmbeddedBroker
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
+from pipeline.local.broker import EmbeddedBroker
 from pipeline.sample import generate_events
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ FAST_FAILING = {"request_timeout_ms": 1000, "delivery_timeout_ms": 2500, "max_bl
 
 def test_replay_raises_when_the_broker_stops_acknowledging(tmp_path) -> None:  # type: ignore[no-untyped-def]
     lines = list(generate_events(60, seed=5))
-    settings = Settings(topic_prefix="delivery.", partitions=2)
+    settings = Settings(kafka=KafkaSettings(topic_prefix="delivery.", partitions=2))
     topics = Topics.from_settings(settings)
     broker = EmbeddedBroker(log_path=tmp_path / "tansu.log").start()
     producer = make_producer(broker.bootstrap, **FAST_FAILING)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.config import Settings
+from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import route
 from pipeline.kafka.topics import Topics
 
-TOPICS = Topics.from_settings(Settings(topic_prefix="x."))
+TOPICS = Topics.from_settings(Settings(kafka=KafkaSettings(topic_prefix="x.")))
 
 
 def test_comment_goes_to_comments_keyed_by_root() -> None:
@@ -25,7 +25,8 @@ def test_garbage_still_routed_for_dead_lettering() -> None:
 
 
 def test_unpack_splits_packed_messages_and_keeps_position() -> None:
-    from pipeline.worker.enrich import RawRecord, unpack
+    from pipeline.records import RawRecord
+    from pipeline.worker.decode import unpack
 
     packed = RawRecord("x.posts", 2, 40, b'{"a": 1}\n\n{"b": 2}\n')
     single = RawRecord("x.posts", 2, 41, b'{"c": 3}')

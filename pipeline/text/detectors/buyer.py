@@ -21,6 +21,7 @@ voice a larger one. The evidence lists the rule cues, then the strongest model f
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from pipeline.text.cues import Scan
 from pipeline.text.detectors import NOTHING, Decision, dedupe
@@ -42,6 +43,18 @@ SELF_EVIDENT = frozenset({"logistics", "missing_parts"})
 VETO_LIMIT = -3.0
 
 
+@dataclass(slots=True)
+class _Tally:
+    """Running totals of the rule cues of one text, before the caps, penalties and model."""
+
+    score: float = 0.0
+    experience: float = 0.0
+    delivery: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+    strong: bool = False
+    certain: bool = False
+
+
 def detect_buyer(
     scan: Scan,
     news: bool,
@@ -52,61 +65,101 @@ def detect_buyer(
     """Buyer decision from the cue scan of the own text and the review-model score."""
     if model_score <= 0 and "buyer" not in scan.hits and "service" not in scan.hits:
         return NOTHING
-    score = 0.0
-    experience = 0.0
-    delivery = 0.0
-    evidence: list[str] = []
-    strong = certain = False
     pre_purchase = any(h.counted and h.weight > 0 for h in scan.hits.get("intent", ()))
+    tally = _tally_buyer_cues(scan, pre_purchase)
+    hypothetical = any(h.group.name == "hypothetical" for h in scan.hits.get("buyer", ()))
+    if not news and not hypothetical:
+        _add_problem_reports(tally, scan, model_score)
+    spec = not tally.strong and scan.marker("spec") >= SPEC_MARKERS
+    _add_capped_cues(tally, news, spec)
+    _subtract_penalties(tally, scan, news, pre_purchase)
+    model = _model_contribution(tally, scan, model_score, news, spec)
+    tally.score += model
+    if tally.score < threshold:
+        return NOTHING
+    if model > 0:
+        tally.evidence.extend(model_evidence())
+    return Decision(True, tally.score, dedupe(tally.evidence))
+
+
+def _tally_buyer_cues(scan: Scan, pre_purchase: bool) -> _Tally:
+    """Sum the counted buyer cues and note whether a strong or a certain one is among them.
+
+    Experience and delivery cues are kept apart (they are capped later); the other groups
+    add to the score. Only positive cues become evidence. A cue is certain when its group
+    is, or when it is a strong cue in the first person and the text does not ask before
+    buying (``pre_purchase``).
+    """
+    tally = _Tally()
     for hit in scan.hits.get("buyer", ()):
         if not hit.counted:
             continue
         if hit.group.name == "experience":
-            experience += hit.weight
+            tally.experience += hit.weight
         elif hit.group.name == "delivery":
-            delivery += hit.weight
+            tally.delivery += hit.weight
         else:
-            score += hit.weight
+            tally.score += hit.weight
         if hit.weight > 0:
-            evidence.append(hit.phrase)
-            strong = strong or hit.group.name in STRONG
-            certain = (
-                certain
+            tally.evidence.append(hit.phrase)
+            tally.strong = tally.strong or hit.group.name in STRONG
+            tally.certain = (
+                tally.certain
                 or hit.group.name in CERTAIN
                 or (hit.first_person and not pre_purchase and hit.group.name in STRONG)
             )
-    hypothetical = any(h.group.name == "hypothetical" for h in scan.hits.get("buyer", ()))
-    if not news and not hypothetical:
-        problem = 0.0
-        for hit in scan.hits.get("service", ()):
-            if not (hit.counted and hit.group.implies_purchase and hit.weight > 0):
-                continue
-            if strong or delivery or model_score > VETO_LIMIT or hit.group.category in SELF_EVIDENT:
-                problem += hit.weight
-                evidence.append(hit.phrase)
-                strong = True
-                certain = certain or model_score > VETO_LIMIT
-        score += min(problem, PROBLEM_CAP)
-    spec = not strong and scan.marker("spec") >= SPEC_MARKERS
-    score += min(delivery, 0.0 if news else DELIVERY_CAP)
-    score += min(experience, 0.0 if news else SPEC_EXPERIENCE_CAP if spec else EXPERIENCE_CAP)
+    return tally
+
+
+def _add_problem_reports(tally: _Tally, scan: Scan, model_score: float) -> None:
+    """Add, capped, the service detector's problem reports about a received order.
+
+    Only groups marked ``implies_purchase`` count, and only when a strong cue or a delivery
+    cue was found, the model does not veto (score above ``VETO_LIMIT``) or the category
+    speaks for itself (``SELF_EVIDENT``). A counted report makes the text strong, and certain
+    unless the model vetoes.
+    """
+    problem = 0.0
+    for hit in scan.hits.get("service", ()):
+        if not (hit.counted and hit.group.implies_purchase and hit.weight > 0):
+            continue
+        if tally.strong or tally.delivery or model_score > VETO_LIMIT or hit.group.category in SELF_EVIDENT:
+            problem += hit.weight
+            tally.evidence.append(hit.phrase)
+            tally.strong = True
+            tally.certain = tally.certain or model_score > VETO_LIMIT
+    tally.score += min(problem, PROBLEM_CAP)
+
+
+def _add_capped_cues(tally: _Tally, news: bool, spec: bool) -> None:
+    """Add the delivery, then the experience cues, each capped (no credit for a news-style text)."""
+    tally.score += min(tally.delivery, 0.0 if news else DELIVERY_CAP)
+    tally.score += min(tally.experience, 0.0 if news else SPEC_EXPERIENCE_CAP if spec else EXPERIENCE_CAP)
+
+
+def _subtract_penalties(tally: _Tally, scan: Scan, news: bool, pre_purchase: bool) -> None:
+    """Subtract, one after the other, the news, seller, hearsay and pre-purchase penalties."""
     if news:
-        score -= NEWS_PENALTY
+        tally.score -= NEWS_PENALTY
     if scan.marker("seller"):
-        score -= SELLER_PENALTY
+        tally.score -= SELLER_PENALTY
     if scan.marker("hearsay"):
-        score -= HEARSAY_PENALTY
-    if not certain and pre_purchase:
-        score -= PRE_PURCHASE_PENALTY
+        tally.score -= HEARSAY_PENALTY
+    if not tally.certain and pre_purchase:
+        tally.score -= PRE_PURCHASE_PENALTY
+
+
+def _model_contribution(tally: _Tally, scan: Scan, model_score: float, news: bool, spec: bool) -> float:
+    """The review model's share of the score: scaled and clipped, then limited by the cues.
+
+    It may not add for a question or a specification without a strong cue, nor for a
+    news-style text, question or specification without any cue; it may not subtract when
+    a cue is certain (received, repurchased or reported a problem with the order).
+    """
     model = max(-MODEL_CAP, min(MODEL_CAP, MODEL_SCALE * model_score))
     question = scan.marker("question") > 0
-    if (not evidence and (news or question or spec)) or (not strong and (question or spec)):
+    if (not tally.evidence and (news or question or spec)) or (not tally.strong and (question or spec)):
         model = min(model, 0.0)
-    if certain:  # received, repurchased or reported a problem with the order: the style cannot veto
+    if tally.certain:  # received, repurchased or reported a problem with the order: the style cannot veto
         model = max(model, 0.0)
-    score += model
-    if score < threshold:
-        return NOTHING
-    if model > 0:
-        evidence.extend(model_evidence())
-    return Decision(True, score, dedupe(evidence))
+    return model

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from pipeline.kafka.broker import free_port
+from pipeline.local.ports import free_port
 from tests.fixtures.kafka import ROOT, WorkerEnv
 
 TOKENS = {

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipeline.config import DeskSettings
 from pipeline.desk import store
-from pipeline.desk.config import DeskSettings
 from pipeline.desk.lifecycle import Slot, apply
 from pipeline.desk.models import Command, Observation, Op
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.kafka.broker import free_port
+from pipeline.local.ports import free_port
 from tests.fixtures.kafka import WorkerEnv, WorkerProcess, worker_factory
 
 TOKEN = "readonly-token-123"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from pipeline.config import Settings
-from pipeline.kafka.broker import free_port
+from pipeline.local.ports import free_port
 from pipeline.storage import connect
 from pipeline.text import get_analyzer
 from tests.integration.monitor.conftest import TOKEN

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from pipeline.bench.monitor import enrich, store
 from pipeline.config import Settings
 from pipeline.monitor import insight
-from pipeline.monitor.bench import enrich, store
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.text import get_analyzer
 from tests.integration.monitor.streams import event

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from pipeline.bench.monitor import enrich, store
 from pipeline.config import Settings
-from pipeline.monitor.bench import enrich, store
 from pipeline.monitor.cascade_store import NODE_FIELDS, CascadeTracker, node_of
+from pipeline.records import Enriched
 from pipeline.sample import generate_events
 from pipeline.storage import ClickHouse
 from pipeline.text import get_analyzer
 from pipeline.text.fingerprint import text_hash
-from pipeline.worker.enrich import Enriched
 from tests.integration.monitor.streams import event
 
 pytestmark = pytest.mark.integration

@@ -7,11 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 import pytest
 
-from pipeline.config import Settings
+from pipeline.bench.monitor import enrich, store
+from pipeline.config import AlertSettings, Settings
 from pipeline.monitor import insight
 from pipeline.monitor.alerts import AlertEngine
-from pipeline.monitor.bench import enrich, store
-from pipeline.monitor.config import MonitorSettings
 from pipeline.text import get_analyzer
 from tests.integration.monitor.streams import burst, event, steady
 
@@ -86,7 +85,7 @@ def test_alert_engine_on_both_backends(ch) -> None:  # type: ignore[no-untyped-d
     analyzer = get_analyzer(Settings().resolved_lexicon)
     now = datetime.now(UTC)
     store(ch, enrich(steady(now), analyzer))
-    settings = MonitorSettings(alert_min_count=5, alert_window_minutes=5, alert_min_baseline_windows=12)
+    settings = AlertSettings(alert_min_count=5, alert_window_minutes=5, alert_min_baseline_windows=12)
     engine = AlertEngine(ch, settings)
     assert engine.detect(now.timestamp()) == []
     store(ch, enrich(burst(now), analyzer))

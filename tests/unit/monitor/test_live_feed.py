@@ -7,11 +7,12 @@ import asyncio
 import orjson
 
 from pipeline.config import Settings
+from pipeline.hub import Hub
 from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.models import LiveMention, MentionFilter
+from pipeline.records import RawRecord
 from pipeline.text import get_analyzer
-from pipeline.web.hub import Hub
-from pipeline.worker.enrich import RawRecord, process_batch
+from pipeline.worker.enrich import process_batch
 
 TEXTS = ["蒙牛牛奶变质了，要求退款", "伊利的安慕希很好喝", "今天天气不错", "特仑苏回购第三次了，很满意"]
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.cli.tail import parse_sse
+from pipeline.hub import sse
 from pipeline.monitor.audience import AuthorStats, classify, suspect_account
 from pipeline.monitor.baseline import baseline, detect, windows_covered
-from pipeline.monitor.live import sse
 from pipeline.monitor.models import LiveMention, MentionFilter
 from pipeline.text.fingerprint import text_hash
 

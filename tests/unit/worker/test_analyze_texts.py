@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.text import Analysis
-from pipeline.worker.enrich import analyze_texts
+from pipeline.worker.analysis_pool import analyze_texts
 from tests.unit.text._support import analyzer
 
 TEXTS = ["转发微博", "收到货了，质量不错，已经回购第三次", "转发微博", "物流太慢了，一周还没发货", "转发微博"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.worker.enrich import distinct_slices
+from pipeline.worker.analysis_pool import distinct_slices
 
 
 def _rebuild(slices: list[tuple[list[str], list[str]]], order: list[int]) -> list[tuple[str, str]]:

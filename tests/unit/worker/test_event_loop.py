@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.config import Settings
+from pipeline.config import Settings, WorkerSettings
 from pipeline.worker.event_loop import running_loop_name, use_event_loop
 
 
@@ -28,7 +28,7 @@ def _loop_of_new_loops() -> str:
 
 
 def test_uvloop_is_the_default_and_new_loops_use_it() -> None:
-    assert Settings().event_loop == "uvloop"
+    assert Settings().worker.event_loop == "uvloop"
     assert use_event_loop("uvloop") == "uvloop"
     assert _loop_of_new_loops() == "uvloop"
 
@@ -51,4 +51,4 @@ def test_without_uvloop_installed_the_standard_loop_is_used_with_a_warning(
 
 def test_an_unknown_loop_name_is_rejected_by_the_settings() -> None:
     with pytest.raises(ValueError, match="event_loop"):
-        Settings(event_loop="trio")  # type: ignore[arg-type]
+        WorkerSettings(event_loop="trio")  # type: ignore[arg-type]

@@ -6,10 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiokafka.errors import KafkaTimeoutError
 
-from pipeline.errors import StorageError
-from pipeline.worker.enrich import BatchResult
+from pipeline.errors import BrokerUnavailable, StorageError
+from pipeline.records import BatchResult
+from pipeline.retry import RetryPolicy
 from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter, Stage
 
@@ -36,11 +36,11 @@ def test_unacknowledged_dead_letters_are_retried_until_sent() -> None:
     async def flaky_send(dl: DeadLetter) -> None:
         if failures["left"]:
             failures["left"] -= 1
-            raise KafkaTimeoutError()
+            raise BrokerUnavailable("Kafka did not acknowledge in time")
         sent.append(dl.dl_id)
 
     store = RecordingStore()
-    writer = BatchWriter(store, flaky_send, retry_first_seconds=0.01, retry_max_seconds=0.02)  # type: ignore[arg-type]
+    writer = BatchWriter(store, flaky_send, retry=RetryPolicy(first_seconds=0.01, max_seconds=0.02))  # type: ignore[arg-type]
     letters = _dead(2)
     try:
         asyncio.run(writer.write(BatchResult(enriched=[], dead_letters=letters)))
@@ -67,7 +67,7 @@ def test_a_batch_of_dead_letters_is_sent_together() -> None:
             raise AssertionError("dead letters sent one at a time") from None
 
     store = RecordingStore()
-    writer = BatchWriter(store, send, retry_first_seconds=0.01)  # type: ignore[arg-type]
+    writer = BatchWriter(store, send, retry=RetryPolicy(first_seconds=0.01))  # type: ignore[arg-type]
     try:
         asyncio.run(writer.write(BatchResult(enriched=[], dead_letters=letters)))
     finally:
@@ -80,7 +80,7 @@ def test_a_non_transient_send_error_is_not_swallowed() -> None:
     async def broken_send(dl: DeadLetter) -> None:
         raise StorageError("not a broker problem")
 
-    writer = BatchWriter(RecordingStore(), broken_send, retry_first_seconds=0.01)  # type: ignore[arg-type]
+    writer = BatchWriter(RecordingStore(), broken_send, retry=RetryPolicy(first_seconds=0.01))  # type: ignore[arg-type]
     try:
         with pytest.raises(StorageError):
             asyncio.run(writer.write(BatchResult(enriched=[], dead_letters=_dead(1))))

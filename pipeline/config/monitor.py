@@ -1,17 +1,14 @@
-"""Settings of the monitoring features (environment variables ``SOCIALLISTEN_*``)."""
+"""Settings of the monitoring features: the live feed and cascades, and spike alerts."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.config.sections import Section
 
 
-class MonitorSettings(BaseSettings):
-    """Live stream, spike alerts and audience settings; each field names its environment variable."""
-
-    model_config = SettingsConfigDict(env_prefix="SOCIALLISTEN_", frozen=True, extra="ignore")
+class AlertSettings(Section):
+    """Spike alerts: windows, baseline, threshold and where alerts go."""
 
     alert_window_minutes: int = Field(
         default=5, ge=1, le=1440,
@@ -46,6 +43,16 @@ class MonitorSettings(BaseSettings):
         default=2.0, gt=0,
         description="SOCIALLISTEN_ALERT_POLL_SECONDS: how often every worker picks up new alerts for its live page.",
     )
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        """The watched signals as a tuple."""
+        return tuple(s.strip() for s in self.alert_signals.split(",") if s.strip())
+
+
+class MonitorSettings(Section):
+    """The live feed and the repost-cascade metrics."""
+
     live_buffer: int = Field(
         default=2000, ge=10, description="SOCIALLISTEN_LIVE_BUFFER: recent mentions kept for new live subscribers."
     )
@@ -57,14 +64,3 @@ class MonitorSettings(BaseSettings):
         description="SOCIALLISTEN_CASCADES_ENABLED: keep the metrics of repost cascades per root post up to date "
         "(their nodes are recorded regardless, with the mentions).",
     )
-
-    @property
-    def signals(self) -> tuple[str, ...]:
-        """The watched signals as a tuple."""
-        return tuple(s.strip() for s in self.alert_signals.split(",") if s.strip())
-
-
-@lru_cache(maxsize=1)
-def get_monitor_settings() -> MonitorSettings:
-    """Settings read from the environment (cached)."""
-    return MonitorSettings()

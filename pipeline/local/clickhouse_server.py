@@ -21,7 +21,7 @@ from pathlib import Path
 from clickhouse_driver import Client
 
 from pipeline.errors import ConfigError
-from pipeline.kafka.broker import free_port
+from pipeline.local.ports import free_port
 
 log = logging.getLogger(__name__)
 

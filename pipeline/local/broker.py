@@ -17,15 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import BrokerError
+from pipeline.local.ports import free_port
 
 log = logging.getLogger(__name__)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def tansu_binary() -> Path:

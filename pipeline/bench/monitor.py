@@ -1,6 +1,6 @@
 """Benchmark of the monitoring views: load a week of demo data, time each view on chDB and/or a server.
 
-    python -m pipeline.monitor.bench --events 100000 [--url clickhouse://default@127.0.0.1:9000/bench]
+    python -m pipeline.bench.monitor --events 100000 [--url clickhouse://default@127.0.0.1:9000/bench]
 
 Without ``--url`` it uses a fresh chDB database in a temporary directory. Prints one line per
 view with its time (best of ``--repeat`` runs) and row count.
@@ -16,15 +16,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from pipeline.config import Settings
+from pipeline.config import AlertSettings, Settings
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.cascade_store import CascadeTracker
-from pipeline.monitor.config import MonitorSettings
+from pipeline.records import Enriched, RawRecord
 from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import migrate
-from pipeline.storage.tables import MENTION_COLUMNS
+from pipeline.storage.tables import MENTION_COLUMNS, mention_rows
 from pipeline.text import TextAnalyzer, get_analyzer
-from pipeline.worker.enrich import Enriched, RawRecord, mention_rows, process_batch
+from pipeline.worker.enrich import process_batch
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stored = load(ch, lines, analyzer)
             print(f"{ch.backend} {'.'.join(map(str, ch.server_version))}: loaded {stored} events "
                   f"(7 days) in {time.perf_counter() - start:.1f} s")
-            engine = AlertEngine(ch, MonitorSettings())
+            engine = AlertEngine(ch, AlertSettings())
             t0 = time.perf_counter()
             engine.detect(now=end.timestamp())
             print(f"  {'spike check (AlertEngine.detect)':<40} {time.perf_counter() - t0:8.3f} s")

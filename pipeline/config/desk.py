@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.config.sections import Section
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -28,10 +27,14 @@ def _parse_minutes(spec: str | dict[str, int], name: str) -> dict[str, int]:
     return table
 
 
-class DeskSettings(BaseSettings):
+class DeskSettings(Section):
     """Configuration of case joining, priority, SLA and the API limits."""
 
-    model_config = SettingsConfigDict(env_prefix="SOCIALLISTEN_", frozen=True, extra="ignore")
+    desk_enabled: bool = Field(
+        default=True,
+        description="SOCIALLISTEN_DESK_ENABLED: run the service desk's case agent in this worker (every worker "
+        "of a group must agree; the benchmark's worker switches it off to measure the pipeline alone).",
+    )
 
     desk_join_window_hours: float = Field(
         default=48.0,
@@ -94,9 +97,3 @@ class DeskSettings(BaseSettings):
     def resolution_minutes(self) -> dict[str, int]:
         """Minutes to resolution per priority."""
         return _parse_minutes(self.sla_resolution, "SOCIALLISTEN_SLA_RESOLUTION")
-
-
-@lru_cache(maxsize=1)
-def get_desk_settings() -> DeskSettings:
-    """Desk settings read from the environment (cached)."""
-    return DeskSettings()

@@ -1,0 +1,82 @@
+"""The composition root: one place builds the worker, monitoring, the service desk and the web service.
+
+``sociallisten worker``, ``sociallisten demo`` and the benchmark's worker all call
+:func:`assemble` with one settings object; features are switched on and off by settings
+(``SOCIALLISTEN_DESK_ENABLED``) and by the caller's options (``web``), never by wiring of their own.
+
+Each feature gets only what it needs of the worker (:class:`~pipeline.worker.features.WorkerPorts`);
+the web service gets a :class:`~pipeline.web.context.WebContext` with the features that run here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.desk.agent import Desk, install_desk
+from pipeline.hub import Hubs
+from pipeline.monitor.wiring import Monitoring
+from pipeline.records import BatchListener
+from pipeline.storage import ClickHouse
+from pipeline.web.app import create_web_app
+from pipeline.web.context import WebContext
+from pipeline.web.server import serve
+from pipeline.worker.app import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Application:
+    """A worker with its features, ready to run."""
+
+    settings: Settings
+    worker: Worker
+    hubs: Hubs
+    monitoring: Monitoring
+    desk: Desk | None
+    web: WebContext
+
+    def serve_web(self, host: str | None = None, port: int | None = None) -> None:
+        """Also serve the API and web pages from this worker process (default: the web settings)."""
+        web_app = create_web_app(self.web)
+        host = host or self.settings.web.web_host
+        port = port or self.settings.web.web_port
+
+        async def web_service() -> None:
+            await serve(web_app, host, port)
+
+        self.worker.ports.on_start(web_service)
+
+    def run(self, *, until: Callable[[], Awaitable[Any]] | None = None) -> int:
+        """Run until stopped (signal) or until ``until()`` returns; the process exit code."""
+        return self.worker.run(until=until)
+
+
+def assemble(
+    settings: Settings, bootstrap: str, ch: ClickHouse, *, web: bool = False,
+    listeners: Sequence[BatchListener] = (),
+) -> Application:
+    """Build the application for the broker at ``bootstrap`` and the database ``ch``.
+
+    ``listeners`` see every stored batch first, before the features' own (the benchmark's timing probe);
+    ``web`` also serves the API and pages on ``SOCIALLISTEN_WEB_HOST:SOCIALLISTEN_WEB_PORT``.
+    """
+    worker = Worker(settings, bootstrap, ch)
+    ports = worker.ports
+    for listener in listeners:
+        ports.add_listener(listener)
+    hubs = Hubs()
+    monitoring = Monitoring(ports, settings.monitor, settings.alerts, mentions=hubs.mentions,
+                            alert_hub=hubs.alerts).install()
+    desk = None
+    if settings.desk.desk_enabled:
+        desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases)
+    context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk)
+    app = Application(settings, worker, hubs, monitoring, desk, context)
+    if web:
+        app.serve_web()
+    return app

@@ -1,0 +1,156 @@
+"""The core sections of the settings: Kafka, storage, worker, web and logs.
+
+Each section reads its fields from environment variables named ``SOCIALLISTEN_<FIELD>``; every
+field's description starts with its variable. :class:`pipeline.config.Settings` holds one of each.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SOCIALLISTEN_"
+
+
+class Section(BaseSettings):
+    """A frozen group of settings read from ``SOCIALLISTEN_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+
+class KafkaSettings(Section):
+    """Where Kafka is and how the worker's consumer group and producers use it."""
+
+    kafka_url: str | None = Field(
+        default=None,
+        description="SOCIALLISTEN_KAFKA_URL: Kafka bootstrap servers, e.g. 'kafka://kafka:9092' or "
+        "'host1:9092,host2:9092'. Unset: start the embedded Tansu broker on a free loopback port.",
+    )
+    topic_prefix: str = Field(
+        default="social.",
+        description="SOCIALLISTEN_TOPIC_PREFIX: prefix of every topic name (posts, comments, deadletter, ...).",
+    )
+    partitions: int = Field(default=4, ge=1, le=1024, description="SOCIALLISTEN_PARTITIONS: partitions per topic.")
+    replication_factor: int = Field(default=1, ge=1, description="SOCIALLISTEN_REPLICATION_FACTOR")
+    app_id: str = Field(default="sociallisten", description="SOCIALLISTEN_APP_ID: Faust app id = consumer group.")
+    rebalance_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="SOCIALLISTEN_REBALANCE_TIMEOUT: consumer-group rebalance timeout in seconds. "
+        "The embedded demo and the tests use 4 s; production keeps Kafka's usual 60 s.",
+    )
+    produce_timeout: float = Field(
+        default=30.0, ge=1.0, le=1200.0,
+        description="SOCIALLISTEN_PRODUCE_TIMEOUT: seconds a send to Kafka (dead letters, desk commands, alerts) "
+        "may take before it fails and is retried. Faust's default, 20 min, would hold a batch that long.",
+    )
+    fetch_partition_bytes: int = Field(
+        default=1024 * 1024, ge=64 * 1024,
+        description="SOCIALLISTEN_FETCH_PARTITION_BYTES: bytes fetched per partition and request; bounds the "
+        "consumer's read-ahead memory. A larger message still arrives (alone), so it can be dead-lettered.",
+    )
+    fetch_max_wait_ms: int = Field(
+        default=100, ge=1, le=10000,
+        description="SOCIALLISTEN_FETCH_MAX_WAIT_MS: longest a consumer fetch waits for data (latency bound).",
+    )
+
+    def topic(self, name: str) -> str:
+        """Full topic name for a short name such as 'posts' or 'deadletter'."""
+        return f"{self.topic_prefix}{name}"
+
+
+class StorageSettings(Section):
+    """Where ClickHouse is and how long writes wait out an outage."""
+
+    clickhouse_url: SecretStr | None = Field(
+        default=None,
+        description="SOCIALLISTEN_CLICKHOUSE_URL: 'clickhouse://user:pass@host:9000/db' for a server "
+        "(native protocol), or 'chdb:///path/to/dir' for the in-process engine. "
+        "Unset: chdb://<data_dir>/chdb.",
+    )
+    retry_max_seconds: float = Field(
+        default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
+    )
+
+
+class WorkerSettings(Section):
+    """How the worker batches, analyses and bounds its input."""
+
+    batch_size: int = Field(
+        default=4000, ge=1,
+        description="SOCIALLISTEN_BATCH_SIZE: events per processing batch, and so rows per ClickHouse insert under "
+        "load. Fewer, larger inserts make fewer parts for ClickHouse to merge (for mentions and each of its "
+        "materialized views); under light load batches go early anyway (SOCIALLISTEN_BATCH_MIN_SECONDS).",
+    )
+    analysis_processes: int = Field(
+        default=1, ge=0, le=64,
+        description="SOCIALLISTEN_ANALYSIS_PROCESSES: processes for text analysis beside the worker "
+        "(0 = a thread in the worker); each batch's distinct texts are shared out among them. Two were "
+        "faster with chDB on two cores, but slower and heavier with a ClickHouse server on the same two "
+        "cores (README, Benchmark); raise it where the worker has cores to spare.",
+    )
+    pipeline_depth: int = Field(
+        default=2, ge=1, le=16,
+        description="SOCIALLISTEN_PIPELINE_DEPTH: batches in flight in a worker (being analysed while an "
+        "earlier one is written). 1 = strictly one batch at a time. Offsets still move only after a write.",
+    )
+    batch_seconds: float = Field(
+        default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."
+    )
+    batch_min_seconds: float = Field(
+        default=0.1, ge=0,
+        description="SOCIALLISTEN_BATCH_MIN_SECONDS: while the worker is idle, a batch is processed as soon as it "
+        "is this old instead of waiting to fill (lower latency under light load). Bounds the batches, and so the "
+        "ClickHouse inserts, a worker makes per second. At or above SOCIALLISTEN_BATCH_SECONDS: off.",
+    )
+    stall_seconds: float = Field(
+        default=120.0, gt=0,
+        description="SOCIALLISTEN_STALL_SECONDS: a worker that finished no batch for this long while events wait "
+        "in its partitions, a rebalance does not end or an owned partition was never fetched logs 'worker stalled' "
+        "with a snapshot of its consumer (kill -USR1 logs one any time).",
+    )
+    stall_check_seconds: float = Field(
+        default=10.0, gt=0, description="SOCIALLISTEN_STALL_CHECK_SECONDS: how often the stall watchdog looks."
+    )
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop",
+        description="SOCIALLISTEN_EVENT_LOOP: the worker's asyncio event loop. uvloop (libuv) costs less per "
+        "callback and future than the standard loop: about a tenth less CPU per event in the worker; "
+        "'asyncio' is the standard library's (also used when uvloop is not installed).",
+    )
+    max_text_chars: int = Field(
+        default=20000, ge=1, description="SOCIALLISTEN_MAX_TEXT_CHARS: longer texts are dead-lettered."
+    )
+    max_event_bytes: int = Field(
+        default=262144, ge=1024, description="SOCIALLISTEN_MAX_EVENT_BYTES: larger messages are dead-lettered."
+    )
+
+
+class WebSettings(Section):
+    """The API and web pages, and who may use them."""
+
+    web_host: str = Field(default="127.0.0.1", description="SOCIALLISTEN_WEB_HOST: bind address of the API/web page.")
+    web_port: int = Field(default=8080, description="SOCIALLISTEN_WEB_PORT: port of the API and web pages.")
+    api_tokens: SecretStr | None = Field(
+        default=None,
+        description="SOCIALLISTEN_API_TOKENS: 'token1:agent,token2:supervisor,...' or '@/path/to/file'.",
+    )
+    worker_web_port: int | None = Field(
+        default=None, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status web server port (unset: off)."
+    )
+
+
+class LogSettings(Section):
+    """What the logs say and in which format."""
+
+    log_level: str = Field(default="INFO", description="SOCIALLISTEN_LOG_LEVEL")
+    log_level_libraries: str = Field(
+        default="WARNING",
+        description="SOCIALLISTEN_LOG_LEVEL_LIBRARIES: level of Faust, Kafka and driver logs (INFO shows "
+        "rebalances and table recovery).",
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="console", description="SOCIALLISTEN_LOG_FORMAT: 'json' for one JSON object per line."
+    )

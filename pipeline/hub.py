@@ -1,0 +1,80 @@
+"""In-process publish/subscribe for live pages, and the Server-Sent Events framing that carries it.
+
+Bounded queues: a slow subscriber loses items, a publisher never blocks. Producers (the live feed,
+alerts, the service desk) publish; the web routes subscribe and frame items with :func:`sse`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Hub:
+    """Fan-out of items (enriched mentions, alerts, case changes) to subscribers."""
+
+    def __init__(self, maxsize: int = 1000) -> None:
+        self._subscribers: set[asyncio.Queue[Any]] = set()
+        self._maxsize = maxsize
+        self.dropped = 0
+
+    def subscribe(self) -> asyncio.Queue[Any]:
+        """A new queue receiving every item published from now on."""
+        queue: asyncio.Queue[Any] = asyncio.Queue(self._maxsize)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Any]) -> None:
+        """Stop delivering to ``queue``."""
+        self._subscribers.discard(queue)
+
+    def publish(self, item: Any) -> None:
+        """Deliver to every subscriber that has room (call from the event loop's thread)."""
+        for queue in self._subscribers:
+            try:
+                queue.put_nowait(item)
+            except asyncio.QueueFull:
+                self.dropped += 1
+
+    @property
+    def subscribers(self) -> int:
+        """Number of live subscribers."""
+        return len(self._subscribers)
+
+
+def sse(event: str, data: str, event_id: str | None = None) -> str:
+    """One Server-Sent Events frame."""
+    head = f"id: {event_id}\n" if event_id else ""
+    body = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"{head}event: {event}\n{body}\n"
+
+
+async def merged(queues: dict[str, asyncio.Queue[Any]], timeout: float) -> AsyncIterator[tuple[str, Any] | None]:
+    """Items from several queues as ``(name, item)``; ``None`` after ``timeout`` seconds of silence."""
+    tasks: dict[asyncio.Task[Any], str] = {}
+    try:
+        while True:
+            for name, q in queues.items():
+                if name not in tasks.values():
+                    tasks[asyncio.ensure_future(q.get())] = name
+            done, _ = await asyncio.wait(tasks.keys(), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                yield None
+                continue
+            for task in done:
+                name = tasks.pop(task)
+                yield name, task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+@dataclass(frozen=True)
+class Hubs:
+    """The hubs of one worker: stored mentions, fired alerts and case changes."""
+
+    mentions: Hub = field(default_factory=Hub)
+    alerts: Hub = field(default_factory=Hub)
+    cases: Hub = field(default_factory=Hub)

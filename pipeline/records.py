@@ -1,0 +1,69 @@
+"""What travels between the stages of the pipeline: raw records, enriched events, batch results.
+
+The worker builds them, the batch writer stores them, and the batch listeners (service desk,
+live feed, cascades) read them. They are plain slotted dataclasses: one is made for every event,
+so they carry no validation of their own (the event inside is a validated
+:class:`~schemas.events.SocialEvent`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from pipeline.text import Analysis
+from schemas.deadletter import DeadLetter, Stage
+from schemas.events import Kind, SocialEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A Kafka message as the worker received it."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+    timestamp: float | None = None  # broker/producer time, seconds
+
+
+@dataclass(slots=True)
+class Enriched:
+    """A valid event with its text analysis."""
+
+    record: RawRecord
+    event: SocialEvent
+    analysis: Analysis
+
+    @property
+    def repost_depth(self) -> int:
+        """Hops from the root post: 1 + length of the ``//@`` chain for a repost, else 0."""
+        if self.event.kind is Kind.repost:
+            return 1 + len(self.analysis.repost_chain)
+        return 0
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch produced."""
+
+    enriched: list[Enriched]
+    dead_letters: list[DeadLetter]
+
+
+Decoded = list[tuple[RawRecord, SocialEvent]]
+"""Valid events of a batch with the records they came from."""
+
+BatchListener = Callable[[BatchResult], Awaitable[None]]
+"""Called after a batch is stored and before its offsets are released (service desk, live feed,
+cascades ...). Listeners must be idempotent: after a crash a batch is seen again. A listener
+raising a :class:`~pipeline.errors.Transient` error is retried with backoff; any other error is
+logged and the batch goes on."""
+
+
+def dead_letter(rec: RawRecord, stage: Stage, reason: str, message: str) -> DeadLetter:
+    """The dead letter of a record that failed at ``stage`` for ``reason`` (``message`` says how)."""
+    return DeadLetter.build(
+        rec.value or b"", topic=rec.topic, partition=rec.partition, offset=rec.offset,
+        stage=stage, reason=reason, error=message,
+    )

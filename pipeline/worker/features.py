@@ -1,0 +1,68 @@
+"""What a feature (monitoring, the service desk, a benchmark probe) may use of the worker.
+
+Features get a :class:`WorkerPorts`, not the worker: the Faust app to declare their own agents,
+tables and topics on, a way to register batch listeners and timers, the storage handle with its
+blocking-call helper, and the retry policy. The composition root (:mod:`pipeline.assemble`)
+hands it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, Protocol, TypeVar
+
+import faust
+
+from pipeline.kafka.topics import Topics
+from pipeline.records import BatchListener
+from pipeline.retry import RetryPolicy
+from pipeline.storage import ClickHouse
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Job = Callable[[], Awaitable[None]]
+"""A coroutine function with no arguments: a task or a timer's body."""
+
+
+class RunBlocking(Protocol):
+    """Runs a blocking storage call on the worker's storage thread (serialised with its inserts)."""
+
+    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
+        """``await run_blocking(fn, *args)``: ``fn(*args)`` on the storage thread."""
+        ...
+
+
+@dataclass(frozen=True)
+class StorageAccess:
+    """ClickHouse and the one thread that may block on it."""
+
+    ch: ClickHouse
+    run_blocking: RunBlocking
+
+
+@dataclass(frozen=True)
+class WorkerPorts:
+    """The worker as a feature sees it."""
+
+    app: faust.App
+    topics: Topics
+    storage: StorageAccess
+    retry: RetryPolicy
+    add_listener: Callable[[BatchListener], None]
+    """Register a listener: called after each batch is stored, before its offsets are released."""
+
+    def every(self, seconds: float, job: Job, *, name: str, on_leader: bool = False) -> None:
+        """Run ``job`` every ``seconds`` (on one worker of the group only, with ``on_leader``)."""
+        timer = self.app.timer(seconds, on_leader=on_leader, name=name)
+        timer(job)
+
+    def on_start(self, job: Job) -> None:
+        """Run ``job`` once the worker has started."""
+        self.app.task(job)
+
+    def on_partitions_revoked(self, job: Callable[..., Awaitable[None]]) -> None:
+        """Run ``job(app, revoked, **kwargs)`` when a rebalance takes partitions from this worker."""
+        signal: Any = self.app.on_partitions_revoked  # Faust's signal types its receivers loosely
+        signal.connect(job)
