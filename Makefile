@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine with Python 3.11:
 #   make demo   - the main job: embedded broker + worker + bundled real-data stream -> ClickHouse summary
-#   make test   - the whole test suite against real services the tests start themselves
+#   make test   - make lint, then the whole test suite against real services the tests start themselves
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -36,7 +36,7 @@ test-deps:
 demo: install
 	$(VENV)/bin/sociallisten demo
 
-test: install test-deps
+test: install test-deps lint
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
@@ -46,8 +46,12 @@ BENCH_ARGS ?= --rss-events 1000000 --rss-clickhouse local --json
 bench: install test-deps
 	$(VENV)/bin/sociallisten bench $(BENCH_ARGS)
 
+# every check fails the build on its first finding: ruff (style, docstrings, complexity), mypy --strict,
+# and the size rule (no function over 60 lines, no module over 400 in pipeline/ and schemas/)
 lint: install
-	$(VENV)/bin/ruff check pipeline schemas tests || true
+	$(VENV)/bin/ruff check pipeline schemas tests tools
+	$(VENV)/bin/mypy pipeline schemas
+	$(PY) tools/check_sizes.py pipeline schemas
 
 clean:
 	rm -rf .sociallisten .pytest_cache

@@ -45,7 +45,9 @@ class Expected:
         exp = cls(lines=[line for line in lines if line.strip()])
         for line in exp.lines:
             try:
-                event = decode_event(line, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars)
+                event = decode_event(
+                    line, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars
+                )
                 exp.valid_ids.add(event.id)
             except EventRejected:
                 exp.invalid_hashes.add(hashlib.sha256(line).hexdigest()[:32])

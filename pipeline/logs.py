@@ -21,6 +21,7 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object; ``extra=`` fields become keys."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as one line of JSON: timestamp, level, logger, message, extras, traceback."""
         data: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
@@ -36,8 +37,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console", *, libraries: str = "WARNING") -> None:
-    """Configure the root logger once for a command; third-party chatter is kept at ``libraries``
-    (never below the root level)."""
+    """Configure the root logger once for a command.
+
+    Third-party chatter is kept at ``libraries`` (never below the root level).
+    """
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

@@ -48,6 +48,32 @@ def _stop() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+class _Counter:
+    """Decodes (orjson) and counts events; writes the figures to ``out`` and stops at ``events``."""
+
+    def __init__(self, events: int, out: Path, packed: bool) -> None:
+        self.events, self.out, self.packed = events, out, packed
+        self.n = 0
+        self.first = 0.0
+        self.first_n = 0
+
+    def count(self, values: list[bytes]) -> None:
+        """Decode and count a batch of message values (lines of packed messages, each an event)."""
+        if not self.first:
+            self.first, self.first_n = time.time(), len(values)
+        for value in values:
+            for line in value.split(b"\n") if self.packed else (value,):
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    pass  # an invalid event costs the same to look at; it is counted too
+                self.n += 1
+        if self.n >= self.events:
+            self.out.write_bytes(orjson.dumps({"first": self.first, "first_n": self.first_n, "done": time.time(),
+                                               "events": self.n, "peak_rss_mb": _peak_rss_mb()}))
+            _stop()
+
+
 def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: bool, batch_drain: bool = False,
                 group: str = "") -> None:
     """Decode-and-count on the posts and comments topics: a Faust agent, or the worker's batch drain.
@@ -61,6 +87,7 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
     from pipeline.logs import configure_logging
     from pipeline.worker.event_loop import use_event_loop
     from pipeline.worker.faust_tuning import set_fetch_max_wait
+    from pipeline.worker.gc_tuning import quiet_gc
 
     configure_logging("WARNING")
     settings = Settings()
@@ -72,53 +99,40 @@ def faust_count(bootstrap: str, prefix: str, events: int, out: Path, packed: boo
                     consumer_auto_offset_reset="earliest", autodiscover=False,
                     consumer_max_fetch_size=8 * 2**20, datadir=str(out.parent / "faust"))
     topic = app.topic(f"{prefix}posts", f"{prefix}comments", key_serializer="raw", value_serializer="raw")
-    state: dict[str, Any] = {"n": 0, "first": 0.0}
+    counter = _Counter(events, out, packed)
 
-    @app.task
-    async def _tune() -> None:
-        from pipeline.worker.gc_tuning import quiet_gc
-
+    async def tune() -> None:
         quiet_gc()  # the worker's own collector settings: the ceiling is not lowered by the GC
 
-    def count(values: list[bytes]) -> None:
-        if not state["first"]:
-            state["first"] = time.time()
-            state["first_n"] = len(values)
-        for value in values:
-            for line in value.split(b"\n") if packed else (value,):
-                try:
-                    orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    pass  # an invalid event costs the same to look at; it is counted too
-                state["n"] += 1
-        if state["n"] >= events:
-            done = time.time()
-            out.write_bytes(orjson.dumps({"first": state["first"], "first_n": state["first_n"], "done": done,
-                                          "events": state["n"], "peak_rss_mb": _peak_rss_mb()}))
-            _stop()
-
-    if batch_drain:  # the worker's transport (pipeline.worker.batch_drain), with its holds and releases
-        from pipeline.worker.batch_drain import batch_consumer, drain_in_batches
-
-        async def take(messages: list[Any]) -> None:
-            consumer = batch_consumer(app)
-            consumer.hold(messages)
-            count([m.value for m in messages])
-            consumer.release(messages)
-
-        drain_in_batches(app, topic, take, max_events=settings.worker.batch_size, max_seconds=settings.worker.batch_seconds)
+    app.task(tune)
+    if batch_drain:
+        _count_batches(app, topic, counter, settings)
     else:
 
-        @app.agent(topic)
-        async def _count(stream: faust.StreamT[bytes]) -> None:
+        async def count_events(stream: faust.StreamT[bytes]) -> None:
             async for value in stream:
-                count([value])
+                counter.count([value])
 
+        app.agent(topic)(count_events)
     worker = faust.Worker(app, loglevel="WARNING", quiet=True, override_logging=False, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
     except SystemExit:
         pass
+
+
+def _count_batches(app: Any, topic: Any, counter: _Counter, settings: Any) -> None:
+    """Feed the counter from the worker's transport (:mod:`pipeline.worker.batch_drain`), holds and releases."""
+    from pipeline.worker.batch_drain import batch_consumer, drain_in_batches
+
+    async def take(messages: list[Any]) -> None:
+        consumer = batch_consumer(app)
+        consumer.hold(messages)
+        counter.count([m.value for m in messages])
+        consumer.release(messages)
+
+    drain_in_batches(app, topic, take, max_events=settings.worker.batch_size,
+                     max_seconds=settings.worker.batch_seconds)
 
 
 def full(events: int, out: Path) -> None:

@@ -36,8 +36,10 @@ def enrich(lines: Sequence[bytes], analyzer: TextAnalyzer) -> list[Enriched]:
 
 
 def store(ch: ClickHouse, items: Sequence[Enriched], tracker: CascadeTracker | None = None) -> None:
-    """What the worker and its monitoring listener write for one batch (the mentions insert also
-    fills ``audience_events`` and ``cascade_nodes`` through their views)."""
+    """Write one batch as the worker and its monitoring listener do.
+
+    The mentions insert also fills ``audience_events`` and ``cascade_nodes`` through their views.
+    """
     if not items:
         return
     ch.insert("mentions", MENTION_COLUMNS, mention_rows(items))

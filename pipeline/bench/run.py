@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,109 +155,152 @@ def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[Cal
         yield lambda name: f"chdb://{workdir / name}"
 
 
-def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: float, clickhouse: str | None,
-              seed: int, step: Step, rss_events: int = 0, rss_only: bool = False,
-              rss_clickhouse: str | None = None) -> dict[str, Any]:
-    """Run every stage and return the figures."""
-    from pipeline.bench.stages import ceiling, classify_only, naive
-    from pipeline.sample import generate_events
+@dataclass(frozen=True)
+class Stream:
+    """The throughput stages' common inputs: the broker, the events, a database per stage."""
+
+    bootstrap: str
+    workdir: Path
+    lines: list[bytes]
+    ch_url: Callable[[str], str]
+    step: Step
+
+    @property
+    def events(self) -> int:
+        """Events in the stream."""
+        return len(self.lines)
+
+
+def transport_stages(stream: Stream) -> dict[str, Any]:
+    """Produce the stream once; the ceiling, Faust (bracketing the full stage), the batch drain and the full worker."""
+    from pipeline.bench.stages import ceiling
+
+    bootstrap, workdir, events, step = stream.bootstrap, stream.workdir, stream.events, stream.step
+    results: dict[str, Any] = {}
+    step("producing the stream (one event per message)")
+    results["produce_events_per_s"] = round(_produce(bootstrap, "a.", stream.lines))
+    step("ceiling: raw aiokafka consume-and-discard")
+    results["events_per_s_ceiling"] = round(ceiling(bootstrap, ["a.posts", "a.comments"], events))
+    step("Faust decode-and-count (before the full pipeline)")
+    proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "")
+    faust_before = _rate(_wait(proc, out, 1800))
+    step("Faust consumer with the worker's batch drain, decode-and-count")
+    proc, out = _child("faust-batch-count", bootstrap, "a.", events, workdir, "")
+    results["events_per_s_faust_batch_drain"] = round(_rate(_wait(proc, out, 1800)))
+    step("full pipeline (worker -> ClickHouse)")
+    proc, out = _child("full", bootstrap, "a.", events, workdir, stream.ch_url("full"))
+    full = _wait(proc, out, 3600)
+    results["events_per_s_full"] = round(_rate(full))
+    results["peak_rss_mb"] = round(full["peak_rss_mb"], 1)
+    step("Faust decode-and-count again (after the full pipeline)")
+    proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "", group="a.count-after")
+    results.update(faust_bracket(faust_before, _rate(_wait(proc, out, 1800))))
+    return results
+
+
+def packed_stages(stream: Stream, pack: int) -> dict[str, Any]:
+    """Faust's ceiling and the full worker with ``pack`` events per message."""
+    stream.step(f"packed messages ({pack} events per message)")
+    _produce(stream.bootstrap, "b.", stream.lines, pack=pack)
+    proc, out = _child("faust-count", stream.bootstrap, "b.", stream.events, stream.workdir, "", packed=True)
+    faust_packed = round(_rate(_wait(proc, out, 1800)))
+    proc, out = _child("full", stream.bootstrap, "b.", stream.events, stream.workdir, stream.ch_url("packed"),
+                       pack=pack)
+    packed = _wait(proc, out, 3600)
+    return {"events_per_s_faust_packed": faust_packed, "events_per_s_full_packed": round(_rate(packed)),
+            "peak_rss_mb_packed": round(packed["peak_rss_mb"], 1)}
+
+
+def in_process_stages(stream: Stream, settings: Settings, naive_events: int) -> dict[str, Any]:
+    """The text pipeline alone (classify only) and the naive baseline."""
+    from pipeline.bench.stages import classify_only, naive
     from pipeline.storage import connect
     from pipeline.storage.migrate import migrate
     from pipeline.text import get_analyzer
 
-    workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-"))
-    results: dict[str, Any] = {"events": events, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                               f"Python {platform.python_version()}", "workdir": str(workdir)}
+    stream.step("classify only (pure text pipeline, in-process)")
+    analyzer = get_analyzer(settings.resolved_lexicon)
+    results: dict[str, Any] = {"events_per_s_classify": round(classify_only(stream.lines, analyzer, settings))}
+    stream.step(f"naive baseline on {naive_events:,} events")
+    naive_ch = connect(stream.ch_url("naive"))
+    try:
+        migrate(naive_ch)
+        brands = [b.name for b in analyzer.lexicon.brands]
+        results["events_per_s_naive"] = round(naive(stream.lines[:naive_events], naive_ch, brands), 1)
+    finally:
+        naive_ch.close()
+    return results
 
-    rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
-    results["backend"] = backend_name(clickhouse)
+
+def latency_stage(stream: Stream, full_rate: float, seconds: float, seed: int) -> dict[str, Any]:
+    """Produce-to-queryable latency at half the measured capacity, against a worker in steady state."""
+    from pipeline.sample import generate_events
+
+    rate = max(50.0, 0.5 * full_rate)
+    n_latency = int(rate * seconds)
+    stream.step(f"latency at {rate:.0f} events/s for {seconds:.0f} s (half the measured capacity)")
+    latency_lines = list(generate_events(n_latency, seed=seed + 1))
+    proc, out = _child("full", stream.bootstrap, "c.", n_latency, stream.workdir, stream.ch_url("latency"))
+    _produce(stream.bootstrap, "c.", latency_lines[:1])  # creates topics; warm-up event
+    _wait_ready(proc, out, timeout=180)  # steady state: the worker joined and stored the warm-up event
+    _produce(stream.bootstrap, "c.", latency_lines[1:], rate=rate)
+    lat = _wait(proc, out, 600)["latencies"][1:]
+    return {
+        "latency_rate_events_per_s": round(rate),
+        "latency_p50_s": round(_pct(lat, 0.50), 3), "latency_p95_s": round(_pct(lat, 0.95), 3),
+        "latency_p99_s": round(_pct(lat, 0.99), 3), "latency_mean_s": round(statistics.fmean(lat), 3),
+    }
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """The full pipeline against its ceilings and the naive baseline."""
+    f, c, n = results["events_per_s_full"], results["events_per_s_ceiling"], results["events_per_s_naive"]
+    faust, drained = results["events_per_s_faust"], results["events_per_s_faust_batch_drain"]
+    out = {
+        "full_over_ceiling": round(f / c, 3) if c else None,
+        "full_over_faust": round(f / faust, 3) if faust else None,
+        "full_over_naive": round(f / n, 1) if n else None,
+        "full_over_faust_batch_drain": round(f / drained, 3) if drained else None,
+    }
+    if "events_per_s_full_packed" in results:
+        out["full_packed_over_faust"] = round(results["events_per_s_full_packed"] / faust, 3) if faust else None
+    return out
+
+
+def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: float, clickhouse: str | None,
+              seed: int, step: Step, rss_events: int = 0, rss_only: bool = False,
+              rss_clickhouse: str | None = None) -> dict[str, Any]:
+    """Run every stage and return the figures."""
+    from pipeline.sample import generate_events
+
+    workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-"))
     settings = Settings()
-    results["event_loop"] = settings.worker.event_loop  # both Faust children (ceiling and worker) use it
+    results: dict[str, Any] = {"events": events, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                               f"Python {platform.python_version()}", "workdir": str(workdir),
+                               "backend": backend_name(clickhouse),
+                               "event_loop": settings.worker.event_loop}  # both Faust children use it
+    rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
     if rss_events:
         results["rss_backend"] = backend_name(rss_spec)
 
-    def memory(bootstrap: str) -> dict[str, Any]:
-        with clickhouse_urls(rss_spec, workdir, step) as url:
-            return memory_stage(bootstrap, workdir, url("memory"), events=rss_events, pack=max(pack, 1),
+    def memory(log_name: str) -> dict[str, Any]:
+        with EmbeddedBroker(log_path=workdir / log_name) as broker, clickhouse_urls(rss_spec, workdir, step) as url:
+            return memory_stage(broker.bootstrap, workdir, url("memory"), events=rss_events, pack=max(pack, 1),
                                 seed=seed, step=step)
 
     if rss_only:
         del results["events"], results["backend"]  # no throughput stream in this run
-        with EmbeddedBroker(log_path=workdir / "tansu.log") as broker:
-            results.update(memory(broker.bootstrap))
-        return results
+        return results | memory("tansu.log")
     step(f"generating {events:,} events from the bundled real texts")
     lines = list(generate_events(events, seed=seed, invalid_rate=0.01))
     results["bytes_per_event"] = round(sum(map(len, lines)) / len(lines))
     with EmbeddedBroker(log_path=workdir / "tansu.log") as broker, clickhouse_urls(clickhouse, workdir, step) as ch_url:
-        bootstrap = broker.bootstrap
-        step("producing the stream (one event per message)")
-        results["produce_events_per_s"] = round(_produce(bootstrap, "a.", lines))
-        step("ceiling: raw aiokafka consume-and-discard")
-        results["events_per_s_ceiling"] = round(ceiling(bootstrap, ["a.posts", "a.comments"], events))
-        step("Faust decode-and-count (before the full pipeline)")
-        proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "")
-        faust_before = _rate(_wait(proc, out, 1800))
-        results["events_per_s_faust"] = round(faust_before)  # the mean with the second measurement, below
-        step("Faust consumer with the worker's batch drain, decode-and-count")
-        proc, out = _child("faust-batch-count", bootstrap, "a.", events, workdir, "")
-        results["events_per_s_faust_batch_drain"] = round(_rate(_wait(proc, out, 1800)))
-        step("full pipeline (worker -> ClickHouse)")
-        proc, out = _child("full", bootstrap, "a.", events, workdir, ch_url("full"))
-        full = _wait(proc, out, 3600)
-        results["events_per_s_full"] = round(_rate(full))
-        results["peak_rss_mb"] = round(full["peak_rss_mb"], 1)
-        step("Faust decode-and-count again (after the full pipeline)")
-        proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "", group="a.count-after")
-        faust_after = _rate(_wait(proc, out, 1800))
-        results.update(faust_bracket(faust_before, faust_after))
-
+        stream = Stream(broker.bootstrap, workdir, lines, ch_url, step)
+        results.update(transport_stages(stream))
         if pack > 1:
-            step(f"packed messages ({pack} events per message)")
-            _produce(bootstrap, "b.", lines, pack=pack)
-            proc, out = _child("faust-count", bootstrap, "b.", events, workdir, "", packed=True)
-            results["events_per_s_faust_packed"] = round(_rate(_wait(proc, out, 1800)))
-            proc, out = _child("full", bootstrap, "b.", events, workdir, ch_url("packed"), pack=pack)
-            packed = _wait(proc, out, 3600)
-            results["events_per_s_full_packed"] = round(_rate(packed))
-            results["peak_rss_mb_packed"] = round(packed["peak_rss_mb"], 1)
-
-        step("classify only (pure text pipeline, in-process)")
-        analyzer = get_analyzer(settings.resolved_lexicon)
-        results["events_per_s_classify"] = round(classify_only(lines, analyzer, settings))
-        step(f"naive baseline on {naive_events:,} events")
-        naive_ch = connect(ch_url("naive"))
-        try:
-            migrate(naive_ch)
-            brands = [b.name for b in analyzer.lexicon.brands]
-            results["events_per_s_naive"] = round(naive(lines[:naive_events], naive_ch, brands), 1)
-        finally:
-            naive_ch.close()
-
-        rate = max(50.0, 0.5 * results["events_per_s_full"])
-        n_latency = int(rate * latency_seconds)
-        step(f"latency at {rate:.0f} events/s for {latency_seconds:.0f} s (half the measured capacity)")
-        latency_lines = list(generate_events(n_latency, seed=seed + 1))
-        proc, out = _child("full", bootstrap, "c.", n_latency, workdir, ch_url("latency"))
-        _produce(bootstrap, "c.", latency_lines[:1])  # creates topics; warm-up event
-        _wait_ready(proc, out, timeout=180)  # steady state: the worker joined and stored the warm-up event
-        _produce(bootstrap, "c.", latency_lines[1:], rate=rate)
-        lat = _wait(proc, out, 600)["latencies"][1:]
-        results.update({
-            "latency_rate_events_per_s": round(rate),
-            "latency_p50_s": round(_pct(lat, 0.50), 3), "latency_p95_s": round(_pct(lat, 0.95), 3),
-            "latency_p99_s": round(_pct(lat, 0.99), 3), "latency_mean_s": round(statistics.fmean(lat), 3),
-        })
+            results.update(packed_stages(stream, pack))
+        results.update(in_process_stages(stream, settings, naive_events))
+        results.update(latency_stage(stream, results["events_per_s_full"], latency_seconds, seed))
     if rss_events:
-        with EmbeddedBroker(log_path=workdir / "tansu-memory.log") as broker:
-            results.update(memory(broker.bootstrap))
-    f, c, n = results["events_per_s_full"], results["events_per_s_ceiling"], results["events_per_s_naive"]
-    results["full_over_ceiling"] = round(f / c, 3) if c else None
-    results["full_over_faust"] = round(f / results["events_per_s_faust"], 3) if results["events_per_s_faust"] else None
-    results["full_over_naive"] = round(f / n, 1) if n else None
-    drained = results["events_per_s_faust_batch_drain"]
-    results["full_over_faust_batch_drain"] = round(f / drained, 3) if drained else None
-    if "events_per_s_full_packed" in results:
-        packed_rate, faust = results["events_per_s_full_packed"], results["events_per_s_faust"]
-        results["full_packed_over_faust"] = round(packed_rate / faust, 3) if faust else None
-    return results
+        results.update(memory("tansu-memory.log"))
+    return results | ratios(results)

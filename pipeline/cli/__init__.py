@@ -18,6 +18,7 @@ def _register() -> None:
     from pipeline.cli import (  # noqa: F401
         bench,
         classify,
+        config,
         deadletter,
         demo,
         evaluate,

@@ -31,9 +31,12 @@ def bench_command(
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
 ) -> None:
-    """Measure, in one run on the embedded broker: the transport ceiling, Faust's decode-and-count
-    ceiling, classify-only, the full pipeline, a naive baseline, produce-to-queryable latency at half
-    capacity and the worker's peak RSS (also after --rss-events events)."""
+    """Measure the pipeline's throughput, latency and memory in one run on the embedded broker.
+
+    The stages: the transport ceiling, Faust's decode-and-count ceiling, classify-only, the full
+    pipeline, a naive baseline, produce-to-queryable latency at half capacity and the worker's peak
+    RSS (also after --rss-events events).
+    """
     from rich.table import Table
 
     from pipeline.bench.run import run_bench

@@ -38,38 +38,59 @@ class Item:
     error: str | None = None
 
 
+class _Invalid(Exception):
+    """Why an input line cannot be classified (the message is the line's ``error``)."""
+
+
 def parse_line(line_no: int, raw: bytes) -> Item:
     """Validate one input line (bytes without the newline)."""
     try:
+        obj = _json_object(raw)
+        ident = _required_string(obj, "id")
+        text = _required_string(obj, "text")
+        title = _optional_string(obj, "title")
+    except _Invalid as exc:
+        return Item(line_no, error=str(exc))
+    return Item(line_no, ident, text, title)
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """Decode the line as one JSON object; _Invalid if it is bad UTF-8, empty, bad JSON or not an object."""
+    try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Item(line_no, error=f"invalid UTF-8 at byte {exc.start}")
+        raise _Invalid(f"invalid UTF-8 at byte {exc.start}") from None
     if not decoded.strip():
-        return Item(line_no, error="empty line")
+        raise _Invalid("empty line")
     try:
         obj: Any = orjson.loads(decoded)
     except orjson.JSONDecodeError as exc:
-        return Item(line_no, error=f"invalid JSON: {exc}")
+        raise _Invalid(f"invalid JSON: {exc}") from None
     if not isinstance(obj, dict):
-        return Item(line_no, error=f"not a JSON object (got {type(obj).__name__})")
-    ident, text, title = obj.get("id"), obj.get("text"), obj.get("title", "")
-    if ident is None:
-        return Item(line_no, error="missing id")
-    if not isinstance(ident, str):
-        return Item(line_no, error=f"id must be a string (got {type(ident).__name__})")
-    if not ident.strip():
-        return Item(line_no, error="empty id")
-    if text is None:
-        return Item(line_no, error="missing text")
-    if not isinstance(text, str):
-        return Item(line_no, error=f"text must be a string (got {type(text).__name__})")
-    if not text.strip():
-        return Item(line_no, error="empty text")
-    if title is None:
-        title = ""
-    if not isinstance(title, str):
-        return Item(line_no, error=f"title must be a string (got {type(title).__name__})")
-    return Item(line_no, ident, text, title)
+        raise _Invalid(f"not a JSON object (got {type(obj).__name__})")
+    return obj
+
+
+def _required_string(obj: dict[str, Any], name: str) -> str:
+    """The non-blank string field ``name``; _Invalid if it is missing (or null), not a string or blank."""
+    value = obj.get(name)
+    if value is None:
+        raise _Invalid(f"missing {name}")
+    if not isinstance(value, str):
+        raise _Invalid(f"{name} must be a string (got {type(value).__name__})")
+    if not value.strip():
+        raise _Invalid(f"empty {name}")
+    return value
+
+
+def _optional_string(obj: dict[str, Any], name: str) -> str:
+    """The string field ``name``, "" when missing or null; _Invalid if it is not a string."""
+    value = obj.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Invalid(f"{name} must be a string (got {type(value).__name__})")
+    return value
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:

@@ -21,9 +21,12 @@ def demo_command(
     timeout: float = typer.Option(240.0, "--timeout", help="Seconds to wait for every event to be stored."),
     rate: float | None = typer.Option(None, "--rate", help="Cap the replay at this many events per second."),
 ) -> None:
-    """Start the broker (embedded unless SOCIALLISTEN_KAFKA_URL is set) and a worker, replay the
-    bundled sample of real Chinese posts, comments and reposts, wait until every event is stored
-    or dead-lettered, and print a summary from ClickHouse."""
+    """Run the demo: replay the bundled sample through a worker and print a summary from ClickHouse.
+
+    Starts the broker (embedded unless SOCIALLISTEN_KAFKA_URL is set) and a worker, replays the
+    bundled sample of real Chinese posts, comments and reposts, and waits until every event is
+    stored or dead-lettered.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     from pipeline.assemble import assemble

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 import typer
 
 from pipeline.cli import app
+from pipeline.errors import Transient
+from pipeline.retry import RetryPolicy
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
@@ -27,7 +29,7 @@ def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
             data.append(line[5:].lstrip(" ") if line.startswith("data: ") else line[5:])
 
 
-def format_mention(m: dict) -> str:  # type: ignore[type-arg]
+def format_mention(m: dict[str, Any]) -> str:
     """One line per mention."""
     when = str(m.get("created_at", ""))[11:19]
     tags = " ".join(f"[{b}]" for b in m.get("brands", []))
@@ -54,42 +56,70 @@ def tail_command(
     backfill: int = typer.Option(0, "--backfill", help="Start with this many recent mentions."),
 ) -> None:
     """Print mentions (and alerts) as they arrive, with the same filters as the live page. Ctrl-C stops."""
-    import httpx
-
     params = {k: v for k, v in {"brand": brand, "competitor": competitor, "signal": signal, "platform": platform,
                                 "sentiment": sentiment}.items() if v}
-    params["backfill"] = str(backfill)
-    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-    shown, delay = 0, 1.0
-    while True:
+    follow = _Follow(url.rstrip("/") + "/api/mentions/stream", params | {"backfill": str(backfill)},
+                     {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
+                     counters=counters, as_json=as_json, limit=limit)
+    policy = RetryPolicy(first_seconds=1.0, max_seconds=30.0)
+    while not policy.call_blocking("following the live stream", follow.connect):
+        pass  # a stream that delivered events and then broke: reconnect at once, backing off only if that fails
+
+
+class StreamInterrupted(Transient):
+    """The live stream could not be opened or broke before delivering anything: reconnect after a wait."""
+
+
+class _Follow:
+    """One connection to the live stream at a time; remembers what was shown across reconnections."""
+
+    def __init__(self, url: str, params: dict[str, str], headers: dict[str, str], *, counters: bool, as_json: bool,
+                 limit: int) -> None:
+        self.url, self.params, self.headers = url, params, headers
+        self.counters, self.as_json, self.limit = counters, as_json, limit
+        self.shown = 0
+
+    def connect(self) -> bool:
+        """Follow the stream until the limit (True) or until it breaks after delivering events (False)."""
+        import httpx
+
+        delivered = False
         try:
-            with httpx.stream("GET", url.rstrip("/") + "/api/mentions/stream", params=params, headers=headers,
+            with httpx.stream("GET", self.url, params=self.params, headers=self.headers,
                               timeout=httpx.Timeout(10.0, read=60.0)) as resp:
                 if resp.status_code in (401, 403):
                     typer.echo(f"error: the service refused the token ({resp.status_code})", err=True)
                     raise typer.Exit(2)
                 resp.raise_for_status()
-                delay = 1.0
                 for kind, data in parse_sse(resp.iter_lines()):
-                    if kind == "counters" and not counters:
-                        continue
-                    item = orjson.loads(data)
-                    if as_json:
-                        typer.echo(orjson.dumps({"event": kind, "data": item}).decode())
-                    elif kind == "mention":
-                        typer.echo(format_mention(item))
-                    elif kind == "alert":
-                        typer.secho(f"ALERT {item.get('explanation', '')}", fg="red", bold=True)
-                    elif kind == "counters":
-                        last = item[-1] if item else {}
-                        typer.echo(f"-- this minute: {last.get('mentions', 0)} mentions, {last.get('negative', 0)} "
-                                   f"negative, {last.get('service_requests', 0)} service requests")
-                    if kind == "mention":
-                        params["backfill"] = "0"
-                        shown += 1
-                        if limit and shown >= limit:
-                            return
+                    delivered = True
+                    if self._show(kind, orjson.loads(data)):
+                        return True
         except (httpx.HTTPError, OSError) as exc:
-            typer.echo(f"stream interrupted ({exc}); reconnecting in {delay:.0f} s", err=True)
-            time.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            if not delivered:
+                raise StreamInterrupted(f"{type(exc).__name__}: {exc}") from exc
+            typer.echo(f"stream interrupted ({exc}); reconnecting", err=True)
+            return False
+        if delivered:
+            return False  # the service ended a stream that worked: open a new one at once
+        raise StreamInterrupted("the service closed the stream before sending anything")
+
+    def _show(self, kind: str, item: Any) -> bool:
+        """Print one event; True once the mention limit is reached."""
+        if kind == "counters" and not self.counters:
+            return False
+        if self.as_json:
+            typer.echo(orjson.dumps({"event": kind, "data": item}).decode())
+        elif kind == "mention":
+            typer.echo(format_mention(item))
+        elif kind == "alert":
+            typer.secho(f"ALERT {item.get('explanation', '')}", fg="red", bold=True)
+        elif kind == "counters":
+            last = item[-1] if item else {}
+            typer.echo(f"-- this minute: {last.get('mentions', 0)} mentions, {last.get('negative', 0)} "
+                       f"negative, {last.get('service_requests', 0)} service requests")
+        if kind != "mention":
+            return False
+        self.params["backfill"] = "0"
+        self.shown += 1
+        return bool(self.limit) and self.shown >= self.limit

@@ -8,14 +8,14 @@ one thread meet in one partition and so in one worker.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pipeline.config import Settings
-from pipeline.errors import BrokerError
+from pipeline.errors import BrokerError, BrokerUnavailable
+from pipeline.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -61,34 +61,41 @@ def bootstrap_servers(url: str) -> str:
 
 
 def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.0) -> Topics:
-    """Create the project's topics if missing (idempotent) and return their names."""
+    """Create the project's topics if missing (idempotent) and return their names.
+
+    The broker may still be starting: unreachable, it is tried again under the retry policy for
+    ``timeout`` seconds, after which BrokerError names it.
+    """
     topics = Topics.from_settings(settings)
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{settings.kafka.app_id}-admin")
-        except KafkaError as exc:
-            last_error = exc
-            time.sleep(0.5)
-            continue
-        try:
-            existing = set(admin.list_topics())
-            missing = [
-                NewTopic(name=name, num_partitions=settings.kafka.partitions, replication_factor=settings.kafka.replication_factor)
-                for name in topics.all()
-                if name not in existing
-            ]
-            if missing:
-                try:
-                    admin.create_topics(missing)
-                except TopicAlreadyExistsError:
-                    pass
-                log.info("created topics %s", ", ".join(t.name for t in missing))
-            return topics
-        except KafkaError as exc:
-            last_error = exc
-            time.sleep(0.5)
-        finally:
-            admin.close()
-    raise BrokerError(f"could not create topics on {bootstrap} within {timeout:.0f} s: {last_error}")
+    policy = RetryPolicy(first_seconds=0.5, max_seconds=2.0, within_seconds=timeout)
+    try:
+        policy.call_blocking(f"creating topics on {bootstrap}", _create_missing, bootstrap, settings, topics)
+    except BrokerUnavailable as exc:
+        raise BrokerError(f"could not create topics on {bootstrap} within {timeout:.0f} s: {exc}; check "
+                          "SOCIALLISTEN_KAFKA_URL and that the broker is running") from None
+    return topics
+
+
+def _create_missing(bootstrap: str, settings: Settings, topics: Topics) -> None:
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{settings.kafka.app_id}-admin")
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    try:
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(name=name, num_partitions=settings.kafka.partitions,
+                     replication_factor=settings.kafka.replication_factor)
+            for name in topics.all()
+            if name not in existing
+        ]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("created topics %s", ", ".join(t.name for t in missing))
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        admin.close()

@@ -121,8 +121,11 @@ class ClickHouseServer:
 
     @classmethod
     def launch(cls, make_root: Callable[[], Path], attempts: int = 3, timezone: str = "UTC") -> ClickHouseServer:
-        """A started server in a fresh directory from ``make_root()``; retried because another process
-        may take a free port before the server binds it. Raises RuntimeError after ``attempts``."""
+        """A started server in a fresh directory from ``make_root()``.
+
+        Retried because another process may take a free port before the server binds it.
+        Raises RuntimeError after ``attempts``.
+        """
         error: Exception | None = None
         for _ in range(attempts):
             server = cls(make_root(), timezone=timezone)

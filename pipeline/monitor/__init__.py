@@ -1,4 +1,5 @@
 """Live monitoring: the mention stream, spike alerts, audience quality, repost cascades, insight views.
 
-:func:`pipeline.monitor.wiring.attach_monitoring` plugs it all into a :class:`~pipeline.worker.app.Pipeline`.
+:class:`pipeline.monitor.wiring.Monitoring` plugs it into a worker through its
+:class:`~pipeline.worker.features.WorkerPorts` (see :mod:`pipeline.assemble`).
 """

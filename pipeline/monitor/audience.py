@@ -1,5 +1,7 @@
-"""Audience quality: who talks about a brand - real customers, potential customers, high-value
-accounts, suspected low-quality accounts (bots, water army).
+"""Audience quality: who talks about a brand.
+
+Real customers, potential customers, high-value accounts, suspected low-quality accounts
+(bots, water army).
 
 The per-author rules live in the ``author_quality`` view (migration 005) so every reader sees the
 same answer; :func:`classify` mirrors them in Python for the API docs and the unit tests.

@@ -54,7 +54,7 @@ def threshold(base: Baseline, k: float, min_count: int) -> float:
 
 
 def severity(score: float, k: float) -> str:
-    """low below 2k sigmas, medium below 4k, high above."""
+    """Low below 2k sigmas, medium below 4k, high above."""
     if score >= 4 * k:
         return "high"
     if score >= 2 * k:

@@ -127,8 +127,11 @@ DEFER_MIN_COST_SECONDS = 0.01
 
 @dataclass(slots=True)
 class _Cached:
-    """One cascade in the cache: its nodes as the metrics want them, the root post's row (for the
-    ``cascades`` row), and when its metrics may be recomputed next."""
+    """One cascade in the cache.
+
+    Its nodes as the metrics want them, the root post's row (for the ``cascades`` row), and when
+    its metrics may be recomputed next.
+    """
 
     nodes: dict[str, CascadeNode] = field(default_factory=dict)
     root: dict[str, Any] | None = None
@@ -169,8 +172,11 @@ class CascadeTracker:
         self._pending: set[str] = set()  # cached cascades touched since their metrics were last written
 
     def forget(self) -> None:
-        """Drop every cached cascade (call when this worker's partitions change; call
-        :meth:`refresh_due` with ``everything=True`` first, so that no deferred update is lost)."""
+        """Drop every cached cascade.
+
+        Call when this worker's partitions change; call :meth:`refresh_due` with
+        ``everything=True`` first, so that no deferred update is lost.
+        """
         self._cache.clear()
         self._cached_nodes = 0
         self._pending.clear()
@@ -216,8 +222,10 @@ class CascadeTracker:
         return roots
 
     def refresh_due(self, *, everything: bool = False) -> int:
-        """Blocking: recompute the cascades whose deferred update is due (all pending ones with
-        ``everything``); return how many were written."""
+        """Recompute the cascades whose deferred update is due; return how many were written.
+
+        Blocking. With ``everything``, all pending cascades are recomputed.
+        """
         now = self.clock()
         return self._refresh(sorted(r for r in self._pending if everything or self._cache[r].next_due <= now))
 

@@ -37,15 +37,29 @@ class Filterable(Protocol):
     """What a filter looks at: a :class:`LiveMention` or the live feed's compact record of one."""
 
     @property
-    def platform(self) -> str: ...
+    def platform(self) -> str:
+        """The platform the mention was posted on."""
+        ...
+
     @property
-    def sentiment(self) -> str: ...
+    def sentiment(self) -> str:
+        """The mention's sentiment label: positive, negative or neutral."""
+        ...
+
     @property
-    def brands(self) -> Sequence[str]: ...
+    def brands(self) -> Sequence[str]:
+        """The brands detected in the mention."""
+        ...
+
     @property
-    def competitors(self) -> Sequence[str]: ...
+    def competitors(self) -> Sequence[str]:
+        """The competitor brands detected in the mention."""
+        ...
+
     @property
-    def signals(self) -> Sequence[str]: ...
+    def signals(self) -> Sequence[str]:
+        """The signals the mention's analysis found."""
+        ...
 
 
 class MentionFilter(BaseModel):

@@ -184,7 +184,7 @@ class ChdbClickHouse:
         self._raw(statement + "\n" + body.decode())
 
     def ping(self) -> None:
-        """chDB is in-process: answers while the handle is open."""
+        """ChDB is in-process: answers while the handle is open."""
         self._raw("SELECT 1")
 
     def close(self) -> None:

@@ -1,5 +1,8 @@
-"""The tables the worker writes: column lists in DDL order (a test checks them against DESCRIBE)
-and the mapping of records to rows in that order."""
+"""The tables the worker writes.
+
+Column lists in DDL order (a test checks them against DESCRIBE) and the mapping of records to
+rows in that order.
+"""
 
 from __future__ import annotations
 

@@ -105,14 +105,19 @@ def parse_url(url: str) -> NativeTarget | ChdbTarget:
         if parsed.scheme == "chdb":
             if parsed.netloc:
                 raise ConfigError(
-                    f"chDB URL {redact(url)!r} has a host part; use three slashes and an absolute path: chdb:///var/lib/x"
+                    f"chDB URL {redact(url)!r} has a host part; "
+                    "use three slashes and an absolute path: chdb:///var/lib/x"
                 )
             path = unquote(parsed.path).rstrip("/")
             if not path.startswith("/"):
-                raise ConfigError(f"chDB URL needs an absolute path, like chdb:///var/lib/sociallisten (got {redact(url)!r})")
+                raise ConfigError(
+                    f"chDB URL needs an absolute path, like chdb:///var/lib/sociallisten (got {redact(url)!r})"
+                )
             unknown = set(options) - {"db"}
             if unknown:
-                raise ConfigError(f"chDB URL {redact(url)!r}: unknown option(s) {', '.join(sorted(unknown))}; known: db")
+                raise ConfigError(
+                    f"chDB URL {redact(url)!r}: unknown option(s) {', '.join(sorted(unknown))}; known: db"
+                )
             return ChdbTarget(path=path, database=identifier(options.get("db", DEFAULT_CHDB_DATABASE)))
     except StorageError as exc:  # an invalid database name
         raise ConfigError(f"SOCIALLISTEN_CLICKHOUSE_URL {redact(url)!r}: {exc}") from None

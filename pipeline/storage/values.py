@@ -197,7 +197,7 @@ def json_rows(rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def json_default(value: Any) -> Any:
-    """orjson ``default`` for what it cannot write itself: decimals and UUIDs as strings, sets as arrays."""
+    """Orjson ``default`` for what it cannot write itself: decimals and UUIDs as strings, sets as arrays."""
     if isinstance(value, Decimal | UUID):
         return str(value)
     if isinstance(value, set | frozenset):

@@ -40,7 +40,8 @@ def create_web_app(ctx: WebContext) -> FastAPI:
         description="Social listening for Chinese social media: live mentions, alerts and the service desk.",
     )
     app.state.ctx = ctx
-    app.state.tokens = parse_tokens(ctx.settings.web.api_tokens.get_secret_value() if ctx.settings.web.api_tokens else None)
+    api_tokens = ctx.settings.web.api_tokens
+    app.state.tokens = parse_tokens(api_tokens.get_secret_value() if api_tokens else None)
     if not app.state.tokens:
         log.warning("SOCIALLISTEN_API_TOKENS is not set: every /api/ call will get 401")
 

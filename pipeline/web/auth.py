@@ -7,6 +7,7 @@ Tokens come from ``SOCIALLISTEN_API_TOKENS``: ``token1:agent,token2:supervisor``
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -78,7 +79,7 @@ def principal(request: Request, creds: HTTPAuthorizationCredentials | None = Dep
     raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token", headers={"WWW-Authenticate": "Bearer"})
 
 
-def require(role: Role):  # type: ignore[no-untyped-def]
+def require(role: Role) -> Callable[..., Principal]:
     """Dependency: the caller must have at least ``role``."""
 
     def check(who: Principal = Depends(principal)) -> Principal:

@@ -38,7 +38,7 @@ _NAME = r"^[\w.@\-]{1,64}$"
 def _clean_note(value: str, info: ValidationInfo) -> str:
     if UNCLEAN_TEXT.search(value):
         raise ValueError("must not contain control characters")
-    limit = int((info.context or {}).get("max_note_chars", DeskSettings().desk_max_note_chars))
+    limit = int((info.context or {}).get("max_note_chars", DeskSettings.model_fields["desk_max_note_chars"].default))
     if len(value) > limit:
         raise ValueError(f"is {len(value)} characters long; the limit is {limit}")
     return value.strip()
@@ -161,7 +161,7 @@ async def _command(request: Request, who: Principal, case_id: str, op: Op, model
         command_id=new_command_id(),
         at=now_utc(),
         actor=who.name,
-        role=who.role.name,  # type: ignore[arg-type]  # Role names are the Literal's values
+        role=who.role.name,  # type: ignore[arg-type]  # Role's member names are all values of Command.role's Literal
         case_id=case_id,
         note=data.get("note", ""),
         assignee=data.get("assignee", ""),

@@ -67,8 +67,10 @@ def distinct_slices(
 
 
 def analyze_each(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
-    """Analyses in input order, every text analysed (for texts already distinct); never raises,
-    like :func:`analyze_texts`."""
+    """Analyses in input order, every text analysed (for texts already distinct).
+
+    Never raises, like :func:`analyze_texts`.
+    """
     try:
         return list(analyzer.analyze_batch(texts, titles=titles))
     except Exception:

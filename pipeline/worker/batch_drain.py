@@ -97,7 +97,9 @@ def drain_in_batches(
     if getattr(app, "_consumer", None) is not None:
         raise RuntimeError("drain_in_batches() must be called before the app creates its consumer")
     source = BatchSource(frozenset(topic.topics), handler, max_events, max_seconds, min_seconds, idle)
-    app.transport.Consumer = source.consumer_class()  # type: ignore[misc]
+    # Faust's TransportT declares Consumer a ClassVar, but the transport builds its consumer from the instance's
+    # attribute (``self.Consumer(...)``), so setting it here changes this app's consumer and no other.
+    app.transport.Consumer = source.consumer_class()  # type: ignore[misc]  # a ClassVar set on one app's transport
     app.topics.add(topic)
 
 

@@ -41,8 +41,11 @@ def _task_stack(task: asyncio.Task[Any]) -> list[str]:
 
 
 def input_lag(app: Any, inputs: frozenset[str]) -> dict[str, dict[str, int | None]]:
-    """Per owned input partition: last read offset, committed offset (the next to process), and
-    the high-water mark (the offset the next produced event will get)."""
+    """Offsets of each owned input partition.
+
+    Per partition: last read offset, committed offset (the next to process), and the high-water
+    mark (the offset the next produced event will get).
+    """
     consumer = app.consumer
     out: dict[str, dict[str, int | None]] = {}
     for tp in sorted(consumer.assignment(), key=_tp):

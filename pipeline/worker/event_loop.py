@@ -6,7 +6,7 @@ callback, future and socket wake-up cheaper; measured on the benchmark's full pi
 (alternating runs, 40,000 events), the worker spent about a tenth less CPU per event.
 
 The policy must be set before Faust creates its loop, so :func:`use_event_loop` runs at the
-start of :func:`pipeline.worker.app.create_pipeline` (and in the benchmark's Faust ceiling, so
+start of :class:`pipeline.worker.app.Worker`'s construction (and in the benchmark's Faust ceiling, so
 both measure the same runtime).
 """
 

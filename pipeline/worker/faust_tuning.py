@@ -24,7 +24,8 @@ def set_fetch_max_wait(ms: int) -> None:
     _state["fetch_max_wait_ms"] = int(ms)
     if _state["installed"]:
         return
-    original = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
+    thread_class = faust_aiokafka.AIOKafkaConsumerThread
+    original = thread_class._create_worker_consumer
 
     @functools.wraps(original)
     def create(self: Any, transport: Any) -> Any:
@@ -35,5 +36,5 @@ def set_fetch_max_wait(ms: int) -> None:
             log.warning("cannot set the consumer's fetch wait on this aiokafka version")
         return consumer
 
-    faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
+    thread_class._create_worker_consumer = create  # type: ignore[method-assign]  # Faust has no setting for the wait
     _state["installed"] = True

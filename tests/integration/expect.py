@@ -39,7 +39,10 @@ class Expectation:
         for start in range(0, len(lines), 2000):
             records = [RawRecord("t", 0, i, line) for i, line in enumerate(lines[start : start + 2000])]
             result = process_batch(
-                records, analyzer, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars
+                records,
+                analyzer,
+                max_bytes=settings.worker.max_event_bytes,
+                max_text_chars=settings.worker.max_text_chars,
             )
             exp.invalid_hashes.update(d.dl_id for d in result.dead_letters)
             for item in result.enriched:

@@ -28,7 +28,10 @@ def split_valid(lines: list[bytes]) -> tuple[set[str], int]:
     invalid = 0
     for line in lines:
         try:
-            ids.add(decode_event(line, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars).id)
+            event = decode_event(
+                line, max_bytes=settings.worker.max_event_bytes, max_text_chars=settings.worker.max_text_chars
+            )
+            ids.add(event.id)
         except EventRejected:
             invalid += 1
     return ids, invalid
@@ -195,8 +198,10 @@ def test_an_idle_worker_stores_a_trickle_without_a_full_batch(worker_env, start_
 
 
 def test_two_analysis_processes_store_what_the_analyser_finds(worker_env, start_worker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Batches shared out among two analysis processes: every event stored once, with the same signals
-    (the rollups count each event under the signals its analysis gave, computed here in-process)."""
+    """Batches shared out among two analysis processes: every event stored once, with the same signals.
+
+    The rollups count each event under the signals its analysis gave, computed here in-process.
+    """
     lines = list(generate_events(900, seed=11, invalid_rate=0.02))
     exp = Expectation.from_lines(lines)
     stream = tmp_path / "events.jsonl"

@@ -1,5 +1,8 @@
-"""Replay checks every send against a real Tansu broker: a broker that stops answering is an
-error naming how many events were not acknowledged, not a silent success."""
+"""Replay checks every send against a real Tansu broker.
+
+A broker that stops answering is an error naming how many events were not acknowledged, not a
+silent success.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Through the real broker, a monitoring worker and clickhouse-server: a repost cascade and the audience
-rows derived from the mentions insert are served by the API."""
+"""Derived monitoring rows end to end: a repost cascade and audience rows are served by the API.
+
+Through the real broker, a monitoring worker and clickhouse-server: the cascade and the audience
+rows derived from the mentions insert.
+"""
 
 from __future__ import annotations
 

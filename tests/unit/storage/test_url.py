@@ -12,7 +12,13 @@ from pipeline.storage.url import ChdbTarget, NativeTarget, parse_url, redact
 def test_native_url() -> None:
     target = parse_url("clickhouse://bi%40x:p%2Fw@db.example:9440/social?secure=1&connect_timeout=2.5")
     assert target == NativeTarget(
-        host="db.example", port=9440, user="bi@x", password=SecretStr("p/w"), database="social", secure=True, connect_timeout=2.5
+        host="db.example",
+        port=9440,
+        user="bi@x",
+        password=SecretStr("p/w"),
+        database="social",
+        secure=True,
+        connect_timeout=2.5,
     )
 
 
