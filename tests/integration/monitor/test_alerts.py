@@ -19,7 +19,7 @@ from pipeline.storage import connect
 from pipeline.text import get_analyzer
 from tests.integration.monitor.conftest import TOKEN
 from tests.integration.monitor.streams import BURST_TEXTS, INJECTED_TERMS, burst, steady
-from tests.integration.test_pipeline import read_topic
+from tests.integration.worker.test_pipeline import read_topic
 
 pytestmark = pytest.mark.integration
 

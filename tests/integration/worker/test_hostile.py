@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from pipeline.sample import generate_events
 from pipeline.storage import connect
 from tests.integration.expect import Expectation, assert_exact, complete, wait_until
-from tests.integration.test_faults import produce
-from tests.integration.test_pipeline import read_topic
+from tests.integration.worker.test_faults import produce
+from tests.integration.worker.test_pipeline import read_topic
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 from pipeline.sample import generate_events
 from pipeline.storage import connect
 from tests.integration.expect import Expectation, complete, wait_until
-from tests.integration.test_faults import produce
+from tests.integration.worker.test_faults import produce
 
 pytestmark = pytest.mark.integration
 
