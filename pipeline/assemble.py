@@ -23,8 +23,10 @@ from pipeline.records import BatchListener
 from pipeline.storage import ClickHouse
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
+from pipeline.web.ops import create_ops_app
 from pipeline.web.server import serve
 from pipeline.worker.app import Worker
+from pipeline.worker.health import HealthProbe
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,15 @@ class Application:
 
         self.worker.ports.on_start(web_service)
 
+    def serve_ops(self, host: str, port: int) -> None:
+        """Serve ``/healthz``, ``/readyz`` and ``/metrics`` on their own port (``SOCIALLISTEN_OPS_PORT``)."""
+        ops_app = create_ops_app(self.worker.metrics, self.web.readiness or (lambda: {"ready": True}))
+
+        async def ops_service() -> None:
+            await serve(ops_app, host, port, what="operations endpoints (/healthz, /readyz, /metrics)")
+
+        self.worker.ports.on_start(ops_service)
+
     def run(self, *, until: Callable[[], Awaitable[Any]] | None = None) -> int:
         """Run until stopped (signal) or until ``until()`` returns; the process exit code."""
         return self.worker.run(until=until)
@@ -75,8 +86,12 @@ def assemble(
     desk = None
     if settings.desk.desk_enabled:
         desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases)
-    context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk)
+    health = HealthProbe(ports, bootstrap).install()
+    context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk,
+                         metrics=ports.metrics, readiness=health.readiness.answer)
     app = Application(settings, worker, hubs, monitoring, desk, context)
     if web:
         app.serve_web()
+    if settings.web.ops_port is not None:
+        app.serve_ops(settings.web.ops_host, settings.web.ops_port)
     return app

@@ -140,6 +140,15 @@ class WebSettings(Section):
     worker_web_port: int | None = Field(
         default=None, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status web server port (unset: off)."
     )
+    ops_host: str = Field(
+        default="127.0.0.1",
+        description="SOCIALLISTEN_OPS_HOST: bind address of a worker's operations endpoints (0.0.0.0 in a container).",
+    )
+    ops_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="SOCIALLISTEN_OPS_PORT: port of a worker's /healthz, /readyz and /metrics (no token; no "
+        "content). Unset: not served by the worker (the web service serves them on its own port).",
+    )
 
 
 class LogSettings(Section):

@@ -29,7 +29,7 @@ from faust.models import maybe_model
 from pipeline.config import DeskSettings
 from pipeline.desk import store
 from pipeline.desk.lifecycle import Slot, apply
-from pipeline.desk.models import Command, Observation, Op, Outcome, case_key, key_of, link_for
+from pipeline.desk.models import Command, Observation, Op, Outcome, Status, case_key, key_of, link_for
 from pipeline.errors import BrokerUnavailable
 from pipeline.hub import Hub
 from pipeline.kafka.send import KAFKA_FAILURES
@@ -39,6 +39,8 @@ from pipeline.worker.features import WorkerPorts
 log = logging.getLogger(__name__)
 
 TABLE_NAME = "desk_cases"
+METRICS_SECONDS = 15.0
+"""How often the desk's case counts are read for ``/metrics``."""
 
 
 def now_utc() -> datetime:
@@ -156,6 +158,18 @@ class Desk:
         if pending:
             log.debug("desk: sent %d observations", len(pending))
 
+    async def refresh_metrics(self) -> None:
+        """Case counts by status and SLA breaches from the ClickHouse mirror, for ``/metrics``."""
+        metrics, storage = self.ports.metrics, self.ports.storage
+        try:
+            by_status, breaches = await storage.run_blocking(store.case_counts, storage.ch, now_utc())
+        except Exception as exc:  # metrics wait for the next tick; the desk itself is unaffected
+            log.debug("desk metrics not refreshed: %s", exc)
+            return
+        for status in Status:
+            metrics.desk_cases.labels(status=status.value).set(by_status.get(status.value, 0))
+        metrics.sla_breaches.set(breaches)
+
     async def ask(self, cmd: Command) -> dict[str, Any]:
         """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
         assert cmd.case_id is not None
@@ -196,5 +210,6 @@ def install_desk(ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, case
     _fix_reply_consumer(ports.app)
     desk = Desk(ports, cfg, partitions=partitions, cases=cases)
     ports.add_listener(desk.listener)
+    ports.every(METRICS_SECONDS, desk.refresh_metrics, name="sociallisten.desk_metrics")
     log.info("service desk installed (commands on %s)", desk.topic.get_topic_name())
     return desk

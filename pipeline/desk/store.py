@@ -158,3 +158,20 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
             row[flag] = bool(row[flag])
     row.pop("priority_rank", None)
     return row
+
+
+_BREACHED = (
+    "((first_response_at IS NOT NULL AND first_response_at > first_response_due) "
+    "OR (first_response_at IS NULL AND status != 'resolved' AND first_response_due < %(now)s) "
+    "OR (resolved_at IS NOT NULL AND resolved_at > resolution_due) "
+    "OR (resolved_at IS NULL AND status != 'resolved' AND resolution_due < %(now)s))"
+)
+
+
+def case_counts(ch: ClickHouse, now: datetime) -> tuple[dict[str, int], int]:
+    """(cases by status, cases whose first response or resolution was or is now later than its SLA)."""
+    rows = ch.query(
+        f"SELECT status, count() AS n, countIf({_BREACHED}) AS breached FROM desk_cases FINAL GROUP BY status",
+        {"now": now},
+    )
+    return {str(r["status"]): int(r["n"]) for r in rows}, sum(int(r["breached"]) for r in rows)

@@ -113,6 +113,7 @@ class Monitoring:
             for alert in alerts:
                 log.warning("ALERT %s", alert.explanation)
                 await self._publish(alert)
+                self.ports.metrics.alerts.inc()
             if alerts:
                 await run_blocking(self.engine.record, alerts)
                 self._relay(alerts)

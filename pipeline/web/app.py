@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -18,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from pipeline import __version__
 from pipeline.web.auth import parse_tokens
 from pipeline.web.context import WebContext
+from pipeline.web.ops import ops_router
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ def create_web_app(ctx: WebContext) -> FastAPI:
         """Liveness: the web service answers."""
         return {"status": "ok", "version": __version__}
 
+    if ctx.metrics is not None:
+        app.include_router(ops_router(ctx.metrics, ctx.readiness or _always_ready))
+
     for name in ROUTE_MODULES:
         module = importlib.import_module(name)
         app.include_router(module.router)
@@ -60,3 +65,7 @@ def create_web_app(ctx: WebContext) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _always_ready() -> dict[str, Any]:
+    return {"ready": True, "checks": {}, "reasons": []}

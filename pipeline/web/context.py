@@ -10,8 +10,10 @@ from fastapi import Request
 from pipeline.config import Settings
 from pipeline.desk.agent import Desk
 from pipeline.hub import Hubs
+from pipeline.metrics import Metrics
 from pipeline.monitor.live import LiveFeed
 from pipeline.storage import ClickHouse
+from pipeline.web.ops import ReadinessAnswer
 from pipeline.worker.features import RunBlocking, StorageAccess
 
 
@@ -26,6 +28,10 @@ class WebContext:
     """The live feed, when monitoring runs in this worker."""
     desk: Desk | None = None
     """The service desk, when its case agent runs in this worker."""
+    metrics: Metrics | None = None
+    """This process's metrics, served at ``/metrics``."""
+    readiness: ReadinessAnswer | None = None
+    """What ``/readyz`` answers."""
 
     @property
     def ch(self) -> ClickHouse:

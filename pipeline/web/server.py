@@ -12,11 +12,12 @@ from fastapi import FastAPI
 log = logging.getLogger(__name__)
 
 
-async def serve(app: FastAPI, host: str, port: int) -> None:
+async def serve(app: FastAPI, host: str, port: int,
+                what: str = "web service (API under /api/, OpenAPI at /openapi.json)") -> None:
     """Run until cancelled (the worker stops its tasks on shutdown)."""
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     server = _QuietServer(config)
-    log.info("web service on http://%s:%d/ (API under /api/, OpenAPI at /openapi.json)", host, port)
+    log.info("%s on http://%s:%d/", what, host, port)
     await server.serve()
 
 

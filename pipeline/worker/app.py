@@ -21,6 +21,7 @@ import faust
 from pipeline.config import Settings
 from pipeline.kafka.send import send_acknowledged
 from pipeline.kafka.topics import Topics, bootstrap_servers
+from pipeline.metrics import Metrics
 from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse
@@ -36,6 +37,9 @@ from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter
 
 log = logging.getLogger(__name__)
+
+LAG_SECONDS = 5.0
+"""How often the consumer lag metric is refreshed."""
 
 
 def faust_broker_urls(bootstrap: str) -> list[str]:
@@ -77,7 +81,7 @@ def faust_app(settings: Settings, bootstrap: str) -> faust.App:
 class Worker:
     """One worker process: the Faust app, its analysis processes, writer and stages."""
 
-    def __init__(self, settings: Settings, bootstrap: str, ch: ClickHouse) -> None:
+    def __init__(self, settings: Settings, bootstrap: str, ch: ClickHouse, metrics: Metrics | None = None) -> None:
         """Build the worker for the broker at ``bootstrap`` and the database ``ch`` (nothing starts yet)."""
         use_event_loop(settings.worker.event_loop)  # before Faust creates its loop
         set_fetch_max_wait(settings.kafka.fetch_max_wait_ms)
@@ -85,16 +89,17 @@ class Worker:
         self.topics = Topics.from_settings(settings)
         self.app = faust_app(settings, bootstrap)
         self.retry = RetryPolicy(max_seconds=settings.storage.retry_max_seconds)
+        self.metrics = metrics or Metrics()
         self.pool = AnalysisPool(settings.resolved_lexicon, settings.worker.analysis_processes)
         dlq = self.app.topic(self.topics.deadletter, key_serializer="raw", value_serializer="raw")
 
         async def send_dead_letter(dl: DeadLetter) -> None:
             await send_acknowledged(dlq, dl.dl_id.encode(), dl.model_dump_json().encode())
 
-        self.writer = BatchWriter(ch, send_dead_letter, retry=self.retry)
-        self.stages = Stages(self.app, self.pool, self.writer, settings.worker, self.retry)
+        self.writer = BatchWriter(ch, send_dead_letter, retry=self.retry, metrics=self.metrics)
+        self.stages = Stages(self.app, self.pool, self.writer, settings.worker, self.retry, self.metrics)
         self.ports = WorkerPorts(app=self.app, topics=self.topics, storage=StorageAccess(ch, self.writer.run_blocking),
-                                 retry=self.retry, add_listener=self.stages.add_listener)
+                                 retry=self.retry, metrics=self.metrics, add_listener=self.stages.add_listener)
         """What features may use of this worker."""
         self.exit_code = 0
         """What :meth:`run` returns (set by the job run beside the worker)."""
@@ -110,6 +115,16 @@ class Worker:
         self.ports.on_start(self._start_analysis)
         diagnostics.install(self.ports, self.stages, stall_seconds=cfg.stall_seconds,
                             check_seconds=cfg.stall_check_seconds)
+        self.ports.every(LAG_SECONDS, self._record_lag, name="sociallisten.consumer_lag")
+
+    async def _record_lag(self) -> None:
+        """Consumer lag per owned input partition, for ``/metrics``."""
+        gauge = self.metrics.consumer_lag
+        gauge.clear()  # partitions this worker no longer owns are dropped
+        for tp, row in diagnostics.input_lag(self.app, frozenset(self.topics.inputs)).items():
+            topic, _, partition = tp.rstrip("]").rpartition("[")
+            if row["highwater"] is not None:
+                gauge.labels(topic=topic, partition=partition).set(diagnostics.unfinished({tp: row}))
 
     async def _start_analysis(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.pool.start)

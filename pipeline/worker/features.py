@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 import faust
 
 from pipeline.kafka.topics import Topics
+from pipeline.metrics import Metrics
 from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse
@@ -50,6 +51,7 @@ class WorkerPorts:
     topics: Topics
     storage: StorageAccess
     retry: RetryPolicy
+    metrics: Metrics
     add_listener: Callable[[BatchListener], None]
     """Register a listener: called after each batch is stored, before its offsets are released."""
 
@@ -65,4 +67,9 @@ class WorkerPorts:
     def on_partitions_revoked(self, job: Callable[..., Awaitable[None]]) -> None:
         """Run ``job(app, revoked, **kwargs)`` when a rebalance takes partitions from this worker."""
         signal: Any = self.app.on_partitions_revoked  # Faust's signal types its receivers loosely
+        signal.connect(job)
+
+    def on_partitions_assigned(self, job: Callable[..., Awaitable[None]]) -> None:
+        """Run ``job(app, assigned, **kwargs)`` when a rebalance gives this worker its partitions."""
+        signal: Any = self.app.on_partitions_assigned
         signal.connect(job)

@@ -27,6 +27,7 @@ import faust
 from faust.types import Message
 
 from pipeline.config import WorkerSettings
+from pipeline.metrics import Metrics
 from pipeline.records import BatchListener, BatchResult, RawRecord
 from pipeline.retry import RetryPolicy
 from pipeline.worker.analysis_pool import AnalysisPool
@@ -97,13 +98,14 @@ class Stages:
     """The input batches' way through one worker, with its in-flight accounting."""
 
     def __init__(self, app: faust.App, pool: AnalysisPool, writer: BatchWriter, settings: WorkerSettings,
-                 retry: RetryPolicy) -> None:
+                 retry: RetryPolicy, metrics: Metrics) -> None:
         """Stages of ``app`` analysing in ``pool`` and storing through ``writer``."""
         self.app = app
         self.pool = pool
         self.writer = writer
         self.settings = settings
         self.retry = retry
+        self.metrics = metrics
         self.listeners: list[BatchListener] = []
         self.stats = WorkerStats()
         self.in_flight: asyncio.Queue[InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
@@ -150,9 +152,13 @@ class Stages:
     async def analyse(self, records: list[RawRecord]) -> BatchResult:
         """Decode and validate here, analyse the texts in the analysis processes, pair them up."""
         cfg = self.settings
+        started = time.perf_counter()
         valid, dead = decode_batch(records, max_bytes=cfg.max_event_bytes, max_text_chars=cfg.max_text_chars)
+        self.metrics.events_consumed.inc(len(valid) + len(dead))
         analyses = await self.pool.analyze([ev.text for _, ev in valid], [ev.title for _, ev in valid])
-        return assemble(valid, analyses, dead)
+        result = assemble(valid, analyses, dead)
+        self.metrics.batch_seconds.labels(stage="analyse").observe(time.perf_counter() - started)
+        return result
 
     # ---- write, notify, release ----------------------------------------------------------
     async def run(self) -> None:
@@ -173,17 +179,27 @@ class Stages:
         while True:
             batch = await self.in_flight.get()
             result = await batch.result
+            started = time.perf_counter()
             await self.writer.write(result)
+            self.metrics.batch_seconds.labels(stage="write").observe(time.perf_counter() - started)
+            self._count_stored(result)
             self.unwritten -= 1
             await stored.put((batch, result))
 
     async def _notify(self, stored: asyncio.Queue[tuple[InFlight, BatchResult]]) -> None:
         while True:
             batch, result = await stored.get()
+            started = time.perf_counter()
             for listener in self.listeners:
                 await self._tell(listener, result)
+            self.metrics.batch_seconds.labels(stage="notify").observe(time.perf_counter() - started)
             batch_consumer(self.app).release(batch.messages)  # offsets move only after the write and every listener
             self.stats.count(len(batch.messages), result)
+
+    def _count_stored(self, result: BatchResult) -> None:
+        self.metrics.events_stored.inc(len(result.enriched))
+        for dl in result.dead_letters:
+            self.metrics.dead_letters.labels(reason=dl.reason).inc()
 
     async def _tell(self, listener: BatchListener, result: BatchResult) -> None:
         name = getattr(listener, "__qualname__", repr(listener))

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 from pipeline.errors import BrokerUnavailable, StorageError, StorageUnavailable
+from pipeline.metrics import Metrics
 from pipeline.records import BatchResult, Enriched, dead_letter
 from pipeline.retry import RetryPolicy, is_transient
 from pipeline.storage import ClickHouse
@@ -47,11 +48,13 @@ class _NotAcknowledged(BrokerUnavailable):
 class BatchWriter:
     """Writes batches with retry; one instance per worker, storage calls serialised on one thread."""
 
-    def __init__(self, ch: ClickHouse, send_dead_letter: SendDeadLetter, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, ch: ClickHouse, send_dead_letter: SendDeadLetter, *, retry: RetryPolicy | None = None,
+                 metrics: Metrics | None = None) -> None:
         """Write to ``ch``, send dead letters with ``send_dead_letter``, wait out outages under ``retry``."""
         self.ch = ch
         self._send_dead_letter = send_dead_letter
         self._retry = retry or RetryPolicy()
+        self._metrics = metrics or Metrics()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
         self.outage_started: float | None = None
         self.rows_written = 0
@@ -103,13 +106,16 @@ class BatchWriter:
         self.rows_written += len(rows)
 
     async def _insert_once(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        started = time.perf_counter()
         try:
             await self.run_blocking(self.ch.insert, table, list(columns), rows)
         except StorageUnavailable:
+            self._metrics.clickhouse_insert_seconds.observe(time.perf_counter() - started)
             if self.outage_started is None:
                 self.outage_started = time.monotonic()
                 log.warning("ClickHouse unreachable; consumption is paused until it is back")
             raise
+        self._metrics.clickhouse_insert_seconds.observe(time.perf_counter() - started)
         if self.outage_started is not None:
             log.warning("ClickHouse is back after %.0f s; resuming", time.monotonic() - self.outage_started)
             self.outage_started = None
