@@ -86,7 +86,7 @@ def assemble(
     desk = None
     if settings.desk.desk_enabled:
         desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases)
-    health = HealthProbe(ports, bootstrap).install()
+    health = HealthProbe(ports, bootstrap, settings.kafka).install()
     context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk,
                          metrics=ports.metrics, readiness=health.readiness.answer)
     app = Application(settings, worker, hubs, monitoring, desk, context)

@@ -90,7 +90,7 @@ async def run_demo(
     topics = Topics.from_settings(settings)
 
     def _replay() -> None:
-        producer = make_producer(bootstrap)
+        producer = make_producer(bootstrap, kafka=settings.kafka)
         try:
             replay(expected.lines, producer, topics, rate=rate,
                    on_sent=(lambda n: on_progress("sent", n, total)) if on_progress else None)

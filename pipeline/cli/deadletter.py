@@ -90,7 +90,7 @@ def replay_command(
         typer.echo("error: SOCIALLISTEN_KAFKA_URL is not set; re-driving needs the running broker", err=True)
         raise typer.Exit(2)
     topics = Topics.from_settings(settings)
-    producer = make_producer(settings.kafka.kafka_url)
+    producer = make_producer(settings.kafka.kafka_url, kafka=settings.kafka)
     deliveries = Deliveries(producer)
     try:
         for row in rows:

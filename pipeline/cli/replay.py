@@ -44,7 +44,7 @@ def replay_command(
         lines = file.read_bytes().splitlines()
     ensure_topics(settings.kafka.kafka_url, settings)
     topics = Topics.from_settings(settings)
-    producer = make_producer(settings.kafka.kafka_url)
+    producer = make_producer(settings.kafka.kafka_url, kafka=settings.kafka)
     try:
         with Progress(
             TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

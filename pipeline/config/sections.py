@@ -6,9 +6,11 @@ field's description starts with its variable. :class:`pipeline.config.Settings` 
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SOCIALLISTEN_"
@@ -56,8 +58,60 @@ class KafkaSettings(Section):
         description="SOCIALLISTEN_FETCH_MAX_WAIT_MS: longest a consumer fetch waits for data (latency bound).",
     )
 
+    topic_posts: str | None = Field(
+        default=None, min_length=1, max_length=249,
+        description="SOCIALLISTEN_TOPIC_POSTS: the input topic of posts, reposts and articles. Unset: <prefix>posts.",
+    )
+    topic_comments: str | None = Field(
+        default=None, min_length=1, max_length=249,
+        description="SOCIALLISTEN_TOPIC_COMMENTS: the input topic of comments. Unset: <prefix>comments.",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="SOCIALLISTEN_KAFKA_SECURITY_PROTOCOL: how every Kafka client (worker, producers, admin) "
+        "connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (managed Kafka services use SASL_SSL).",
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="PLAIN",
+        description="SOCIALLISTEN_KAFKA_SASL_MECHANISM: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (with a SASL protocol).",
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, description="SOCIALLISTEN_KAFKA_SASL_USERNAME: the SASL user (with a SASL protocol)."
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="SOCIALLISTEN_KAFKA_SASL_PASSWORD: the SASL password (never printed)."
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        description="SOCIALLISTEN_KAFKA_SSL_CAFILE: CA certificates (PEM) to verify the brokers with, for SSL and "
+        "SASL_SSL. Unset: the system's trusted certificates.",
+    )
+
+    @model_validator(mode="after")
+    def _complete_credentials(self) -> KafkaSettings:
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"SOCIALLISTEN_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "SOCIALLISTEN_KAFKA_SASL_USERNAME and SOCIALLISTEN_KAFKA_SASL_PASSWORD"
+            )
+        if self.kafka_ssl_cafile is not None:
+            if not self.kafka_ssl_cafile.is_file():
+                raise ValueError(f"SOCIALLISTEN_KAFKA_SSL_CAFILE: {self.kafka_ssl_cafile} is not a readable file")
+            try:
+                ssl.create_default_context(cafile=str(self.kafka_ssl_cafile))
+            except ssl.SSLError:
+                raise ValueError(f"SOCIALLISTEN_KAFKA_SSL_CAFILE: {self.kafka_ssl_cafile} holds no PEM certificate"
+                                 ) from None
+        return self
+
     def topic(self, name: str) -> str:
         """Full topic name for a short name such as 'posts' or 'deadletter'."""
+        if name == "posts" and self.topic_posts:
+            return self.topic_posts
+        if name == "comments" and self.topic_comments:
+            return self.topic_comments
         return f"{self.topic_prefix}{name}"
 
 

@@ -21,7 +21,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner import murmur2
 
+from pipeline.config import KafkaSettings
 from pipeline.errors import BrokerError
+from pipeline.kafka.security import kafka_python_options
 from pipeline.kafka.topics import Topics, bootstrap_servers
 
 log = logging.getLogger(__name__)
@@ -64,8 +66,11 @@ def route(line: bytes, topics: Topics) -> tuple[str, bytes | None]:
     return topic, key.encode("utf-8", "surrogatepass") if isinstance(key, str) else None
 
 
-def make_producer(bootstrap: str, **overrides: object) -> KafkaProducer:
-    """A kafka-python producer tuned for throughput with acks from all replicas."""
+def make_producer(bootstrap: str, *, kafka: KafkaSettings | None = None, **overrides: object) -> KafkaProducer:
+    """A kafka-python producer tuned for throughput with acks from all replicas.
+
+    ``kafka`` (the settings' Kafka section) adds the security options (SSL, SASL) of every client.
+    """
     config: dict[str, object] = {
         "bootstrap_servers": bootstrap_servers(bootstrap).split(","),
         "acks": "all",
@@ -76,6 +81,7 @@ def make_producer(bootstrap: str, **overrides: object) -> KafkaProducer:
         "retries": 10,
         "client_id": "sociallisten-replay",
     }
+    config.update(kafka_python_options(kafka) if kafka is not None else {})
     config.update(overrides)
     try:
         return KafkaProducer(**config)

@@ -15,6 +15,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pipeline.config import Settings
 from pipeline.errors import BrokerError, BrokerUnavailable
+from pipeline.kafka.security import kafka_python_options
 from pipeline.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.0) -> 
 
 def _create_missing(bootstrap: str, settings: Settings, topics: Topics) -> None:
     try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{settings.kafka.app_id}-admin")
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{settings.kafka.app_id}-admin",
+                                 **kafka_python_options(settings.kafka))
     except KafkaError as exc:
         raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
     try:

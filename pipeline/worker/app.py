@@ -19,6 +19,7 @@ from typing import Any
 import faust
 
 from pipeline.config import Settings
+from pipeline.kafka.security import faust_credentials
 from pipeline.kafka.send import send_acknowledged
 from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.metrics import Metrics
@@ -55,6 +56,7 @@ def faust_app(settings: Settings, bootstrap: str) -> faust.App:
     return faust.App(
         kafka.app_id,
         broker=faust_broker_urls(bootstrap),
+        broker_credentials=faust_credentials(kafka),
         store="memory://",
         datadir=str(faust_dir),  # Faust's own files, never the working directory
         topic_partitions=kafka.partitions,

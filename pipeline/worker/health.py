@@ -15,6 +15,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaClient
 
+from pipeline.config import KafkaSettings
+from pipeline.kafka.security import aiokafka_options
 from pipeline.kafka.topics import bootstrap_servers
 from pipeline.worker.features import WorkerPorts
 
@@ -47,9 +49,10 @@ class Readiness:
 class HealthProbe:
     """Keeps a worker's :class:`Readiness` up to date from its timers and rebalance signals."""
 
-    def __init__(self, ports: WorkerPorts, bootstrap: str) -> None:
-        """Probe the storage behind ``ports`` and the broker at ``bootstrap``."""
+    def __init__(self, ports: WorkerPorts, bootstrap: str, kafka: KafkaSettings) -> None:
+        """Probe the storage behind ``ports`` and the broker at ``bootstrap`` (connecting as ``kafka`` says)."""
         self.ports = ports
+        self.client_options = aiokafka_options(kafka)
         self.bootstrap = bootstrap_servers(bootstrap)
         self.readiness = Readiness()
         self._assigned_once = False
@@ -87,7 +90,7 @@ class HealthProbe:
 
     async def _kafka_answers(self) -> None:
         client = AIOKafkaClient(bootstrap_servers=self.bootstrap.split(","),
-                                request_timeout_ms=int(PROBE_TIMEOUT * 1000))
+                                request_timeout_ms=int(PROBE_TIMEOUT * 1000), **self.client_options)
         try:
             await client.bootstrap()
         finally:
