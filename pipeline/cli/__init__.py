@@ -28,6 +28,7 @@ def _register() -> None:
         schema,
         stats,
         tail,
+        users,
         worker,
     )
 

@@ -194,6 +194,11 @@ class WebSettings(Section):
     worker_web_port: int | None = Field(
         default=None, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status web server port (unset: off)."
     )
+    users_file: Path | None = Field(
+        default=None,
+        description="SOCIALLISTEN_USERS_FILE: YAML file of the team's users (name, role, SHA-256 of the token); "
+        "manage it with `sociallisten users add|remove|list`. Read again when it changes.",
+    )
     ops_host: str = Field(
         default="127.0.0.1",
         description="SOCIALLISTEN_OPS_HOST: bind address of a worker's operations endpoints (0.0.0.0 in a container).",

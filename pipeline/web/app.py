@@ -20,6 +20,7 @@ from pipeline import __version__
 from pipeline.web.auth import parse_tokens
 from pipeline.web.context import WebContext
 from pipeline.web.ops import ops_router
+from pipeline.web.users import UserDirectory
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,10 @@ def create_web_app(ctx: WebContext) -> FastAPI:
     app.state.ctx = ctx
     api_tokens = ctx.settings.web.api_tokens
     app.state.tokens = parse_tokens(api_tokens.get_secret_value() if api_tokens else None)
-    if not app.state.tokens:
-        log.warning("SOCIALLISTEN_API_TOKENS is not set: every /api/ call will get 401")
+    users_file = ctx.settings.web.users_file
+    app.state.users = UserDirectory(users_file) if users_file is not None else None
+    if not app.state.tokens and users_file is None:
+        log.warning("neither SOCIALLISTEN_USERS_FILE nor SOCIALLISTEN_API_TOKENS is set: every /api/ call will get 401")
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pipeline.errors import ConfigError
+from pipeline.web.users import UserDirectory
 
 
 class Role(IntEnum):
@@ -73,6 +74,10 @@ def principal(request: Request, creds: HTTPAuthorizationCredentials | None = Dep
     if not token:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
                             headers={"WWW-Authenticate": "Bearer"})
+    users: UserDirectory | None = getattr(request.app.state, "users", None)
+    user = users.find(token) if users is not None else None
+    if user is not None:
+        return Principal(name=user.name, role=Role[user.role])
     for known, who in tokens.items():
         if hmac.compare_digest(known.encode(), token.encode()):
             return who

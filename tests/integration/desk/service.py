@@ -106,8 +106,10 @@ def start_desk_service(kafka_url: str, clickhouse_url: str, tmp: Path) -> DeskSe
     )
     port = free_port()
     log_path = tmp / "desk-worker.log"
-    env = wenv.env(SOCIALLISTEN_WEB_PORT=str(port), SOCIALLISTEN_API_TOKENS=TOKEN_SPEC)
-    wenv.extra.update(SOCIALLISTEN_WEB_PORT=str(port), SOCIALLISTEN_API_TOKENS=TOKEN_SPEC)
+    users_file = str(tmp / "users.yaml")  # starts empty: tests add people with `sociallisten users add`
+    wenv.extra.update(SOCIALLISTEN_WEB_PORT=str(port), SOCIALLISTEN_API_TOKENS=TOKEN_SPEC,
+                      SOCIALLISTEN_USERS_FILE=users_file)
+    env = wenv.env()
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline", "worker", "--web"],

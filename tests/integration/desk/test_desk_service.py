@@ -232,3 +232,34 @@ def test_agent_page_claims_and_resolves_a_case(desk: DeskService, ch: ClickHouse
     assert row["status"] == "resolved" and row["assignee"] == "alice" and row["resolved_at"] is not None
     daily = ch.query("SELECT sum(cases_resolved) AS n FROM desk_sla_daily")
     assert int(daily[0]["n"]) >= 1
+
+
+def test_cases_belong_to_named_users_and_revoking_one_changes_nobody_elses(desk: DeskService) -> None:
+    """People come from the users file (`sociallisten users add`), not from positions in a token list."""
+    tokens = {}
+    for name in ("li.na", "王芳"):
+        done = desk.wenv.run("users", "add", name, "--role", "agent")
+        assert done.returncode == 0, done.stderr.decode()
+        tokens[name] = done.stdout.decode().strip()
+        assert tokens[name] not in Path(desk.wenv.extra["SOCIALLISTEN_USERS_FILE"]).read_text()  # only its hash
+    open_cases = [c for c in _cases(desk, status="new")][:2]
+    assert len(open_cases) == 2
+    claimed = {}
+    for name, case in zip(tokens, open_cases, strict=True):
+        with desk.client(token=tokens[name]) as client:
+            r = client.post(f"/api/cases/{case['case_id']}/claim")
+            assert r.status_code == 200, r.text
+            assert r.json()["case"]["assignee"] == name
+            claimed[name] = case["case_id"]
+
+    done = desk.wenv.run("users", "remove", "li.na")
+    assert done.returncode == 0, done.stderr.decode()
+    with desk.client(token=tokens["li.na"]) as client:
+        assert client.get("/api/cases").status_code == 401, "a removed user's token stops working"
+    with desk.client(token=tokens["王芳"]) as client:
+        assert client.get("/api/cases").status_code == 200
+        for name, case_id in claimed.items():
+            case = client.get(f"/api/cases/{case_id}").json()
+            assert case["assignee"] == name, "revoking one person changes nobody's cases"
+    listed = desk.wenv.run("users", "list").stdout.decode()
+    assert listed.splitlines() == ["王芳\tagent"]
