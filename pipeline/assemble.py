@@ -86,9 +86,10 @@ def assemble(
     desk = None
     if settings.desk.desk_enabled:
         desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases)
-    health = HealthProbe(ports, bootstrap, settings.kafka).install()
+    serving = web or settings.web.ops_port is not None  # nobody asks for readiness otherwise: no probes
+    health = HealthProbe(ports, bootstrap, settings.kafka).install() if serving else None
     context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk,
-                         metrics=ports.metrics, readiness=health.readiness.answer)
+                         metrics=ports.metrics, readiness=health.readiness.answer if health else None)
     app = Application(settings, worker, hubs, monitoring, desk, context)
     if web:
         app.serve_web()
