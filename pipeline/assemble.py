@@ -18,6 +18,9 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.desk.agent import Desk, install_desk
 from pipeline.hub import Hubs
+from pipeline.kafka.security import aiokafka_options
+from pipeline.kafka.topics import bootstrap_servers
+from pipeline.monitor.live_topic import LiveTopicReader
 from pipeline.monitor.wiring import Monitoring
 from pipeline.records import BatchListener
 from pipeline.storage import ClickHouse
@@ -36,6 +39,7 @@ class Application:
     """A worker with its features, ready to run."""
 
     settings: Settings
+    bootstrap: str
     worker: Worker
     hubs: Hubs
     monitoring: Monitoring
@@ -52,6 +56,11 @@ class Application:
             await serve(web_app, host, port)
 
         self.worker.ports.on_start(web_service)
+        if self.settings.monitor.live_topic_enabled:  # every worker's mentions on this process's live pages
+            reader = LiveTopicReader(bootstrap_servers(self.bootstrap), self.worker.topics.live,
+                                     self.monitoring.live.publish_live, aiokafka_options(self.settings.kafka),
+                                     deliver_case=self.hubs.cases.publish)
+            self.worker.ports.on_start(reader.run)
 
     def serve_ops(self, host: str, port: int) -> None:
         """Serve ``/healthz``, ``/readyz`` and ``/metrics`` on their own port (``SOCIALLISTEN_OPS_PORT``)."""
@@ -90,7 +99,7 @@ def assemble(
     health = HealthProbe(ports, bootstrap, settings.kafka).install() if serving else None
     context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk,
                          metrics=ports.metrics, readiness=health.readiness.answer if health else None)
-    app = Application(settings, worker, hubs, monitoring, desk, context)
+    app = Application(settings, bootstrap, worker, hubs, monitoring, desk, context)
     if web:
         app.serve_web()
     if settings.web.ops_port is not None:

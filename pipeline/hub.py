@@ -71,10 +71,15 @@ async def merged(queues: dict[str, asyncio.Queue[Any]], timeout: float) -> Async
             task.cancel()
 
 
+MENTIONS_PER_SUBSCRIBER = 20_000
+"""Mentions a live subscriber may fall behind by before it loses some: a few of the largest batches
+(4,000 events), which a worker publishes at once. The items are shared, so a queue costs its slots."""
+
+
 @dataclass(frozen=True)
 class Hubs:
-    """The hubs of one worker: stored mentions, fired alerts and case changes."""
+    """The hubs of one process: stored mentions, fired alerts and case changes."""
 
-    mentions: Hub = field(default_factory=Hub)
+    mentions: Hub = field(default_factory=lambda: Hub(MENTIONS_PER_SUBSCRIBER))
     alerts: Hub = field(default_factory=Hub)
     cases: Hub = field(default_factory=Hub)

@@ -26,6 +26,7 @@ def _register() -> None:
         replay,
         sample,
         schema,
+        serve,
         stats,
         tail,
         users,

@@ -59,6 +59,11 @@ class MonitorSettings(Section):
     live_counter_minutes: int = Field(
         default=15, ge=1, le=240, description="SOCIALLISTEN_LIVE_COUNTER_MINUTES: minutes of per-minute counters."
     )
+    live_topic_enabled: bool = Field(
+        default=True,
+        description="SOCIALLISTEN_LIVE_TOPIC_ENABLED: after each write, send the batch's mentions to <prefix>live, "
+        "so every process serving live pages shows every worker's mentions (one message per 300 mentions).",
+    )
     cascades_enabled: bool = Field(
         default=True,
         description="SOCIALLISTEN_CASCADES_ENABLED: keep the metrics of repost cascades per root post up to date "

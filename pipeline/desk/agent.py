@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import faust
 from faust.models import maybe_model
@@ -32,9 +33,11 @@ from pipeline.desk.lifecycle import Slot, apply
 from pipeline.desk.models import Command, Observation, Op, Outcome, Status, case_key, key_of, link_for
 from pipeline.errors import BrokerUnavailable
 from pipeline.hub import Hub
-from pipeline.kafka.send import KAFKA_FAILURES
+from pipeline.kafka.send import KAFKA_FAILURES, send_acknowledged
+from pipeline.metrics import Metrics
+from pipeline.monitor.live_topic import CASE_KEY, encode_case
 from pipeline.records import BatchResult, Enriched
-from pipeline.worker.features import WorkerPorts
+from pipeline.worker.features import StorageAccess, WorkerPorts
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,7 @@ class Desk:
         # value_type=dict breaks changelog recovery: Faust calls value_type.from_data().
         self.table = app.Table(TABLE_NAME, default=None, partitions=partitions)
         self.agent = app.agent(self.topic, name="desk")(self._run)
+        self._live_topic = app.topic(ports.topics.live, key_serializer="raw", value_serializer="raw")
         self.applied = 0
 
     # ---- the owner ----------------------------------------------------------------------
@@ -120,7 +124,7 @@ class Desk:
                 self.table[key_text] = new_slot.model_dump(mode="json")
             if outcome.events and outcome.case is not None:
                 summary = outcome.case.model_dump(mode="json", exclude={"messages"})
-                self.cases.publish({"type": outcome.events[-1].op, "case": summary})
+                await self._publish({"type": outcome.events[-1].op, "case": summary})
             self.applied += 1
             if cmd.op is not Op.observe:
                 log.info(
@@ -130,6 +134,14 @@ class Desk:
         except Exception as exc:  # a bad command must not stop the owner of every case
             log.exception("case command on key %r failed", key)
             return {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}
+
+    async def _publish(self, change: dict[str, Any]) -> None:
+        """To this process's desk pages, and through the live topic to every other process's."""
+        self.cases.publish(change)
+        try:
+            await send_acknowledged(self._live_topic, CASE_KEY, encode_case(change))
+        except BrokerUnavailable as exc:  # the change is applied and stored; other pages show it on reload
+            log.warning("desk: a case change did not reach the live topic: %s", exc)
 
     async def _mirror(self, outcome: Outcome) -> None:
         assert outcome.case is not None
@@ -160,15 +172,7 @@ class Desk:
 
     async def refresh_metrics(self) -> None:
         """Case counts by status and SLA breaches from the ClickHouse mirror, for ``/metrics``."""
-        metrics, storage = self.ports.metrics, self.ports.storage
-        try:
-            by_status, breaches = await storage.run_blocking(store.case_counts, storage.ch, now_utc())
-        except Exception as exc:  # metrics wait for the next tick; the desk itself is unaffected
-            log.debug("desk metrics not refreshed: %s", exc)
-            return
-        for status in Status:
-            metrics.desk_cases.labels(status=status.value).set(by_status.get(status.value, 0))
-        metrics.sla_breaches.set(breaches)
+        await refresh_case_metrics(self.ports.metrics, self.ports.storage)
 
     async def ask(self, cmd: Command) -> dict[str, Any]:
         """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
@@ -178,6 +182,58 @@ class Desk:
             timeout=self.cfg.desk_ask_timeout,
         )
         return dict(reply)
+
+
+async def refresh_case_metrics(metrics: Metrics, storage: StorageAccess) -> None:
+    """Case counts by status and SLA breaches from the ClickHouse mirror, into ``metrics``."""
+    try:
+        by_status, breaches = await storage.run_blocking(store.case_counts, storage.ch, now_utc())
+    except Exception as exc:  # metrics wait for the next tick; the desk itself is unaffected
+        log.debug("desk metrics not refreshed: %s", exc)
+        return
+    for status in Status:
+        metrics.desk_cases.labels(status=status.value).set(by_status.get(status.value, 0))
+    metrics.sla_breaches.set(breaches)
+
+
+class CaseDesk(Protocol):
+    """What the web API needs of the desk: a way to the owner of a case."""
+
+    async def ask(self, cmd: Command) -> dict[str, Any]:
+        """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
+        ...
+
+
+class DeskClient:
+    """The way to the case agents from a process that owns no partitions (``sociallisten serve``).
+
+    Its Faust app runs client-only (``app.start_client()``): it declares the desk's agent to address
+    it, sends commands to the cases topic and reads the answers on its own reply topic; the agents
+    that own the cases run in the workers.
+    """
+
+    def __init__(self, app: faust.App, cases_topic: str, cfg: DeskSettings, *, partitions: int) -> None:
+        """Address the desk agent on ``cases_topic`` through the client-only ``app``."""
+        _fix_reply_consumer(app)
+        self.cfg = cfg
+        topic = app.topic(cases_topic, key_serializer="raw", value_serializer="json", partitions=partitions)
+        self.agent = app.agent(topic, name="desk")(_owned_elsewhere)
+
+    async def ask(self, cmd: Command) -> dict[str, Any]:
+        """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
+        assert cmd.case_id is not None
+        reply = await asyncio.wait_for(
+            self.agent.ask(key=key_of(cmd.case_id).encode(), value=cmd.model_dump(mode="json")),
+            timeout=self.cfg.desk_ask_timeout,
+        )
+        return dict(reply)
+
+
+async def _owned_elsewhere(stream: faust.StreamT[Any]) -> AsyncIterator[Any]:
+    """The desk agent's body in a client-only process: never started there (the workers run it)."""
+    async for _ in stream:
+        raise RuntimeError("the desk agent runs in the workers, not in the web tier")
+        yield  # an answering agent is an async generator
 
 
 def new_command_id() -> str:

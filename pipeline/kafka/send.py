@@ -16,7 +16,7 @@ KAFKA_FAILURES: tuple[type[BaseException], ...] = (KafkaError, TimeoutError, Con
 """What the Kafka client raises when the broker did not take a message (worth sending again)."""
 
 
-async def send_acknowledged(topic: TopicT, key: bytes, value: bytes) -> None:
+async def send_acknowledged(topic: TopicT, key: bytes | None, value: bytes) -> None:
     """Send one message and wait for the broker's acknowledgement; BrokerUnavailable if it does not come."""
     try:
         pending = await topic.send(key=key, value=value)

@@ -30,6 +30,7 @@ class Topics:
     deadletter: str
     alerts: str
     cases: str
+    live: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
@@ -40,6 +41,7 @@ class Topics:
             deadletter=settings.topic("deadletter"),
             alerts=settings.topic("alerts"),
             cases=settings.topic("cases"),
+            live=settings.topic("live"),
         )
 
     @property
@@ -49,7 +51,7 @@ class Topics:
 
     def all(self) -> tuple[str, ...]:
         """Every topic the project uses."""
-        return (self.posts, self.comments, self.deadletter, self.alerts, self.cases)
+        return (self.posts, self.comments, self.deadletter, self.alerts, self.cases, self.live)
 
     def for_kind(self, kind: str | None) -> str:
         """Topic of an event of this kind (comments apart, everything else is a post)."""

@@ -82,7 +82,11 @@ def _seen(item: Enriched, minute: int, shared: _Shared) -> _Seen:
 
 
 class LiveFeed:
-    """Recent mentions of this worker, their counters, and publication to the hub.
+    """Recent mentions, their counters, and publication to the hub.
+
+    Fed with this worker's stored batches (:meth:`publish_batch`) and, in a process that serves the
+    live pages, with every worker's mentions from the live topic (:meth:`publish_live`); a mention
+    seen both ways counts once.
 
     A stored batch costs little here when nobody watches: the live form of a mention is built
     only for connected subscribers and, on demand, for the recent mentions a page asks for.
@@ -91,7 +95,7 @@ class LiveFeed:
     def __init__(self, hub: Hub, *, buffer: int = 2000, counter_minutes: int = 15) -> None:
         self.hub = hub
         self.counter_minutes = counter_minutes
-        self._recent: deque[tuple[_Seen, Enriched, float]] = deque(maxlen=buffer)
+        self._recent: deque[tuple[_Seen, Enriched | LiveMention, float]] = deque(maxlen=buffer)
         self._counted: deque[_Seen] = deque(maxlen=COUNTER_CAP)
         self._ids: deque[str] = deque(maxlen=buffer * 4)
         self._id_set: set[str] = set()
@@ -116,6 +120,24 @@ class LiveFeed:
         self.published += n
         return n
 
+    def publish_live(self, mentions: Sequence[LiveMention]) -> int:
+        """Publish mentions another process stored (read from the live topic); ids seen before are skipped."""
+        watched = self.hub.subscribers > 0
+        n = 0
+        for m in mentions:
+            if not self._first_time(m.event_id):
+                continue
+            minute = int(m.received_at // 60) * 60
+            shared = self._shared
+            seen = _Seen(minute, m.platform, m.sentiment, shared(m.brands), shared(m.competitors), shared(m.signals))
+            self._recent.append((seen, m, m.received_at))
+            self._counted.append(seen)
+            if watched:
+                self.hub.publish(m)
+            n += 1
+        self.published += n
+        return n
+
     def _first_time(self, event_id: str) -> bool:
         if event_id in self._id_set:
             return False
@@ -132,7 +154,7 @@ class LiveFeed:
             if len(out) >= limit:
                 break
             if filt.matches(seen):
-                out.append(live_mention(item, received_at))
+                out.append(item if isinstance(item, LiveMention) else live_mention(item, received_at))
         return out[::-1]
 
     def counters(self, filt: MentionFilter, now: float | None = None) -> list[MinuteCount]:

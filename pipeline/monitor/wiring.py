@@ -18,15 +18,17 @@ worker starts; it registers Faust timers):
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+import time
 
 from pipeline.config import AlertSettings, MonitorSettings
 from pipeline.hub import Hub
 from pipeline.kafka.send import send_acknowledged
-from pipeline.monitor.alerts import AlertEngine, recent_alerts
+from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.monitor.live import LiveFeed
+from pipeline.monitor.live_topic import MENTIONS_KEY, encode
 from pipeline.monitor.models import Alert
+from pipeline.monitor.relay import AlertRelay
 from pipeline.monitor.webhook import Webhook
 from pipeline.records import BatchResult
 from pipeline.worker.features import WorkerPorts
@@ -35,8 +37,6 @@ log = logging.getLogger(__name__)
 
 CASCADE_REFRESH_SECONDS = 5.0
 """How often deferred cascade metrics (large cascades, see ``cascade_store``) are checked."""
-RELAYED_MAX = 10_000
-"""Alert ids remembered by the relay before it starts over (it then only re-reads the last 10 minutes)."""
 
 
 class Monitoring:
@@ -52,11 +52,10 @@ class Monitoring:
         self.engine = AlertEngine(ports.storage.ch, alerts)
         self.cascades = CascadeTracker(ports.storage.ch)
         self.webhook = Webhook(alerts.alert_webhook) if alerts.alert_webhook else None
-        self.alert_hub = alert_hub
-        self.relayed: set[str] = set()
+        self.relay = AlertRelay(ports.storage.ch, ports.storage.run_blocking, alert_hub)
         self.checks = 0
-        self.started = datetime.now(UTC) - timedelta(minutes=1)
         self._alerts_topic = ports.app.topic(ports.topics.alerts, key_serializer="raw", value_serializer="raw")
+        self._live_topic = ports.app.topic(ports.topics.live, key_serializer="raw", value_serializer="raw")
 
     def install(self) -> Monitoring:
         """Register the listener and the timers on the worker."""
@@ -76,7 +75,11 @@ class Monitoring:
         """Live feed first (latency), then the cascade metrics (idempotent)."""
         if not result.enriched:
             return
-        self.live.publish_batch(result.enriched)
+        now = time.time()
+        self.live.publish_batch(result.enriched, now)
+        if self.settings.live_topic_enabled:
+            for message in encode(result.enriched, now):
+                await send_acknowledged(self._live_topic, MENTIONS_KEY, message)
         if self.settings.cascades_enabled:
             await self.ports.storage.run_blocking(self.cascades.update, result.enriched)
 
@@ -116,7 +119,7 @@ class Monitoring:
                 self.ports.metrics.alerts.inc()
             if alerts:
                 await run_blocking(self.engine.record, alerts)
-                self._relay(alerts)
+                self.relay.relay(alerts)
         except Exception:
             log.exception("spike check failed; retrying at the next tick")
 
@@ -127,19 +130,4 @@ class Monitoring:
 
     async def relay_alerts(self) -> None:
         """Pick up alerts recorded by any worker for this worker's live page."""
-        since = max(self.started, datetime.now(UTC) - timedelta(minutes=10))
-        ch = self.ports.storage.ch
-        try:
-            found = await self.ports.storage.run_blocking(recent_alerts, ch, since=since, limit=200)
-        except Exception:
-            log.exception("alert relay failed; retrying")
-            return
-        self._relay(sorted(found, key=lambda a: (a.fired_at, a.alert_id)))
-        if len(self.relayed) > RELAYED_MAX:
-            self.relayed.clear()
-
-    def _relay(self, alerts: list[Alert]) -> None:
-        for alert in alerts:
-            if alert.alert_id not in self.relayed:
-                self.relayed.add(alert.alert_id)
-                self.alert_hub.publish(alert)
+        await self.relay.poll()

@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import Request
 
 from pipeline.config import Settings
-from pipeline.desk.agent import Desk
+from pipeline.desk.agent import CaseDesk
 from pipeline.hub import Hubs
 from pipeline.metrics import Metrics
 from pipeline.monitor.live import LiveFeed
@@ -26,7 +26,7 @@ class WebContext:
     hubs: Hubs = field(default_factory=Hubs)
     live: LiveFeed | None = None
     """The live feed, when monitoring runs in this worker."""
-    desk: Desk | None = None
+    desk: CaseDesk | None = None
     """The service desk, when its case agent runs in this worker."""
     metrics: Metrics | None = None
     """This process's metrics, served at ``/metrics``."""

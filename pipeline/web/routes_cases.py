@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from pipeline.config import DeskSettings
-from pipeline.desk.agent import Desk, new_command_id, now_utc
+from pipeline.desk.agent import CaseDesk, new_command_id, now_utc
 from pipeline.desk.models import CASE_ID_PATTERN, Command, Op, Status
 from pipeline.desk.store import get_case, list_cases
 from pipeline.web.auth import Principal, Role, require
@@ -92,10 +92,10 @@ class CaseAnswer(BaseModel):
     case: dict[str, Any] | None
 
 
-def _desk(request: Request) -> Desk:
+def _desk(request: Request) -> CaseDesk:
     desk = context(request).desk
     if desk is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the service desk is not running in this worker")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the service desk is not running here")
     return desk
 
 

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaClient
 from pipeline.config import KafkaSettings
 from pipeline.kafka.security import aiokafka_options
 from pipeline.kafka.topics import bootstrap_servers
+from pipeline.storage import ClickHouse
 from pipeline.worker.features import WorkerPorts
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,8 @@ class HealthProbe:
     async def probe(self) -> None:
         """Probe ClickHouse and Kafka once (each within PROBE_TIMEOUT) and look at the group."""
         checks = self.readiness.checks
-        checks["clickhouse"] = await self._check("ClickHouse", asyncio.to_thread(self.ports.storage.ch.ping))
-        checks["kafka"] = await self._check("Kafka", self._kafka_answers())
+        checks["clickhouse"] = await probe_clickhouse(self.ports.storage.ch)
+        checks["kafka"] = await probe_kafka(self.bootstrap, self.client_options)
         app: Any = self.ports.app
         if not self._assigned_once:
             checks["assignment"] = "waiting for the consumer group"
@@ -79,19 +80,31 @@ class HealthProbe:
         else:
             checks["assignment"] = "ok"
 
-    async def _check(self, what: str, probe: Any) -> str:
-        try:
-            await asyncio.wait_for(probe, PROBE_TIMEOUT)
-        except TimeoutError:
-            return f"{what} did not answer within {PROBE_TIMEOUT:.0f} s"
-        except Exception as exc:  # any failure of the probe is the reason
-            return f"{what} is unreachable ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
-        return "ok"
 
-    async def _kafka_answers(self) -> None:
-        client = AIOKafkaClient(bootstrap_servers=self.bootstrap.split(","),
-                                request_timeout_ms=int(PROBE_TIMEOUT * 1000), **self.client_options)
+async def _check(what: str, probe: Any) -> str:
+    try:
+        await asyncio.wait_for(probe, PROBE_TIMEOUT)
+    except TimeoutError:
+        return f"{what} did not answer within {PROBE_TIMEOUT:.0f} s"
+    except Exception as exc:  # any failure of the probe is the reason
+        return f"{what} is unreachable ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+    return "ok"
+
+
+async def probe_clickhouse(ch: ClickHouse) -> str:
+    """'ok', or why ClickHouse did not answer a ping within PROBE_TIMEOUT."""
+    return await _check("ClickHouse", asyncio.to_thread(ch.ping))
+
+
+async def probe_kafka(bootstrap: str, client_options: dict[str, Any]) -> str:
+    """'ok', or why the brokers at ``bootstrap`` did not answer a metadata request within PROBE_TIMEOUT."""
+
+    async def bootstrap_once() -> None:
+        client = AIOKafkaClient(bootstrap_servers=bootstrap.split(","), request_timeout_ms=int(PROBE_TIMEOUT * 1000),
+                                **client_options)
         try:
             await client.bootstrap()
         finally:
             await client.close()
+
+    return await _check("Kafka", bootstrap_once())
