@@ -176,12 +176,16 @@ class Desk:
 
     async def ask(self, cmd: Command) -> dict[str, Any]:
         """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
-        assert cmd.case_id is not None
-        reply = await asyncio.wait_for(
-            self.agent.ask(key=key_of(cmd.case_id).encode(), value=cmd.model_dump(mode="json")),
-            timeout=self.cfg.desk_ask_timeout,
-        )
-        return dict(reply)
+        return await ask_owner(self.agent, cmd, self.cfg.desk_ask_timeout)
+
+
+async def ask_owner(agent: Any, cmd: Command, timeout: float) -> dict[str, Any]:
+    """Send ``cmd`` to the desk agent that owns its case and wait for the answer (raises TimeoutError)."""
+    assert cmd.case_id is not None
+    reply = await asyncio.wait_for(
+        agent.ask(key=key_of(cmd.case_id).encode(), value=cmd.model_dump(mode="json")), timeout=timeout
+    )
+    return dict(reply)
 
 
 async def refresh_case_metrics(metrics: Metrics, storage: StorageAccess) -> None:
@@ -221,12 +225,7 @@ class DeskClient:
 
     async def ask(self, cmd: Command) -> dict[str, Any]:
         """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
-        assert cmd.case_id is not None
-        reply = await asyncio.wait_for(
-            self.agent.ask(key=key_of(cmd.case_id).encode(), value=cmd.model_dump(mode="json")),
-            timeout=self.cfg.desk_ask_timeout,
-        )
-        return dict(reply)
+        return await ask_owner(self.agent, cmd, self.cfg.desk_ask_timeout)
 
 
 async def _owned_elsewhere(stream: faust.StreamT[Any]) -> AsyncIterator[Any]:
