@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -20,6 +20,8 @@ _CHUNK = 2000
 def _parse_end(value: str | None) -> datetime | None:
     if value is None:
         return None
+    if value == "now":
+        return datetime.now(UTC).replace(microsecond=0)
     try:
         end = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -40,7 +42,7 @@ def sample_command(
     days: Annotated[float, typer.Option("--days", min=0.001, help="Days the event times cover.")] = 7.0,
     end: Annotated[
         str | None,
-        typer.Option("--end", help="ISO time the stream ends at (default 2024-06-18T00:00:00+08:00)."),
+        typer.Option("--end", help="ISO time the stream ends at, or 'now' (default 2024-06-18T00:00:00+08:00)."),
     ] = None,
     output: Annotated[
         Path | None,

@@ -205,6 +205,16 @@ class Packer:
             self._send(slot)
 
 
+def message_bytes(line: bytes) -> bytes:
+    """What :func:`replay` sends for one input line: the line without its trailing CR and LF bytes.
+
+    Lines read from a file keep no terminator (``splitlines``); a caller's lines may. A message
+    that ends in those bytes is therefore sent without them (its dead letter, if any, holds what
+    was sent).
+    """
+    return line.rstrip(b"\r\n")
+
+
 def replay(
     lines: Iterable[bytes],
     producer: KafkaProducer,
@@ -225,7 +235,7 @@ def replay(
     start = time.monotonic()
     interval = 1.0 / rate if rate else 0.0
     for raw in lines:
-        line = raw.rstrip(b"\r\n")
+        line = message_bytes(raw)
         if not line:
             continue
         topic, key = route(line, topics)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from clickhouse_driver import Client
@@ -108,8 +109,15 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class ClickHouseServer:
     """A clickhouse-server process with its own directory and ports on 127.0.0.1."""
 
-    def __init__(self, root: Path, timezone: str = "UTC") -> None:
+    def __init__(
+        self, root: Path, timezone: str = "UTC", users_d: Sequence[Path] = (), env: Mapping[str, str] | None = None
+    ) -> None:
+        """Write the config into ``root``; ``users_d`` files go to its ``users.d`` (more accounts).
+
+        ``env`` is added to the server's environment (for ``from_env`` values in those files).
+        """
         self.root = root
+        self.env = dict(env or {})
         self.host = "127.0.0.1"
         self.port = free_port()
         self.http_port = free_port()
@@ -117,6 +125,10 @@ class ClickHouseServer:
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "config.xml").write_text(CONFIG.format(dir=root, tcp=self.port, http=self.http_port, timezone=timezone))
         (root / "users.xml").write_text(USERS)
+        if users_d:
+            (root / "users.d").mkdir(exist_ok=True)
+            for extra in users_d:
+                (root / "users.d" / extra.name).write_text(extra.read_text(encoding="utf-8"), encoding="utf-8")
         self.proc: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -160,6 +172,7 @@ class ClickHouseServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 cwd=self.root,
+                env={**os.environ, **self.env} if self.env else None,
                 preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout

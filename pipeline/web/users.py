@@ -21,6 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_IMODE
 from typing import Any
 
 import yaml
@@ -80,12 +81,17 @@ def read_users(path: Path) -> list[User]:
 
 
 def write_users(path: Path, users: list[User]) -> None:
-    """Replace ``path`` with these users (written beside it first, then renamed: never half a file)."""
+    """Replace ``path`` with these users (written beside it first, then renamed: never half a file).
+
+    A mounted copy of the file (a container secret) keeps the old version: restart what reads it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump({"users": [u.__dict__ for u in users]}, allow_unicode=True, sort_keys=False)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
-    os.chmod(tmp, 0o600)
+    # a new file is private; an existing one keeps the mode its owner gave it (e.g. 0644 for a
+    # container that runs as another user: the file holds only hashes of random tokens)
+    os.chmod(tmp, S_IMODE(path.stat().st_mode) if path.exists() else 0o600)
     tmp.replace(path)
 
 

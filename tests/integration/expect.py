@@ -5,6 +5,7 @@ The fault tests compare what ClickHouse reports with these numbers: exact equali
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from pipeline.config import KafkaSettings, Settings
+from pipeline.kafka.producer import message_bytes
 from pipeline.records import RawRecord
 from pipeline.storage import ClickHouse
 from pipeline.storage.stats import stats
@@ -31,8 +33,14 @@ class Expectation:
 
     @classmethod
     def from_lines(cls, lines: list[bytes], settings: Settings | None = None) -> Expectation:
-        """Run the worker's pure batch function over the lines."""
+        """Run the worker's pure batch function over the lines, as ``replay`` sends them.
+
+        ``replay`` sends a line without its trailing CR and LF bytes (:func:`message_bytes`): a
+        hostile line ending in a carriage return reaches the worker as the bytes before it, and
+        may then be the same dead letter as another line.
+        """
         settings = settings or Settings()
+        lines = [sent for sent in map(message_bytes, lines) if sent]
         analyzer = get_analyzer(settings.resolved_lexicon)
         exp = cls()
         seen: set[str] = set()
@@ -166,6 +174,20 @@ def missing_by_partition(ch: ClickHouse, lines: list[bytes], exp: Expectation, p
             topic, key = route(line, topics)
             missing[f"{topic}[{partition_for(key, partitions)}]"] += 1
     return f"valid events not in mentions, by input partition: {dict(missing) or 'none'}"
+
+
+def missing_dead_letters(ch: ClickHouse, lines: list[bytes], exp: Expectation) -> str:
+    """The expected dead letters not in ``dead_letters``: each one's place in ``lines``, size and first bytes."""
+    from pipeline.worker.decode import unpack
+
+    stored = {r["dl_id"] for r in ch.query("SELECT DISTINCT dl_id FROM dead_letters")}
+    missing = exp.invalid_hashes - stored
+    found = []
+    for index, line in enumerate(lines):
+        for rec in unpack([RawRecord("t", 0, index, message_bytes(line))]):
+            if hashlib.sha256(rec.value).hexdigest()[:32] in missing:  # DeadLetter.build's dl_id
+                found.append(f"line {index} of {len(lines)}: {len(line)} bytes, {line[:60]!r}")
+    return f"{len(missing)} dead letters missing: {found or sorted(missing)}"
 
 
 def complete(ch: ClickHouse, exp: Expectation) -> Complete:

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from pipeline.sample import generate_events
 from pipeline.storage import connect
-from tests.integration.expect import Expectation, assert_exact, complete, wait_until
+from tests.integration.expect import (
+    Expectation,
+    assert_exact,
+    complete,
+    missing_by_partition,
+    missing_dead_letters,
+    wait_until,
+)
 from tests.integration.worker.test_faults import produce
 from tests.integration.worker.test_pipeline import read_topic
 
@@ -99,7 +106,8 @@ def test_hostile_events_dead_lettered_valid_events_stored(worker_env, start_work
     produce(worker_env, lines)
     ch = connect(worker_env.clickhouse_url)
     try:
-        wait_until(complete(ch, exp), 300, "every event stored or dead-lettered")
+        wait_until(complete(ch, exp), 300, "every event stored or dead-lettered",
+                   diagnose=lambda: missing_dead_letters(ch, lines, exp) + "; " + missing_by_partition(ch, lines, exp))
         assert_exact(ch, exp)
         sqlish = ch.query("SELECT text FROM mentions FINAL WHERE substring(event_id, 1, 13) = 'weibo:sqlish_'")
         assert sqlish and all(row["text"].startswith("收到货了 ") for row in sqlish)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -49,3 +50,13 @@ def test_writes_to_a_file(tmp_path: Path) -> None:
 def test_rejects_bad_options() -> None:
     assert CliRunner().invoke(_app(), ["sample", "--events", "5", "--invalid-rate", "2"]).exit_code != 0
     assert CliRunner().invoke(_app(), ["sample", "--events", "5", "--end", "2024-06-01T00:00:00"]).exit_code != 0
+
+
+def test_end_now_puts_the_stream_in_the_last_days() -> None:
+    before = datetime.now(UTC)
+    result = CliRunner().invoke(_app(), ["sample", "--events", "100", "--days", "1", "--end", "now"])
+    assert result.exit_code == 0, result.output
+    valid, _ = split(result.stdout_bytes.splitlines())
+    times = [event.created_at for event in valid]
+    assert max(times) <= datetime.now(UTC) and min(times) >= before - timedelta(days=1, minutes=1)
+    assert max(times) >= before - timedelta(hours=6)

@@ -26,6 +26,16 @@ def test_a_new_user_gets_a_token_that_is_stored_only_hashed(tmp_path: Path) -> N
         add_user(path, "li.na", "supervisor")
 
 
+def test_rewriting_the_file_keeps_the_mode_its_owner_chose(tmp_path: Path) -> None:
+    path = tmp_path / "users.yaml"
+    add_user(path, "li.na", "agent")
+    path.chmod(0o644)  # e.g. read by a container that runs as another user
+    add_user(path, "wang", "agent")
+    remove_user(path, "li.na")
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+    assert [u.name for u in read_users(path)] == ["wang"]
+
+
 @pytest.mark.parametrize(("name", "role", "words"), [
     ("bad name", "agent", "must be 1-64"), ("ok", "admin", "not one of"), ("", "agent", "must be 1-64"),
 ])
