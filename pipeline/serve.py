@@ -58,9 +58,11 @@ class WebTier:
         self.readiness = Readiness(checks={"clickhouse": "not probed yet", "kafka": "not probed yet"})
         self.live = LiveFeed(self.hubs.mentions, buffer=settings.monitor.live_buffer,
                              counter_minutes=settings.monitor.live_counter_minutes)
+        faust_dir = settings.data_dir / "faust-web"
+        faust_dir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
         self.client_app = faust.App(
             settings.kafka.app_id, broker=faust_broker_urls(bootstrap), broker_credentials=faust_credentials(
-                settings.kafka), store="memory://", datadir=str(settings.data_dir / "faust-web"), autodiscover=False,
+                settings.kafka), store="memory://", datadir=str(faust_dir), autodiscover=False,
             web_enabled=False, producer_request_timeout=settings.kafka.produce_timeout)
         self.desk = DeskClient(self.client_app, self.topics.cases, settings.desk, partitions=settings.kafka.partitions)
         self.storage = StorageAccess(ch, self.run_blocking)

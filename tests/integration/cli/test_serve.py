@@ -49,7 +49,9 @@ def test_serve_shows_every_workers_mentions_and_claims_for_named_users(  # type:
     log = open(tmp_path / "serve.log", "ab")  # noqa: SIM115 - closed below
     serve = subprocess.Popen([sys.executable, "-m", "pipeline", "serve"], cwd=ROOT, stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True,
-                             env=worker_env.env(SOCIALLISTEN_WEB_PORT=str(port)))
+                             env=worker_env.env(SOCIALLISTEN_WEB_PORT=str(port),
+                                                # a data directory that does not exist yet, as on a fresh clone
+                                                SOCIALLISTEN_DATA_DIR=str(tmp_path / "fresh" / "data")))
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: httpx.get(f"{base}/readyz", timeout=3).status_code == 200, 90, "serve to be ready")
