@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# System packages the tests need: Debian's clickhouse-server (18.16) and Chromium for browser tests.
+# System packages the tests need: Debian's clickhouse-server (18.16), zookeeper (3.8, for the local ClickHouse
+# cluster) and Chromium for browser tests.
 test-deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
 	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	test -x /usr/share/zookeeper/bin/zkServer.sh || missing="$$missing zookeeper"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \

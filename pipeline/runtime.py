@@ -53,7 +53,7 @@ def storage(settings: Settings, *, run_migrations: bool = True) -> Iterator[Clic
     ch = connect(url)
     try:
         if run_migrations:
-            applied = migrate(ch)
+            applied = migrate(ch, cluster=settings.storage.clickhouse_cluster)
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
         yield ch

@@ -9,7 +9,10 @@ from pipeline.cli import app
 
 @app.command("migrate")
 def migrate_command() -> None:
-    """Apply pending schema migrations to SOCIALLISTEN_CLICKHOUSE_URL (safe to run on a live database)."""
+    """Apply pending schema migrations to SOCIALLISTEN_CLICKHOUSE_URL (safe to run on a live database).
+
+    With SOCIALLISTEN_CLICKHOUSE_CLUSTER, on every node of that cluster (replicated and Distributed tables).
+    """
     from pipeline.runtime import load_settings
     from pipeline.storage import connect
     from pipeline.storage.migrate import migrate
@@ -19,7 +22,7 @@ def migrate_command() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     ch = connect(settings.resolved_clickhouse_url)
     try:
-        applied = migrate(ch)
+        applied = migrate(ch, cluster=settings.storage.clickhouse_cluster)
     finally:
         ch.close()
     if applied:

@@ -127,6 +127,12 @@ class StorageSettings(Section):
     retry_max_seconds: float = Field(
         default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
     )
+    clickhouse_cluster: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="SOCIALLISTEN_CLICKHOUSE_CLUSTER: a remote_servers cluster of the ClickHouse server: migrate "
+        "creates replicated tables on every shard and Distributed tables under the usual names (docs/scaling.md). "
+        "Unset: the single-server schema.",
+    )
 
 
 class WorkerSettings(Section):

@@ -53,9 +53,10 @@ CONFIG = """<?xml version="1.0"?>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
   <builtin_dictionaries_reload_interval>0</builtin_dictionaries_reload_interval>
-</yandex>
+{extra}</yandex>
 """
-# No interserver_http_port, no zookeeper, no remote_servers: nothing else binds a port.
+# Alone: no interserver_http_port, no zookeeper, no remote_servers, so nothing else binds a port.
+# A cluster member gets them through ``extra_config`` (pipeline/local/clickhouse_cluster.py).
 
 USERS = """<?xml version="1.0"?>
 <yandex>
@@ -110,11 +111,14 @@ class ClickHouseServer:
     """A clickhouse-server process with its own directory and ports on 127.0.0.1."""
 
     def __init__(
-        self, root: Path, timezone: str = "UTC", users_d: Sequence[Path] = (), env: Mapping[str, str] | None = None
+        self, root: Path, timezone: str = "UTC", users_d: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+        cluster_member: bool = False,
     ) -> None:
         """Write the config into ``root``; ``users_d`` files go to its ``users.d`` (more accounts).
 
-        ``env`` is added to the server's environment (for ``from_env`` values in those files).
+        ``env`` is added to the server's environment (for ``from_env`` values in those files). A
+        ``cluster_member`` also gets a port for replication (:attr:`interserver_port`); its
+        cluster settings come from :meth:`configure`.
         """
         self.root = root
         self.env = dict(env or {})
@@ -123,13 +127,20 @@ class ClickHouseServer:
         self.http_port = free_port()
         for sub in ("data", "tmp", "log", "user_files", "format_schemas"):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        (root / "config.xml").write_text(CONFIG.format(dir=root, tcp=self.port, http=self.http_port, timezone=timezone))
+        self.timezone = timezone
+        self.interserver_port = free_port() if cluster_member else 0
+        self.configure("")
         (root / "users.xml").write_text(USERS)
         if users_d:
             (root / "users.d").mkdir(exist_ok=True)
             for extra in users_d:
                 (root / "users.d" / extra.name).write_text(extra.read_text(encoding="utf-8"), encoding="utf-8")
         self.proc: subprocess.Popen[bytes] | None = None
+
+    def configure(self, extra: str) -> None:
+        """(Re)write ``config.xml`` with ``extra`` XML elements (e.g. a cluster member's); before :meth:`start`."""
+        (self.root / "config.xml").write_text(CONFIG.format(
+            dir=self.root, tcp=self.port, http=self.http_port, timezone=self.timezone, extra=extra))
 
     @classmethod
     def launch(cls, make_root: Callable[[], Path], attempts: int = 3, timezone: str = "UTC") -> ClickHouseServer:

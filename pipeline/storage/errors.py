@@ -41,6 +41,9 @@ TRANSIENT_CODES: frozenset[int] = RESOURCE_CODES | frozenset(
         241,  # MEMORY_LIMIT_EXCEEDED
         242,  # TABLE_IS_READ_ONLY (replica lost ZooKeeper)
         252,  # TOO_MANY_PARTS (inserts faster than merges: slow down)
+        279,  # ALL_CONNECTION_TRIES_FAILED (a Distributed table: every replica of a shard is down)
+        285,  # TOO_FEW_LIVE_REPLICAS
+        369,  # ALL_REPLICAS_ARE_STALE
         319,  # UNKNOWN_STATUS_OF_INSERT
         394,  # QUERY_WAS_CANCELLED (server shutting down)
         999,  # KEEPER_EXCEPTION

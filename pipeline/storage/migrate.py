@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
-from pipeline.errors import StorageError
+from pipeline.errors import ConfigError, StorageError
 from pipeline.storage.backend import ClickHouse
+from pipeline.storage.cluster import ClusterSchema
 
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
-_ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
+_ADD_COLUMN = re.compile(
+    r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)(?:\s+ON\s+CLUSTER\s+\w+)?\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE
+)
 
 MIGRATIONS_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
@@ -130,14 +133,45 @@ def _run_statement(ch: ClickHouse, statement: str) -> None:
         raise
 
 
-def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> list[str]:
+def _run_on_every_node(ch: ClickHouse, schema: ClusterSchema, statement: str) -> None:
+    """Run ``statement`` on each node of the cluster in turn (same account and database)."""
+    from pipeline.storage.native import NativeClickHouse
+
+    if not isinstance(ch, NativeClickHouse):
+        raise StorageError("a cluster schema needs a ClickHouse server (clickhouse://), not chDB")
+    nodes = ch.query("SELECT DISTINCT host_address AS host, port FROM system.clusters WHERE cluster = %(c)s",
+                     {"c": schema.cluster})
+    if not nodes:
+        raise StorageError(f"cluster {schema.cluster} is not in this server's remote_servers: check "
+                           "SOCIALLISTEN_CLICKHOUSE_CLUSTER and the server's config")
+    for node in nodes:
+        other = ch.on_node(str(node["host"]), int(node["port"]))
+        try:
+            _run_statement(other, statement)
+        finally:
+            other.close()
+
+
+def _translated(schema: ClusterSchema | None, statement: str) -> list[str]:
+    return [statement] if schema is None else schema.rewrite(statement)
+
+
+def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, cluster: str | None = None) -> list[str]:
     """Apply pending migrations in order; return the labels applied (``['001_mentions', ...]``).
 
-    ``migrations`` defaults to the package's files (tests pass their own). Raises StorageError
-    when an applied migration's file has changed since.
+    ``migrations`` defaults to the package's files (tests pass their own). With ``cluster`` (a
+    ``remote_servers`` name) every statement runs ``ON CLUSTER`` in its replicated and
+    distributed form (:mod:`pipeline.storage.cluster`). Raises StorageError when an applied
+    migration's file has changed since.
     """
     plan = _ordered(migrations) if migrations is not None else load_migrations()
-    ch.execute(MIGRATIONS_TABLE_DDL)
+    schema = ClusterSchema(cluster, ch.database) if cluster else None
+    if schema is not None and ch.backend != "native":
+        raise ConfigError("SOCIALLISTEN_CLICKHOUSE_CLUSTER needs a ClickHouse server URL (clickhouse://), not chDB")
+    if schema is not None:
+        ch.execute(schema.database_ddl())
+    for statement in _translated(schema, MIGRATIONS_TABLE_DDL):
+        ch.execute(statement)
     applied = applied_migrations(ch)
     for mig in plan:
         recorded = applied.get(mig.version)
@@ -155,11 +189,14 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None) -> li
     for mig in plan:
         if mig.version in applied:
             continue
-        statements = mig.statements()
+        statements = [out for statement in mig.statements() for out in _translated(schema, statement)]
         log.info("applying migration %s (%d statements) to %s", mig.label, len(statements), ch.database)
         for number, statement in enumerate(statements, 1):
             try:
-                _run_statement(ch, statement)
+                if schema is not None and schema.per_node(statement):
+                    _run_on_every_node(ch, schema, statement)
+                else:
+                    _run_statement(ch, statement)
             except StorageError as exc:
                 # Same class (StorageUnavailable stays transient); the message names the file.
                 raise type(exc)(f"migration {mig.label}, statement {number} of {len(statements)}: {exc}") from exc

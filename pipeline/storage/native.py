@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,9 @@ class NativeClickHouse:
             send_receive_timeout=target.send_receive_timeout,
             sync_request_timeout=target.connect_timeout,
             client_name="sociallisten",
+            # For a cluster's Distributed tables (no effect on plain tables): an insert returns once each shard
+            # has its rows, and reads and writes go to a shard's first live replica, so a reader sees its writes.
+            settings={"insert_distributed_sync": 1, "load_balancing": "in_order", "prefer_localhost_replica": 0},
         )
         bootstrap = Client(database="default", **options)
         try:
@@ -61,6 +65,10 @@ class NativeClickHouse:
             bootstrap.disconnect()
         self._client = Client(database=self._database, **options)
         log.debug("connected to %s, database %s", self._where, self._database)
+
+    def on_node(self, host: str, port: int) -> NativeClickHouse:
+        """The same database and account on another server (a node of the same cluster)."""
+        return NativeClickHouse(replace(self._target, host=host, port=port))
 
     # ---- interface ---------------------------------------------------------------------
     @property

@@ -1,0 +1,138 @@
+"""The cluster schema (``SOCIALLISTEN_CLICKHOUSE_CLUSTER``): the migrations' statements rewritten ``ON CLUSTER``.
+
+Every table ``t`` of the single-server schema becomes two on every node:
+
+- ``t_local``: the same columns, order and partition key, on the ``Replicated`` variant of its
+  engine (ZooKeeper path ``/clickhouse/tables/{shard}/<database>/t_local``, replica ``{replica}``);
+- ``t``: a ``Distributed`` table over the ``t_local`` tables of all shards, under the name the
+  code, the views, BI and the API already use. Reads fan out to one replica per shard; inserts
+  go to the shard that :data:`SHARD_KEYS` names and, within it, to one replica (replication
+  copies it to the others).
+
+Materialized views are attached to the local tables (each shard derives its own rollups,
+audience and cascade rows from the mentions it holds, into local tables); plain views are
+created as they are, over the Distributed names.
+
+Sharding keys (why each table is sharded as it is):
+
+- ``mentions``: the thread (``thread_id``: the root post's id). Every version of an event has
+  the same thread, so its versions meet on one shard and ``FINAL`` collapses them; a root post
+  and all its reposts are on one shard, so the cascade nodes derived from them are too.
+- tables derived from ``mentions`` by materialized views (rollups, ``audience_events``,
+  ``cascade_nodes``) live on the shard of their mention; their Distributed tables are only read
+  (``rand()`` names no placement). Rollups keep sets of event ids (``uniqExactState``), which
+  ``uniqExactMerge`` merges exactly across shards.
+- everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
+  ``dl_id``, the desk tables by ``case_id``, ``alerts`` by ``alert_id``, ``cascades`` by
+  ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.errors import ConfigError
+
+SHARD_KEYS: dict[str, str] = {
+    "mentions": "cityHash64(thread_id)",
+    "dead_letters": "cityHash64(dl_id)",
+    "mention_rollup_minute": "rand()",
+    "mention_rollup_hour": "rand()",
+    "desk_cases": "cityHash64(case_id)",
+    "desk_case_events": "cityHash64(case_id)",
+    "desk_case_messages": "cityHash64(case_id)",
+    "alerts": "cityHash64(alert_id)",
+    "audience_events": "rand()",
+    "audience_overrides": "cityHash64(author_id)",
+    "cascade_nodes": "rand()",
+    "cascades": "cityHash64(root_id)",
+    "schema_migrations": "cityHash64(version)",
+}
+"""The Distributed sharding key of every table (module doc)."""
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CREATE_TABLE = re.compile(
+    r"^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s*(\(.*\))\s*ENGINE\s*=\s*(\w+)\(([^)]*)\)(.*)$", re.S | re.I
+)
+_CREATE_MV = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+TO\s+(\w+)\s+AS\s+(.*)$",
+                        re.S | re.I)
+_CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
+_ALTER = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD\s+COLUMN\s+.*)$", re.S | re.I)
+_REPLICATED = {"MergeTree", "ReplacingMergeTree", "AggregatingMergeTree", "SummingMergeTree",
+               "CollapsingMergeTree"}
+
+
+def check_name(value: str, what: str) -> str:
+    """``value`` when it is a plain identifier (it is written into DDL), else ConfigError."""
+    if not _NAME.match(value):
+        raise ConfigError(f"{what} must be a plain identifier (letters, digits, _), not {value!r}")
+    return value
+
+
+class ClusterSchema:
+    """Rewrites single-server DDL for ``cluster`` and ``database`` (module doc)."""
+
+    def __init__(self, cluster: str, database: str) -> None:
+        """The schema of ``database`` on every node of ``cluster`` (a ``remote_servers`` entry)."""
+        self.cluster = check_name(cluster, "SOCIALLISTEN_CLICKHOUSE_CLUSTER")
+        self.database = check_name(database, "the ClickHouse database")
+        self.relations: set[str] = set(SHARD_KEYS)
+        """Tables and views known so far: a view's references to them are qualified with the database."""
+
+    def database_ddl(self) -> str:
+        """Create the database on every node."""
+        return f"CREATE DATABASE IF NOT EXISTS {self.database} ON CLUSTER {self.cluster}"
+
+    def rewrite(self, statement: str) -> list[str]:
+        """The cluster statements for one single-server statement; ConfigError for one it cannot rewrite."""
+        for pattern, build in ((_CREATE_TABLE, self._table), (_CREATE_MV, self._materialized_view),
+                               (_CREATE_VIEW, self._view), (_ALTER, self._alter)):
+            match = pattern.match(statement.strip())
+            if match:
+                return build(match)
+        raise ConfigError(f"the cluster schema cannot rewrite this statement: {statement[:80]!r}")
+
+    def _on(self, name: str) -> str:
+        return f"{self.database}.{name} ON CLUSTER {self.cluster}"
+
+    def _table(self, m: re.Match[str]) -> list[str]:
+        name, columns, engine, args, rest = m.groups()
+        if engine not in _REPLICATED:
+            raise ConfigError(f"table {name}: no replicated variant of engine {engine}")
+        if name not in SHARD_KEYS:
+            raise ConfigError(f"table {name} has no sharding key: add it to SHARD_KEYS (pipeline/storage/cluster.py)")
+        path = f"'/clickhouse/tables/{{shard}}/{self.database}/{name}_local'"
+        params = ", ".join(p for p in (path, "'{replica}'", args.strip()) if p)
+        local = (f"CREATE TABLE IF NOT EXISTS {self._on(name + '_local')} {columns} "
+                 f"ENGINE = Replicated{engine}({params}){rest}")
+        distributed = (f"CREATE TABLE IF NOT EXISTS {self._on(name)} AS {self.database}.{name}_local "
+                       f"ENGINE = Distributed({self.cluster}, {self.database}, {name}_local, {SHARD_KEYS[name]})")
+        return [local, distributed]
+
+    def _materialized_view(self, m: re.Match[str]) -> list[str]:
+        name, target, select = m.groups()
+        local_select = re.sub(r"\bFROM\s+(\w+)\b", lambda f: f"FROM {self.database}.{f.group(1)}_local", select)
+        return [f"CREATE MATERIALIZED VIEW IF NOT EXISTS {self._on(name)} TO {self.database}.{target}_local "
+                f"AS {local_select}"]
+
+    def _view(self, m: re.Match[str]) -> list[str]:
+        # every node runs the DDL in its own context, where an unqualified name means `default`
+        name, select = m.groups()
+        qualified = re.sub(r"\b(FROM|JOIN)\s+(\w+)\b", self._qualify, select, flags=re.I)
+        self.relations.add(name)
+        return [f"CREATE VIEW IF NOT EXISTS {self._on(name)} AS {qualified}"]
+
+    def _qualify(self, ref: re.Match[str]) -> str:
+        keyword, name = ref.groups()
+        return f"{keyword} {self.database}.{name}" if name in self.relations else ref.group(0)
+
+    def _alter(self, m: re.Match[str]) -> list[str]:
+        # ClickHouse refuses ALTER ... ON CLUSTER on a Distributed table of replicated shards: that
+        # one runs on every node in turn (:meth:`per_node`)
+        name, change = m.groups()
+        return [f"ALTER TABLE {self._on(name + '_local')} {change}", f"ALTER TABLE {self.database}.{name} {change}"]
+
+    def per_node(self, statement: str) -> bool:
+        """Whether ``statement`` (from :meth:`rewrite`) must run on every node itself, not ``ON CLUSTER``."""
+        return " ON CLUSTER " not in statement
+
