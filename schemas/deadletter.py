@@ -32,7 +32,9 @@ class DeadLetter(BaseModel):
     partition: int
     offset: int
     stage: Stage
-    reason: str = Field(description="short code: too_large, invalid_utf8, invalid_json, validation, ...")
+    reason: str = Field(
+        description="short code: too_large, invalid_utf8, invalid_json, validation, analysis_error, ..."
+    )
     error: str = Field(description="readable message naming the field and what is wrong")
     raw_b64: str = Field(description="the original message bytes, base64 (the first MAX_RAW_BYTES of them)")
     raw_size: int = Field(default=0, description="size of the original message in bytes")

@@ -6,9 +6,12 @@ cascade is one index range) with the mentions themselves, through the ``cascade_
 materialized view; after each stored batch the tracker recomputes the metrics of every cascade the
 batch's reposts touched from the cascade's complete node list.
 
-The node lists live in a bounded cache (least recently touched cascades are dropped). A cascade
-missing from it is read back from ``cascade_nodes`` once; after that a batch only adds its own
-nodes, so the storage cost of a batch does not grow with the size of the cascades it touches.
+The node lists live in a bounded cache (:data:`CACHE_MAX_NODES`; least recently touched cascades
+are dropped after each batch, never one the batch touched, so a batch touching more than the bound
+holds them all until it is done; a dropped cascade whose metrics are owed is written first, and
+stays if that write fails). A cascade missing from it is read back from ``cascade_nodes`` once;
+after that a batch only adds its own nodes, so the storage cost of a batch does not grow with the
+size of the cascades it touches.
 The worker empties the cache whenever its partitions change (:meth:`CascadeTracker.forget`): a
 cascade that moved away and back is read again, with what the other worker added meanwhile.
 Correct after rebalances and replays (nodes are keyed by event id, metrics rows are versioned).
@@ -240,10 +243,10 @@ class CascadeTracker:
             out.append(cascade_row(root_id, cached.root, cached.platform, nodes, metrics, version))
             cost = self.clock() - started
             cached.next_due = started + cost / self.cost_share if cost >= DEFER_MIN_COST_SECONDS else 0.0
-            self._pending.discard(root_id)
         if out:
             self.ch.insert("cascades", CASCADE_COLUMNS, out)
             self.updated += len(out)
+        self._pending.difference_update(due)  # only once written: a failed write is still owed
         return len(out)
 
     def _evict(self, keep: set[str]) -> None:

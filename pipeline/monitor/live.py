@@ -70,9 +70,13 @@ class _Shared(dict[tuple[str, ...], tuple[str, ...]]):
         if not values:
             return ()  # the one shared empty tuple
         key = tuple(values)
-        if len(self) >= _SHARED_MAX:
-            self.clear()
-        return self.setdefault(key, key)
+        found = self.get(key)
+        if found is not None:
+            return found
+        if len(self) >= _SHARED_MAX:  # only for a new value: one already here is never dropped to be looked up
+            self.clear()  # counted mentions keep the tuples they hold; later ones share new ones
+        self[key] = key
+        return key
 
 
 def _seen(item: Enriched, minute: int, shared: _Shared) -> _Seen:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from pipeline.hub import Hub
 from pipeline.monitor.alerts import recent_alerts
@@ -19,7 +20,7 @@ from pipeline.worker.features import RunBlocking
 log = logging.getLogger(__name__)
 
 RELAYED_MAX = 10_000
-"""Alert ids remembered before the relay starts over (it then only re-reads the last 10 minutes)."""
+"""Alert ids remembered; beyond that the oldest are forgotten (long out of the 10-minute poll window)."""
 
 
 class AlertRelay:
@@ -30,7 +31,8 @@ class AlertRelay:
         self.ch = ch
         self.run_blocking = run_blocking
         self.hub = hub
-        self.relayed: set[str] = set()
+        self.relayed: dict[str, None] = {}
+        """Ids published, oldest first (a dict: ordered, with set lookups)."""
         self.started = datetime.now(UTC) - timedelta(minutes=1)
 
     async def poll(self) -> None:
@@ -42,12 +44,19 @@ class AlertRelay:
             log.exception("alert relay failed; retrying")
             return
         self.relay(sorted(found, key=lambda a: (a.fired_at, a.alert_id)))
-        if len(self.relayed) > RELAYED_MAX:
-            self.relayed.clear()
 
     def relay(self, alerts: list[Alert]) -> None:
-        """Publish the alerts not published yet."""
+        """Publish the alerts not published yet.
+
+        At most :data:`RELAYED_MAX` ids are remembered: the oldest are forgotten first. Starting
+        over instead would forget the alerts still in the poll window too, and the next poll would
+        publish them again.
+        """
+        relayed = self.relayed
         for alert in alerts:
-            if alert.alert_id not in self.relayed:
-                self.relayed.add(alert.alert_id)
+            if alert.alert_id not in relayed:
+                relayed[alert.alert_id] = None
                 self.hub.publish(alert)
+        if len(relayed) > RELAYED_MAX:
+            for old in list(islice(relayed, len(relayed) - RELAYED_MAX)):
+                del relayed[old]

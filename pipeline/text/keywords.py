@@ -11,15 +11,19 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
+from typing import cast
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 IDF_FILE = DATA_DIR / "idf.json.gz"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 MAX_KEYWORDS = 5
+CACHE_SIZE = 200_000
+"""Token weights an extractor remembers between texts before it starts over (some 30 MB at the bound)."""
 _first = itemgetter(0)
 
 
@@ -53,12 +57,25 @@ def _content(tok: str) -> bool:
 
 
 class KeywordExtractor:
-    """Ranks the content tokens of a text by tf-idf."""
+    """Ranks the content tokens of a text by tf-idf.
 
-    def __init__(self, extra_terms: Sequence[str] = ()) -> None:
+    The weight of each token (its idf, or 0 for a token that can never be a keyword) is
+    remembered between texts, up to ``cache_size`` tokens; when the next text's new tokens
+    would pass that bound, the cache starts over. A text's weights are all read or computed
+    before anything is dropped, so a text is always scored with every one of its weights,
+    however many new tokens it brings (issue 29: clearing the cache in the middle of a text
+    lost the weights of its earlier tokens). Use one extractor from one thread at a time, like
+    the analyzer that owns it.
+    """
+
+    def __init__(self, extra_terms: Sequence[str] = (), cache_size: int = CACHE_SIZE) -> None:
+        """Extract with the shipped idf and stop words; ``extra_terms`` are always content (brand names)."""
+        if cache_size < 0:
+            raise ValueError(f"cache_size must be >= 0, not {cache_size}")
         self.idf, self.default = load_idf()
         self.stop = load_stopwords()
         self.extra = frozenset(extra_terms)
+        self.cache_size = cache_size
         self._weight: dict[str, float] = {}
 
     def _compute(self, tok: str) -> float:
@@ -68,12 +85,42 @@ class KeywordExtractor:
 
     def extract(self, tokens: Sequence[str], k: int = MAX_KEYWORDS) -> list[str]:
         """Up to ``k`` keywords, highest tf-idf first (ties: first occurrence)."""
-        cache = self._weight
         counts = Counter(tokens)
-        for tok in [t for t in counts if t not in cache]:
-            if len(cache) >= 200_000:
-                cache.clear()
-            cache[tok] = self._compute(tok)
-        scored = [(n * cache[t], t) for t, n in counts.items() if cache[t]]
+        cache = self._weight
+        if cache.keys() >= counts.keys():  # the usual case: every weight known, nothing to evict
+            scored = [(n * w, t) for t, n in counts.items() if (w := cache[t])]
+        else:
+            weights = self.weights(counts)
+            scored = [(n * w, t) for (t, n), w in zip(counts.items(), weights, strict=True) if w]
         # sorted() is stable with reverse=True: equal scores keep their first-occurrence order
         return [t for _, t in sorted(scored, key=_first, reverse=True)[:k]]
+
+    def weights(self, tokens: Collection[str]) -> list[float]:
+        """The weight of each of ``tokens`` (distinct), in order: its idf, or 0 if it is no content word.
+
+        Each cached weight is read once, the others are computed, and only then are the new
+        ones remembered (which may start the cache over): nothing this call uses can be dropped
+        while it runs.
+        """
+        get = self._weight.get
+        known = [get(t) for t in tokens]
+        compute = self._compute
+        fresh = {t: compute(t) for t, w in zip(tokens, known, strict=True) if w is None}
+        if not fresh:
+            return cast("list[float]", known)  # every weight was cached
+        self._remember(fresh)
+        return [fresh[t] if w is None else w for t, w in zip(tokens, known, strict=True)]
+
+    def _remember(self, fresh: dict[str, float]) -> None:
+        """Add ``fresh`` weights, starting over first when they would pass ``cache_size``."""
+        cache = self._weight
+        if len(cache) + len(fresh) > self.cache_size:
+            cache.clear()
+        if len(fresh) > self.cache_size:  # one text with more distinct tokens than the bound
+            fresh = dict(islice(fresh.items(), self.cache_size))
+        cache.update(fresh)
+
+    @property
+    def cached(self) -> int:
+        """Token weights remembered now (never more than ``cache_size``)."""
+        return len(self._weight)

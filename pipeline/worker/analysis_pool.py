@@ -12,8 +12,16 @@ than one process, every batch is shared out among them: each analyses a slice of
 texts, so one batch's analysis takes a fraction of the time, and the worker's own work fills the
 gaps in between (README, Benchmark: "Two analysis processes").
 
-A crashed analysis process (say, killed for memory) is replaced once; if the replacement
-fails too, the batch is analysed in-process, so the stream never stops on it.
+Faults (docs/worker.md, Failures):
+
+- The analyser raising (a bug or a text it cannot handle) never fails a batch: the batch is
+  analysed again text by text in the same process (:func:`analyze_each`), and each text that
+  still raises gets an error string in place of its analysis, which the worker dead-letters
+  (stage ``enrich``, reason ``analysis_error``) while it stores the rest of the batch.
+- A crashed analysis process (say, killed for memory) is replaced and the batch sent again;
+  if the replacement dies on it too, the batch is analysed in the worker process, so the
+  stream never stops on it (a text that kills whichever process analyses it therefore ends the
+  worker as well: its supervisor restarts it and the batch is read again).
 """
 
 from __future__ import annotations
@@ -73,8 +81,9 @@ def analyze_each(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) ->
     """
     try:
         return list(analyzer.analyze_batch(texts, titles=titles))
-    except Exception:
-        log.warning("batch analysis failed; analysing event by event to isolate the bad text")
+    except Exception as exc:
+        log.warning("batch analysis failed (%s: %s); analysing event by event to isolate the bad text",
+                    type(exc).__name__, exc, exc_info=True)
     out: list[Analysis | str] = []
     for text, title in zip(texts, titles, strict=True):
         try:

@@ -3,6 +3,10 @@
 Pure apart from the analysis processes: :func:`process_batch` decodes, validates and analyses a
 batch in this thread (the benchmark and the tests use it); the worker's stages run the same steps
 with the analysis in other processes and call :func:`assemble` on the result.
+
+An event whose text made the analyser raise comes back with the error instead of an analysis
+(:func:`~pipeline.worker.analysis_pool.analyze_each`) and becomes a dead letter with stage
+``enrich`` and reason :data:`ANALYSIS_ERROR`; the rest of its batch is stored as usual.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from pipeline.worker.analysis_pool import analyze_texts
 from pipeline.worker.decode import decode_batch
 from schemas.deadletter import DeadLetter, Stage
 
+ANALYSIS_ERROR = "analysis_error"
+"""Dead-letter reason of an event whose text made the analyser raise (the error says how)."""
+
 
 def assemble(valid: Decoded, analyses: Sequence[Analysis | str], dead: list[DeadLetter]) -> BatchResult:
-    """Pair events with their analyses; failed analyses become dead letters (stage ``enrich``)."""
+    """Pair events with their analyses; failed analyses become dead letters (``enrich``, :data:`ANALYSIS_ERROR`)."""
     enriched: list[Enriched] = []
     for (rec, ev), an in zip(valid, analyses, strict=True):
         if isinstance(an, str):
-            dead.append(dead_letter(rec, Stage.enrich, "analysis_failed", an))
+            dead.append(dead_letter(rec, Stage.enrich, ANALYSIS_ERROR, an))
         else:
             enriched.append(Enriched(rec, ev, an))
     return BatchResult(enriched=enriched, dead_letters=dead)

@@ -116,3 +116,69 @@ def test_large_cascade_updates_are_deferred_by_their_cost_and_written_when_due(c
     third = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
     assert third[0] > second[0] and third == cold(items[5:])
     assert tracker.refresh_due(everything=True) == 0  # nothing owed any more
+
+
+def _small_cascades(n: int, first: int) -> list[bytes]:
+    """``n`` cascades of a root post and one repost each (two nodes)."""
+    lines = []
+    for i in range(first, first + n):
+        root = event(f"蒙牛新品第{i}批上市", DAY, author=500 + i)
+        rep = event("转发微博", DAY + timedelta(minutes=1), author=700 + i, kind="repost", root=root["id"])
+        lines += [orjson.dumps(root), orjson.dumps(rep)]
+    return lines
+
+
+@pytest.mark.parametrize("clickhouse_url", ["chdb"], indirect=True)
+def test_a_batch_touching_more_than_the_bound_keeps_its_cascades_and_evicts_after(ch) -> None:  # type: ignore[no-untyped-def]
+    analyzer = get_analyzer(Settings().resolved_lexicon)
+    tracker = CascadeTracker(ch, max_cached_nodes=4)
+    first = enrich(_small_cascades(5, 0), analyzer)  # 10 nodes in one batch: over the bound of 4
+    store(ch, first, tracker)
+    roots = sorted(i.event.id for i in first if i.event.root_id is None)
+    assert sorted(tracker._cache) == roots and tracker._cached_nodes == 10  # all in use by the batch: kept
+    written = {rid: _metrics(insight.cascade(ch, rid)) for rid in roots}  # type: ignore[arg-type]
+    assert all(m[1] == 1 for m in written.values())  # one repost each
+    store(ch, enrich(_small_cascades(1, 5), analyzer), tracker)  # the next batch evicts the older ones
+    assert tracker._cached_nodes <= 4 and len(tracker._cache) == 2
+    assert {rid: _metrics(insight.cascade(ch, rid)) for rid in roots} == written  # type: ignore[arg-type]
+
+
+class FailingCascadeWrites:
+    """A ClickHouse whose ``cascades`` inserts fail when they hold the root id ``failing`` (an outage, one write)."""
+
+    def __init__(self, ch) -> None:  # type: ignore[no-untyped-def]
+        self.ch = ch
+        self.failing = ""
+
+    def query(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return self.ch.query(*args, **kwargs)
+
+    def insert(self, table: str, columns, rows):  # type: ignore[no-untyped-def]
+        if table == "cascades" and any(row[0] == self.failing for row in rows):
+            raise ConnectionError("ClickHouse unreachable")
+        return self.ch.insert(table, columns, rows)
+
+
+@pytest.mark.parametrize("clickhouse_url", ["chdb"], indirect=True)
+def test_an_evicted_cascade_still_writes_what_it_owes_after_a_failed_write(ch) -> None:  # type: ignore[no-untyped-def]
+    analyzer = get_analyzer(Settings().resolved_lexicon)
+    lines, rid = _cascade()  # the root and six reposts
+    items = enrich(lines, analyzer)
+    flaky = FailingCascadeWrites(ch)
+    tracker = CascadeTracker(flaky, max_cached_nodes=7, cost_share=0.1, clock=Ticks())  # type: ignore[arg-type]
+    store(ch, items[:3], tracker)  # written at once
+    early = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+    store(ch, items[3:], tracker)  # touched again at once: deferred, owed
+    assert tracker.deferred == 1 and _metrics(insight.cascade(ch, rid)) == early  # type: ignore[arg-type]
+    other = enrich(_small_cascades(1, 50), analyzer)  # pushes the big cascade out of the cache
+    flaky.failing = rid  # the write the eviction owes fails
+    with pytest.raises(ConnectionError):
+        store(ch, other, tracker)
+    assert rid in tracker._cache
+    flaky.failing = ""
+    tracker.update(other)  # what the listener's retry does
+    assert rid not in tracker._cache
+    owed = _metrics(insight.cascade(ch, rid))  # type: ignore[arg-type]
+    assert owed != early, "the deferred metrics were lost with the failed write"
+    CascadeTracker(ch).update(items[3:])  # a cold recomputation of the whole cascade
+    assert _metrics(insight.cascade(ch, rid)) == owed  # type: ignore[arg-type]

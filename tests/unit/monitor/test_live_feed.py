@@ -79,3 +79,57 @@ def test_counted_mentions_share_their_value_tuples() -> None:
         assert a.signals is b.signals and a.brands is b.brands and a.competitors is b.competitors
     assert counted[0].brands == ("蒙牛",) and counted[2].brands == ()
     assert feed.counters(MentionFilter(brand="蒙牛"), 60.0)[-1].mentions == 4
+
+
+def _live(i: int, received_at: float = 600.0, brands: tuple[str, ...] = ("蒙牛",)) -> LiveMention:
+    return LiveMention.model_construct(
+        event_id=f"weibo:{i}", platform="weibo", kind="post", author_id=str(i), author_name="", author_followers=0,
+        text="", created_at=None, received_at=received_at, brands=list(brands), competitors=[], signals=["neutral"],
+        sentiment="neutral", sentiment_score=0.0, keywords=[], buyer=False, service_request=False,
+        purchase_intent=False, repost_depth=0,
+    )
+
+
+def test_recent_mentions_and_remembered_ids_at_their_bounds() -> None:
+    feed = LiveFeed(Hub(), buffer=5)  # remembers 4 x 5 = 20 ids for replays
+    assert feed.publish_live([_live(i) for i in range(20)]) == 20
+    assert feed.publish_live([_live(i) for i in range(20)]) == 0  # every one a replay
+    assert feed.publish_live([_live(20)]) == 1  # the oldest id (0) is forgotten, no other
+    assert feed.publish_live([_live(1)]) == 0
+    assert len(feed._ids) == len(feed._id_set) == 20 and set(feed._ids) == feed._id_set
+    assert feed.publish_live([_live(0)]) == 1  # beyond the window a replay counts again
+    assert set(feed._ids) == feed._id_set and len(feed._id_set) == 20
+    assert [m.event_id for m in feed.recent(MentionFilter(), 100)] == [f"weibo:{i}" for i in (17, 18, 19, 20, 0)]
+
+
+def test_counters_count_the_newest_mentions_at_their_cap(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.monitor import live
+
+    monkeypatch.setattr(live, "COUNTER_CAP", 50)
+    feed = LiveFeed(Hub(), buffer=10, counter_minutes=5)
+    feed.publish_live([_live(i, received_at=600.0) for i in range(30)])
+    feed.publish_live([_live(i, received_at=660.0) for i in range(30, 70)])
+    counts = [c.mentions for c in feed.counters(MentionFilter(), now=700.0)]
+    assert counts[-2:] == [10, 40] and sum(counts) == 50  # the oldest 20 of minute 600 left
+
+
+def test_shared_value_tuples_start_over_at_their_bound_without_changing_a_counted_value() -> None:
+    from pipeline.monitor.live import _SHARED_MAX, _Shared
+
+    shared = _Shared()
+    held = [shared([f"品牌{i}"]) for i in range(_SHARED_MAX)]
+    assert len(shared) == _SHARED_MAX and shared(["品牌0"]) is held[0]
+    assert shared(["新品牌"]) == ("新品牌",) and len(shared) == 1  # started over
+    assert [t[0] for t in held] == [f"品牌{i}" for i in range(_SHARED_MAX)]
+    assert shared(["品牌0"]) == held[0]  # equal values again, a new shared tuple
+
+
+def test_counters_filter_alike_across_the_shared_tuples_starting_over(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.monitor import live
+
+    monkeypatch.setattr(live, "_SHARED_MAX", 3)
+    feed = LiveFeed(Hub(), buffer=100, counter_minutes=5)
+    brands = [("蒙牛",), ("伊利",), ("蒙牛", "伊利"), ("光明",), ("蒙牛",)]  # the table starts over on the 4th
+    feed.publish_live([_live(i, brands=b) for i, b in enumerate(brands)])
+    assert feed.counters(MentionFilter(brand="蒙牛"), now=600.0)[-1].mentions == 3
+    assert [m.brands for m in feed.recent(MentionFilter(brand="伊利"), 10)] == [["伊利"], ["蒙牛", "伊利"]]
