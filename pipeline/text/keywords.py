@@ -63,8 +63,8 @@ class KeywordExtractor:
     remembered between texts, up to ``cache_size`` tokens; when the next text's new tokens
     would pass that bound, the cache starts over. A text's weights are all read or computed
     before anything is dropped, so a text is always scored with every one of its weights,
-    however many new tokens it brings (issue 29: clearing the cache in the middle of a text
-    lost the weights of its earlier tokens). Use one extractor from one thread at a time, like
+    however many new tokens it brings (clearing the cache in the middle of a text would lose
+    the weights of its earlier tokens). Use one extractor from one thread at a time, like
     the analyzer that owns it.
     """
 

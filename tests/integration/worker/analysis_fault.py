@@ -6,7 +6,7 @@ processes of its own, out of reach of a monkeypatch in the test. :func:`fault_si
 that has that directory on ``PYTHONPATH`` (the worker, its analysis processes), and it calls
 :func:`install`. The production code has no hook for this.
 
-The fault is raised where issue 29's was (``KeywordExtractor.extract``, a ``KeyError``), for any
+The fault is raised where a cache bug once raised one (``KeywordExtractor.extract``, a ``KeyError``), for any
 text with the token :data:`MARKER`.
 """
 

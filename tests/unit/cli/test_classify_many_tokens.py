@@ -1,4 +1,4 @@
-"""``sociallisten classify`` on a stream with far more distinct tokens than the keyword cache holds (issue 29).
+"""``sociallisten classify`` on a stream with far more distinct tokens than the keyword cache holds.
 
 Before the fix the command stopped with ``KeyError`` after the batch in which the keyword-weight
 cache (:data:`pipeline.text.keywords.CACHE_SIZE` tokens) filled up. This stream passes that bound

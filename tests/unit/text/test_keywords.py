@@ -1,4 +1,4 @@
-"""KeywordExtractor's weight cache at its bound: a text is always scored with all of its weights (issue 29)."""
+"""KeywordExtractor's weight cache at its bound: a text is always scored with all of its weights."""
 
 from __future__ import annotations
 
