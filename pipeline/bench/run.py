@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -17,14 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psutil
 
 from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
 from pipeline.local.broker import EmbeddedBroker
+from pipeline.local.process_tree import ProcessTree
 
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
+LEFTOVER_SECONDS = 5.0
+"""How long the processes a benchmark child started may take to end after it did."""
 
 
 def _produce(bootstrap: str, prefix: str, lines: Iterable[bytes], *, pack: int = 1, rate: float | None = None) -> float:
@@ -60,14 +65,31 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
 
 
 def _wait(proc: subprocess.Popen[bytes], out: Path, timeout: float) -> dict[str, Any]:
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise RuntimeError(f"benchmark child did not finish within {timeout:.0f} s (log beside {out})") from None
+    tree = ProcessTree(proc.pid)  # what it starts (its analysis processes) must end with it
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        tree.refresh()
+        if time.monotonic() > deadline:
+            proc.kill()  # its pid only, as a crash would: its processes must go with it all the same
+            _no_leftovers(tree, out)
+            raise RuntimeError(f"benchmark child did not finish within {timeout:.0f} s (log beside {out})")
+        time.sleep(1.0)
+    _no_leftovers(tree, out)
     if not out.exists():
         raise RuntimeError(f"benchmark child exited {proc.returncode} without a result (log beside {out})")
     return dict(orjson.loads(out.read_bytes()))
+
+
+def _no_leftovers(tree: ProcessTree, out: Path) -> None:
+    """Raise (after killing them) when processes the child started outlive it by LEFTOVER_SECONDS."""
+    left = tree.wait_gone(LEFTOVER_SECONDS)
+    if left:
+        described = tree.describe(left)
+        for pid in left:
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()
+        raise RuntimeError(f"processes outlived the benchmark child by {LEFTOVER_SECONDS:.0f} s: {described} "
+                           f"(log beside {out})")
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], out: Path, timeout: float) -> None:

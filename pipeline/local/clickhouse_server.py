@@ -8,11 +8,9 @@ restart it on the same data directory (the outage tests rely on that).
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 from clickhouse_driver import Client
 
 from pipeline.errors import ConfigError
+from pipeline.local.child_guard import die_with_parent
 from pipeline.local.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -74,8 +73,6 @@ USERS = """<?xml version="1.0"?>
 </yandex>
 """
 
-_PR_SET_PDEATHSIG = 1
-
 
 def find_server() -> list[str] | None:
     """How to run clickhouse-server on this machine, or None when it is not installed."""
@@ -100,11 +97,6 @@ def server_command() -> list[str]:
             "clickhouse-server), or `sudo apt-get install clickhouse-server`"
         )
     return command
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 class ClickHouseServer:
@@ -184,7 +176,7 @@ class ClickHouseServer:
                 stdin=subprocess.DEVNULL,
                 cwd=self.root,
                 env={**os.environ, **self.env} if self.env else None,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(os.getpid()),
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -22,6 +22,13 @@ Faults (docs/worker.md, Failures):
   if the replacement dies on it too, the batch is analysed in the worker process, so the
   stream never stops on it (a text that kills whichever process analyses it therefore ends the
   worker as well: its supervisor restarts it and the batch is read again).
+
+The analysis processes never outlive the worker (:mod:`pipeline.local.child_guard`): killed with
+it on Linux, ending within :data:`~pipeline.local.child_guard.POLL_SECONDS` elsewhere. Only the
+worker stops them: they ignore SIGTERM and SIGINT, which reach them too when the whole process
+group or cgroup is signalled (Ctrl-C in a terminal, systemd's default ``KillMode``), and finish
+their batch, so the stopping worker can store and commit the batches it holds; its graceful stop
+then closes the pool (each process ends after its current batch).
 """
 
 from __future__ import annotations
@@ -29,10 +36,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+import os
+import signal
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from pipeline.local.child_guard import guard_child
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
 from pipeline.text.segment import release_module_dictionary
 from pipeline.worker.gc_tuning import quiet_gc
@@ -96,8 +107,11 @@ def analyze_each(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) ->
 _analyzer: TextAnalyzer | None = None
 
 
-def _init(lexicon: str) -> None:
+def _init(lexicon: str, parent_pid: int) -> None:
     global _analyzer
+    guard_child(parent_pid)  # first: a worker killed from here on takes this process with it
+    for stop in (signal.SIGINT, signal.SIGTERM):  # for the worker, which closes the pool when it has finished
+        signal.signal(stop, signal.SIG_IGN)
     logging.getLogger().setLevel(logging.WARNING)
     _analyzer = get_analyzer(Path(lexicon))
     release_module_dictionary()  # this process segments with its analyser's own dictionary only
@@ -110,47 +124,64 @@ def _run(texts: list[str], titles: list[str]) -> list[Analysis | str]:
 
 
 class AnalysisPool:
-    """Analyse batches of texts in ``processes`` worker processes (0 = a thread here)."""
+    """Analyse batches of texts in ``processes`` worker processes (0 = a thread here).
+
+    Start it, and analyse, from a thread that lives as long as the pool (the worker's event loop
+    thread): on Linux the processes are killed when the thread that started them ends.
+    """
 
     def __init__(self, lexicon: Path, processes: int = 1) -> None:
         self.lexicon = lexicon
         self.processes = processes
         self._executor: Executor | None = None
         self._local: TextAnalyzer | None = None
+        self._local_lock = threading.Lock()
 
     def _make(self) -> Executor:
         if self.processes <= 0:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
-        return ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init, initargs=(str(self.lexicon),))
+        return ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init,
+                                   initargs=(str(self.lexicon), os.getpid()))
 
     def _local_analyzer(self) -> TextAnalyzer:
-        if self._local is None:
-            self._local = get_analyzer(self.lexicon)
-        return self._local
+        with self._local_lock:
+            if self._local is None:
+                self._local = get_analyzer(self.lexicon)
+            return self._local
+
+    def _analyze_here(self, texts: list[str], titles: list[str]) -> list[Analysis | str]:
+        return analyze_texts(self._local_analyzer(), texts, titles)
+
+    def launch(self) -> list[Future[object]]:
+        """Start the processes now, from this thread, without waiting for them.
+
+        Returns:
+            One future per process, done when it has loaded the analyser (a few seconds);
+            none when the pool was started before.
+        """
+        if self._executor is not None:
+            return []
+        self._executor = self._make()
+        if self.processes <= 0:
+            return [self._executor.submit(self._local_analyzer)]
+        # one task each, submitted together: every process starts now, in this thread
+        return [self._executor.submit(_run, ["预热"], [""]) for _ in range(self.processes)]
 
     def start(self) -> None:
-        """Start the processes and load the analyser in them (takes a few seconds)."""
-        if self._executor is None:
-            self._executor = self._make()
-            if self.processes > 0:  # one task each, submitted together, starts every process now
-                warm_up = [self._executor.submit(_run, ["预热"], [""]) for _ in range(self.processes)]
-                for done in warm_up:
-                    done.result()
-            else:
-                self._local_analyzer()
+        """Start the processes and wait until they have loaded the analyser (takes a few seconds)."""
+        for done in self.launch():
+            done.result()
 
     async def analyze(self, texts: list[str], titles: list[str]) -> list[Analysis | str]:
         """Analyses in input order (an error string for a text that broke the analyser)."""
         if not texts:
             return []
         loop = asyncio.get_running_loop()
-        if self._executor is None:
-            await loop.run_in_executor(None, self.start)
+        await asyncio.gather(*(asyncio.wrap_future(done) for done in self.launch()))
         assert self._executor is not None
         if self.processes <= 0:
-            analyzer = self._local_analyzer()
-            return await loop.run_in_executor(self._executor, analyze_texts, analyzer, texts, titles)
+            return await loop.run_in_executor(self._executor, self._analyze_here, texts, titles)
         for attempt in (1, 2):
             try:
                 return await self._spread(loop, texts, titles)
@@ -159,7 +190,7 @@ class AnalysisPool:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._make()
         log.error("analysing this batch in the worker process instead")
-        return await loop.run_in_executor(None, analyze_texts, self._local_analyzer(), texts, titles)
+        return await loop.run_in_executor(None, self._analyze_here, texts, titles)
 
     async def _spread(
         self, loop: asyncio.AbstractEventLoop, texts: list[str], titles: list[str]

@@ -129,7 +129,11 @@ class Worker:
                 gauge.labels(topic=topic, partition=partition).set(diagnostics.unfinished({tp: row}))
 
     async def _start_analysis(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, self.pool.start)
+        # started from the event loop's thread, which lives as long as the worker: the analysis
+        # processes die with it (PR_SET_PDEATHSIG follows the thread that started them)
+        await asyncio.gather(*(asyncio.wrap_future(loading) for loading in self.pool.launch()))
+        processes = self.pool.processes
+        log.info("text analysis ready: %s", f"{processes} analysis processes" if processes > 0 else "in the worker")
         quiet_gc()  # start-up is over: keep the collector off the long-lived state
 
     def add_listener(self, listener: BatchListener) -> None:

@@ -56,8 +56,8 @@ def stop_on_failure(exc: BaseException) -> NoReturn:
         "committed is read again when it restarts (run workers under a supervisor that restarts them)",
         type(exc).__name__, exc, EX_SOFTWARE, exc_info=exc,
     )
-    for child in multiprocessing.active_children():  # the analysis processes
-        child.terminate()
+    for child in multiprocessing.active_children():  # the analysis processes (they ignore SIGTERM)
+        child.kill()
     logging.shutdown()  # flush the logs: nothing else runs after this
     os._exit(EX_SOFTWARE)
 
