@@ -189,17 +189,25 @@ def _adopt(
 
 
 def _break_cycles(root_id: str, parent: dict[str, str]) -> None:
-    """Malformed parent ids can form a loop: hang such nodes under the root."""
+    """Malformed parent ids can form a loop: hang such nodes under the root.
+
+    Linear in the nodes: every node is walked over once, a walk stops at a node an earlier walk
+    already settled (whose path to the root is known to be free of loops).
+    """
+    settled: set[str] = {root_id}
     for start in list(parent):
-        seen: set[str] = set()
+        path: list[str] = []
+        on_path: set[str] = set()
         cur = start
-        while cur in parent and cur != root_id:
-            if cur in seen:
+        while cur in parent and cur not in settled:
+            if cur in on_path:
                 log.warning("cascade %s: parent loop at %s; attaching it to the root", root_id, cur)
                 parent[cur] = root_id
                 break
-            seen.add(cur)
+            on_path.add(cur)
+            path.append(cur)
             cur = parent[cur]
+        settled.update(path)
 
 
 def depths(tree: CascadeTree) -> dict[str, int]:

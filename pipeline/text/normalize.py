@@ -5,7 +5,9 @@
 * traditional -> simplified characters (OpenCC ``t2s``), full-width -> half-width
   (``＂Ａ１！＂`` -> ``"A1!"``, ideographic space -> space), control characters removed;
 * the Weibo repost chain ``my words//@userA:their words//@userB:...`` is split off:
-  ``own_text`` keeps the author's own words, ``repost_chain`` the user names in order;
+  ``own_text`` keeps the author's own words, ``repost_chain`` the user names in order
+  (nearest first; at most :data:`REPOST_CHAIN_MAX` of them: a longer chain keeps the names
+  nearest the root post and starts with :data:`CHAIN_ELIDED` for the names it dropped);
 * URLs, ``@mentions``, ``#话题#`` hashtags, platform emoticons (``[哈哈]``) and emoji
   are extracted into their own fields (emoticons are kept as sentiment signals);
 * the own text is lower-cased (Latin brand names), repeated punctuation is squeezed to
@@ -55,6 +57,10 @@ _CHAR_RUN = re.compile(r"([^\W\d_a-z])\1{2,}")
 _PAIR_RUN = re.compile(r"([\u4e00-\u9fff]{2})\1{2,}")
 _SPACES = re.compile(r"\s+")
 _URL_TRAIL = ".,;:!?'"
+REPOST_CHAIN_MAX = 64
+"""Names kept of a ``//@`` chain: a cascade walks every name, so an unbounded chain costs unbounded time."""
+CHAIN_ELIDED = "…"
+"""First name of a chain cut at :data:`REPOST_CHAIN_MAX`: it stands for the names dropped (the nearest ones)."""
 
 
 @dataclass(slots=True)
@@ -148,6 +154,18 @@ def _has_fields(own: str) -> bool:
     return "@" in own or "#" in own or "[" in own or "http" in own or "www." in own or _EMOJI_RE.search(own) is not None
 
 
+def _chain(text: str, cut: int) -> list[str]:
+    """The ``//@`` names from ``cut`` on, nearest first, capped at :data:`REPOST_CHAIN_MAX`.
+
+    A longer chain keeps the names nearest the root post (the path from the root stays right as
+    far as it goes) behind one :data:`CHAIN_ELIDED` standing for the nearest names it dropped.
+    """
+    chain: list[str] = _CHAIN_RE.findall(text, cut)
+    if len(chain) > REPOST_CHAIN_MAX:
+        chain = [CHAIN_ELIDED, *chain[len(chain) - REPOST_CHAIN_MAX + 1 :]]
+    return chain
+
+
 def _normalize_one(text: str) -> Normalized:
     """Normalise one text that is already simplified and width-folded (case preserved)."""
     chain: list[str] = []
@@ -158,7 +176,7 @@ def _normalize_one(text: str) -> Normalized:
             cut = text.find("// @")
         if cut >= 0:
             own = text[:cut]
-            chain = _CHAIN_RE.findall(text, cut)
+            chain = _chain(text, cut)
     urls: list[str] = []
     mentions: list[str] = []
     hashtags: list[str] = []

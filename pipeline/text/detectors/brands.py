@@ -17,7 +17,7 @@ Mentions of official accounts (``@蒙牛乳业``, ``@蒙牛微客服``) count as
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -130,6 +130,7 @@ class BrandDetector:
         # leftmost-longest: a name inside a longer name (苹果 in 苹果手机) is dropped
         terms = longest_non_overlapping([m for m in matches if any(kind == "term" for kind, _ in m.values)])
         bounds: dict[int, int] | None = None
+        token_starts: list[int] = []
         for m in terms:
             if excluded and _inside_exclusion(m, excluded, starts, self._max_exclusion):
                 continue
@@ -142,7 +143,8 @@ class BrandDetector:
             if info.han and not (info.latin_start or info.latin_end):
                 if bounds is None:
                     bounds = token_bounds(text, tokens)
-                if not self._aligned(text, m, bounds):
+                    token_starts = list(bounds)  # in text order, so sorted
+                if not self._aligned(text, m, bounds, token_starts):
                     continue
             if info.rule is not None and not self._brand_sense(text, m, info.rule):
                 continue
@@ -150,7 +152,17 @@ class BrandDetector:
             evidence.append(m.phrase)
 
     @staticmethod
-    def _aligned(text: str, m: Match[tuple[str, _Term | None]], bounds: dict[int, int]) -> bool:
+    def _aligned(
+        text: str, m: Match[tuple[str, _Term | None]], bounds: dict[int, int], starts: list[int]
+    ) -> bool:
+        """Whether a Chinese name starts and ends on token boundaries (or has a company prefix or suffix).
+
+        Args:
+            text: The detection text.
+            m: The name's match.
+            bounds: Start to end offset of every token (:func:`token_bounds`).
+            starts: The token starts in order (the keys of ``bounds``).
+        """
         end = bounds.get(m.start)
         if end is not None:
             if end == m.end:
@@ -165,10 +177,14 @@ class BrandDetector:
                     return False
                 pos = nxt
             return pos == m.end
-        for start, stop in bounds.items():  # the name starts inside a token (韩国三星)
-            if start < m.start < stop:
-                return stop == m.end and text[start : m.start] in _COMPANY_PREFIXES
-        return False
+        # the name starts inside a token (韩国三星): tokens do not overlap, so only the last one
+        # starting before the name can hold it (a bisection, not a scan of every token)
+        i = bisect_left(starts, m.start) - 1
+        if i < 0:
+            return False
+        start = starts[i]
+        stop = bounds[start]
+        return start < m.start < stop and stop == m.end and text[start : m.start] in _COMPANY_PREFIXES
 
     def _brand_sense(self, text: str, m: Match[tuple[str, _Term | None]], rule: AmbiguityRule) -> bool:
         left = text[max(0, m.start - WINDOW) : m.start]
