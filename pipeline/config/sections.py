@@ -171,6 +171,17 @@ class WorkerSettings(Section):
         "in its partitions, a rebalance does not end or an owned partition was never fetched logs 'worker stalled' "
         "with a snapshot of its consumer (kill -USR1 logs one any time).",
     )
+    stall_exit_seconds: float = Field(
+        default=600.0, ge=0,
+        description="SOCIALLISTEN_STALL_EXIT_SECONDS: a worker the stall watchdog has seen stalled this long "
+        "exits with status 70 so that its supervisor restarts it (0 = never; only logs then).",
+    )
+    analysis_event_seconds: float = Field(
+        default=2.0, ge=0,
+        description="SOCIALLISTEN_ANALYSIS_EVENT_SECONDS: longest the text analysis of one event may take; an "
+        "event that runs over is dead-lettered (stage enrich, reason analysis_timeout) and the rest of its batch "
+        "stored. A batch may take one such budget per 100 events before it is analysed event by event (0 = no limit).",
+    )
     stall_check_seconds: float = Field(
         default=10.0, gt=0, description="SOCIALLISTEN_STALL_CHECK_SECONDS: how often the stall watchdog looks."
     )

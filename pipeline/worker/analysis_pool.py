@@ -18,6 +18,8 @@ Faults (docs/worker.md, Failures):
   analysed again text by text in the same process (:func:`analyze_each`), and each text that
   still raises gets an error string in place of its analysis, which the worker dead-letters
   (stage ``enrich``, reason ``analysis_error``) while it stores the rest of the batch.
+- A text whose analysis runs over ``SOCIALLISTEN_ANALYSIS_EVENT_SECONDS`` is dead-lettered the
+  same way with reason ``analysis_timeout`` (:mod:`pipeline.worker.budget`).
 - A crashed analysis process (say, killed for memory) is replaced and the batch sent again;
   if the replacement dies on it too, the batch is analysed in the worker process, so the
   stream never stops on it (a text that kills whichever process analyses it therefore ends the
@@ -39,6 +41,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -46,25 +49,28 @@ from pathlib import Path
 from pipeline.local.child_guard import guard_child
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
 from pipeline.text.segment import release_module_dictionary
+from pipeline.worker.budget import AnalysisTimeout, batch_allowance, deadline, timeout_error
 from pipeline.worker.gc_tuning import quiet_gc
 
 log = logging.getLogger(__name__)
 
 
-def analyze_texts(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
+def analyze_texts(
+    analyzer: TextAnalyzer, texts: list[str], titles: list[str], budget: float | None = None
+) -> list[Analysis | str]:
     """Analyses in input order; never raises: a text that breaks the analyzer gives an error string.
 
     Identical (text, title) pairs of a batch are analysed once and share the (read-only) result:
     reposts often carry the same text (转发微博, a copied slogan), about 8 % of a batch of the
-    bundled Weibo stream.
+    bundled Weibo stream. ``budget``: seconds each text may take (see :func:`analyze_each`).
     """
     slices, order = distinct_slices(texts, titles, 1)
     if not slices:
         return []
     distinct_texts, distinct_titles = slices[0]
     if len(distinct_texts) == len(texts):
-        return analyze_each(analyzer, texts, titles)
-    done = analyze_each(analyzer, distinct_texts, distinct_titles)
+        return analyze_each(analyzer, texts, titles, budget)
+    done = analyze_each(analyzer, distinct_texts, distinct_titles, budget)
     return [done[i] for i in order]
 
 
@@ -85,30 +91,53 @@ def distinct_slices(
     return [([t for t, _ in part], [h for _, h in part]) for part in slices], order
 
 
-def analyze_each(analyzer: TextAnalyzer, texts: list[str], titles: list[str]) -> list[Analysis | str]:
+def analyze_each(
+    analyzer: TextAnalyzer, texts: list[str], titles: list[str], budget: float | None = None
+) -> list[Analysis | str]:
     """Analyses in input order, every text analysed (for texts already distinct).
 
-    Never raises, like :func:`analyze_texts`.
+    Never raises, like :func:`analyze_texts`. With a ``budget`` (seconds per text), a batch that
+    runs over its allowance (:func:`~pipeline.worker.budget.batch_allowance`) is analysed text
+    by text, and a text that runs over the budget gets :func:`~pipeline.worker.budget.timeout_error`.
     """
+    allowance = batch_allowance(budget, len(texts))
+    started = time.perf_counter()
     try:
-        return list(analyzer.analyze_batch(texts, titles=titles))
+        with deadline(allowance):
+            done: list[Analysis | str] = list(analyzer.analyze_batch(texts, titles=titles))
+        if allowance is None or time.perf_counter() - started <= allowance:
+            return done
+        log.warning("analysing a batch of %d texts took over %.1f s; analysing them one by one", len(texts), allowance)
+    except AnalysisTimeout:
+        log.warning("analysing a batch of %d texts ran over %.1f s; analysing them one by one", len(texts), allowance)
     except Exception as exc:
         log.warning("batch analysis failed (%s: %s); analysing event by event to isolate the bad text",
                     type(exc).__name__, exc, exc_info=True)
-    out: list[Analysis | str] = []
-    for text, title in zip(texts, titles, strict=True):
-        try:
-            out.append(analyzer.analyze(text, title=title))
-        except Exception as exc:  # poison text: keep the worker alive, keep the bytes
-            out.append(f"{type(exc).__name__}: {exc}")
-    return out
+    return [analyze_one(analyzer, text, title, budget) for text, title in zip(texts, titles, strict=True)]
+
+
+def analyze_one(analyzer: TextAnalyzer, text: str, title: str, budget: float | None = None) -> Analysis | str:
+    """The analysis of one text, or an error string if it raised or ran over ``budget`` seconds."""
+    started = time.perf_counter()
+    try:
+        with deadline(budget):
+            an = analyzer.analyze(text, title=title)
+    except AnalysisTimeout:
+        return timeout_error(budget or 0.0)
+    except Exception as exc:  # poison text: keep the worker alive, keep the bytes
+        return f"{type(exc).__name__}: {exc}"
+    if budget and time.perf_counter() - started > budget:  # no timer in this thread: measured instead
+        return timeout_error(budget)
+    return an
 
 
 _analyzer: TextAnalyzer | None = None
+_budget: float | None = None
 
 
-def _init(lexicon: str, parent_pid: int) -> None:
-    global _analyzer
+def _init(lexicon: str, parent_pid: int, budget: float | None = None) -> None:
+    global _analyzer, _budget
+    _budget = budget
     guard_child(parent_pid)  # first: a worker killed from here on takes this process with it
     for stop in (signal.SIGINT, signal.SIGTERM):  # for the worker, which closes the pool when it has finished
         signal.signal(stop, signal.SIG_IGN)
@@ -120,7 +149,7 @@ def _init(lexicon: str, parent_pid: int) -> None:
 
 def _run(texts: list[str], titles: list[str]) -> list[Analysis | str]:
     assert _analyzer is not None, "analysis process not initialised"
-    return analyze_each(_analyzer, texts, titles)  # the worker sends each distinct text once (_spread)
+    return analyze_each(_analyzer, texts, titles, _budget)  # the worker sends each distinct text once (_spread)
 
 
 class AnalysisPool:
@@ -130,9 +159,11 @@ class AnalysisPool:
     thread): on Linux the processes are killed when the thread that started them ends.
     """
 
-    def __init__(self, lexicon: Path, processes: int = 1) -> None:
+    def __init__(self, lexicon: Path, processes: int = 1, budget: float | None = None) -> None:
+        """Describe the pool (nothing starts yet); ``budget``: seconds each text may take (None: no limit)."""
         self.lexicon = lexicon
         self.processes = processes
+        self.budget = budget or None
         self._executor: Executor | None = None
         self._local: TextAnalyzer | None = None
         self._local_lock = threading.Lock()
@@ -142,7 +173,7 @@ class AnalysisPool:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
         return ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init,
-                                   initargs=(str(self.lexicon), os.getpid()))
+                                   initargs=(str(self.lexicon), os.getpid(), self.budget))
 
     def _local_analyzer(self) -> TextAnalyzer:
         with self._local_lock:
@@ -151,7 +182,7 @@ class AnalysisPool:
             return self._local
 
     def _analyze_here(self, texts: list[str], titles: list[str]) -> list[Analysis | str]:
-        return analyze_texts(self._local_analyzer(), texts, titles)
+        return analyze_texts(self._local_analyzer(), texts, titles, self.budget)
 
     def launch(self) -> list[Future[object]]:
         """Start the processes now, from this thread, without waiting for them.

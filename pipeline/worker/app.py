@@ -92,7 +92,8 @@ class Worker:
         self.app = faust_app(settings, bootstrap)
         self.retry = RetryPolicy(max_seconds=settings.storage.retry_max_seconds)
         self.metrics = metrics or Metrics()
-        self.pool = AnalysisPool(settings.resolved_lexicon, settings.worker.analysis_processes)
+        self.pool = AnalysisPool(settings.resolved_lexicon, settings.worker.analysis_processes,
+                                 settings.worker.analysis_event_seconds)
         dlq = self.app.topic(self.topics.deadletter, key_serializer="raw", value_serializer="raw")
 
         async def send_dead_letter(dl: DeadLetter) -> None:
@@ -116,7 +117,7 @@ class Worker:
         self.ports.on_start(self.stages.run)
         self.ports.on_start(self._start_analysis)
         diagnostics.install(self.ports, self.stages, stall_seconds=cfg.stall_seconds,
-                            check_seconds=cfg.stall_check_seconds)
+                            check_seconds=cfg.stall_check_seconds, exit_seconds=cfg.stall_exit_seconds)
         self.ports.every(LAG_SECONDS, self._record_lag, name="sociallisten.consumer_lag")
 
     async def _record_lag(self) -> None:

@@ -8,7 +8,8 @@
 - A watchdog checks every ``SOCIALLISTEN_STALL_CHECK_SECONDS``: when the worker has finished no
   batch for ``SOCIALLISTEN_STALL_SECONDS`` and that is not explained by an empty input (events wait
   in owned partitions, a rebalance or recovery does not end, or no fetch answered for an owned
-  partition), it logs ``worker stalled`` with the snapshot (once per stall).
+  partition), it logs ``worker stalled`` with the snapshot (once per stall); stalled for
+  ``SOCIALLISTEN_STALL_EXIT_SECONDS``, it exits with code 70 for its supervisor to restart it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from pipeline.worker.event_loop import running_loop_name
 from pipeline.worker.features import WorkerPorts
-from pipeline.worker.stages import Stages
+from pipeline.worker.stages import EX_SOFTWARE, Stages, exit_now
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +115,20 @@ def snapshot(ports: WorkerPorts, stages: Stages) -> dict[str, Any]:
     return state
 
 
-def install(ports: WorkerPorts, stages: Stages, *, stall_seconds: float, check_seconds: float) -> None:
-    """Add the SIGUSR1 snapshot and the stall watchdog to the worker."""
+def install(
+    ports: WorkerPorts, stages: Stages, *, stall_seconds: float, check_seconds: float,
+    exit_seconds: float = 0.0, exit_worker: Callable[[], object] = exit_now,
+) -> None:
+    """Add the SIGUSR1 snapshot and the stall watchdog to the worker.
+
+    Args:
+        ports: What the worker lends its features.
+        stages: The worker's stages (their idle time and state).
+        stall_seconds: Idle time after which a worker with work waiting counts as stalled.
+        check_seconds: How often the watchdog looks.
+        exit_seconds: Idle time of a stalled worker after which it exits (0: never).
+        exit_worker: How it exits (the process, with :data:`~pipeline.worker.stages.EX_SOFTWARE`).
+    """
     inputs = frozenset(ports.topics.inputs)
     stalled = {"logged": False}
 
@@ -137,6 +151,10 @@ def install(ports: WorkerPorts, stages: Stages, *, stall_seconds: float, check_s
             stalled["logged"] = True
             log.error("worker stalled: %s, and no batch finished for %.0f s; state: %s",
                       reason, idle, _json(snapshot(ports, stages)))
+        if reason and exit_seconds and idle >= exit_seconds:
+            log.critical("worker stalled for %.0f s (SOCIALLISTEN_STALL_EXIT_SECONDS=%g): %s; exiting with code %d "
+                         "so that its supervisor restarts it", idle, exit_seconds, reason, EX_SOFTWARE)
+            exit_worker()
 
     ports.on_start(snapshot_on_signal)
     ports.every(check_seconds, watchdog, name="sociallisten.stall_watchdog")

@@ -6,7 +6,8 @@ with the analysis in other processes and call :func:`assemble` on the result.
 
 An event whose text made the analyser raise comes back with the error instead of an analysis
 (:func:`~pipeline.worker.analysis_pool.analyze_each`) and becomes a dead letter with stage
-``enrich`` and reason :data:`ANALYSIS_ERROR`; the rest of its batch is stored as usual.
+``enrich`` and reason :data:`ANALYSIS_ERROR`; one whose analysis ran over its time budget gets
+reason :data:`~pipeline.worker.budget.ANALYSIS_TIMEOUT`. The rest of its batch is stored as usual.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pipeline.records import BatchResult, Decoded, Enriched, RawRecord, dead_letter
 from pipeline.text import Analysis, TextAnalyzer
 from pipeline.worker.analysis_pool import analyze_texts
+from pipeline.worker.budget import ANALYSIS_TIMEOUT, is_timeout
 from pipeline.worker.decode import decode_batch
 from schemas.deadletter import DeadLetter, Stage
 
@@ -28,16 +30,20 @@ def assemble(valid: Decoded, analyses: Sequence[Analysis | str], dead: list[Dead
     enriched: list[Enriched] = []
     for (rec, ev), an in zip(valid, analyses, strict=True):
         if isinstance(an, str):
-            dead.append(dead_letter(rec, Stage.enrich, ANALYSIS_ERROR, an))
+            dead.append(dead_letter(rec, Stage.enrich, ANALYSIS_TIMEOUT if is_timeout(an) else ANALYSIS_ERROR, an))
         else:
             enriched.append(Enriched(rec, ev, an))
     return BatchResult(enriched=enriched, dead_letters=dead)
 
 
 def process_batch(
-    records: Sequence[RawRecord], analyzer: TextAnalyzer, *, max_bytes: int, max_text_chars: int
+    records: Sequence[RawRecord], analyzer: TextAnalyzer, *, max_bytes: int, max_text_chars: int,
+    budget: float | None = None,
 ) -> BatchResult:
-    """Decode, validate and analyse a batch in this thread; bad records become dead letters."""
+    """Decode, validate and analyse a batch in this thread; bad records become dead letters.
+
+    ``budget``: seconds each text's analysis may take (None: no limit).
+    """
     valid, dead = decode_batch(records, max_bytes=max_bytes, max_text_chars=max_text_chars)
-    analyses = analyze_texts(analyzer, [ev.text for _, ev in valid], [ev.title for _, ev in valid])
+    analyses = analyze_texts(analyzer, [ev.text for _, ev in valid], [ev.title for _, ev in valid], budget)
     return assemble(valid, analyses, dead)

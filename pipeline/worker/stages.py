@@ -56,6 +56,11 @@ def stop_on_failure(exc: BaseException) -> NoReturn:
         "committed is read again when it restarts (run workers under a supervisor that restarts them)",
         type(exc).__name__, exc, EX_SOFTWARE, exc_info=exc,
     )
+    exit_now()
+
+
+def exit_now() -> NoReturn:
+    """End the worker process at once with :data:`EX_SOFTWARE`, its analysis processes with it."""
     for child in multiprocessing.active_children():  # the analysis processes (they ignore SIGTERM)
         child.kill()
     logging.shutdown()  # flush the logs: nothing else runs after this
