@@ -18,6 +18,7 @@ is computed exactly in linear time for any size - no sampling or approximation.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
@@ -143,13 +144,14 @@ def build_tree(root_id: str, nodes: Iterable[CascadeNode]) -> CascadeTree:
     for child, par in sorted(parent.items(), key=lambda kv: _order(real[kv[0]])):
         by_name.setdefault((par, real[child].author_name), child)
     inferred: set[str] = set()
+    made = itertools.count()
     # shorter chains first, so the reposts a chain names are placed before the reposts naming them
     for n in sorted(placed_by_chain, key=lambda x: (len(x.repost_chain), *_order(x))):
         cur = root_id
         for name in reversed(n.repost_chain):
             nxt = by_name.get((cur, name))
             if nxt is None:
-                nxt = f"{cur}/@{name}"
+                nxt = f"{root_id}/@{next(made)}:{name}"  # not the path: ids would grow with the depth
                 inferred.add(nxt)
                 parent[nxt] = cur
                 names[nxt] = name

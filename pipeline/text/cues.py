@@ -44,6 +44,9 @@ MARKERS = "markers"
 _CLAUSE_END = frozenset(",.!?;:，。！？；：~…\n 、()（）[]【】\"'“”")
 _NEGATION_REACH = 3
 _SUBJECT_REACH = 30  # a clause's subject is looked for at most this far back
+MAX_HITS = 200
+"""Hits weighed per detector and text: later ones are dropped (counted in :attr:`Scan.dropped`), so a text
+stuffed with cues costs no more than this many; a real post has a handful."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +91,13 @@ class Hit:
 class Scan:
     """Hits of one text per detector, and how often each marker group occurs."""
 
-    __slots__ = ("hits", "counts")
+    __slots__ = ("hits", "counts", "dropped")
 
     def __init__(self) -> None:
         self.hits: dict[str, list[Hit]] = {}
         self.counts: dict[str, int] = {}
+        self.dropped = 0
+        """Cue hits beyond :data:`MAX_HITS` of a detector, left out."""
 
     def marker(self, name: str) -> int:
         """How many times a marker group occurs."""
@@ -198,6 +203,9 @@ class CueBook:
         for detector, found in raw.items():
             if len(found) > 1:
                 found = _leftmost_longest(found)
+            if len(found) > MAX_HITS:
+                scan.dropped += len(found) - MAX_HITS
+                found = found[:MAX_HITS]
             scan.hits[detector] = [_hit(text, match, negators, persons) for match in found]
         return scan
 

@@ -27,6 +27,10 @@ from pipeline.text.matcher import Match, PhraseMatcher, longest_non_overlapping
 WINDOW = 10
 """Characters on each side of an ambiguous name in which context words are counted."""
 
+MAX_MATCHES = 200
+"""Name matches judged per text (in text order); later ones are not looked at, so a text stuffed
+with brand names costs no more than this many. A real post names a few."""
+
 _COMPANY_SUFFIXES = frozenset(
     "公司 有限公司 集团 电子 技术 网 商城 电器 空调 手机 电脑 咖啡 价 机 店 超市 自营 乳业 研究院 平板 笔记本".split()
 )
@@ -129,6 +133,7 @@ class BrandDetector:
         starts = [s for s, _ in excluded]
         # leftmost-longest: a name inside a longer name (苹果 in 苹果手机) is dropped
         terms = longest_non_overlapping([m for m in matches if any(kind == "term" for kind, _ in m.values)])
+        terms = terms[:MAX_MATCHES]
         bounds: dict[int, int] | None = None
         token_starts: list[int] = []
         for m in terms:

@@ -1,0 +1,63 @@
+"""The hostile corpus (tests/data/hostile/README.md): decoded or dead-lettered, every event analysed quickly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pipeline.records import RawRecord
+from pipeline.text import Analysis
+from pipeline.text.normalize import CHAIN_ELIDED, REPOST_CHAIN_MAX
+from pipeline.worker.decode import decode_batch
+from pipeline.worker.enrich import process_batch
+from schemas.events import SocialEvent
+from tests.fixtures.hostile import corpus, cpu_seconds
+from tests.unit.text._support import analyzer
+
+MAX_EVENT_SECONDS = 0.05
+"""CPU time the analysis of any one event may take (the median of three runs)."""
+REJECTED = {
+    "control_chars_text", "ansi_in_name", "ansi_in_id", "rich_markup_id", "too_long_text", "oversized_message",
+    "deeply_nested_json", "nested_in_field", "lone_surrogate", "not_json",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _decoded() -> tuple[list[tuple[str, SocialEvent]], list[tuple[str, str]]]:
+    messages = corpus()
+    records = [RawRecord("social.posts", 0, i, raw) for i, (_, raw) in enumerate(messages)]
+    valid, dead = decode_batch(records, max_bytes=262144, max_text_chars=20000)
+    return ([(messages[rec.offset][0], ev) for rec, ev in valid],
+            [(messages[d.offset][0], d.reason) for d in dead])
+
+
+def test_the_corpus_is_deterministic_and_small() -> None:
+    assert corpus() == corpus()
+    assert corpus(seed=1) != corpus()
+    assert sum(len(raw) for _, raw in corpus()) < 2_000_000
+
+
+def test_what_must_be_refused_is_dead_lettered_and_the_rest_is_decoded() -> None:
+    valid, dead = _decoded()
+    assert {label for label, _ in dead} == REJECTED, dead
+    assert len(valid) == len(corpus()) - len(REJECTED)
+    assert {label for label, _ in valid} >= {"zero_width_and_bidi", "chain_2000", "duplicate_id_a", "duplicate_id_b"}
+
+
+def test_every_event_is_analysed_in_under_50_ms() -> None:
+    an = analyzer()
+    slowest = max(
+        ((cpu_seconds(lambda ev=ev: an.analyze(ev.text, title=ev.title)), label) for label, ev in _decoded()[0]),
+    )
+    assert slowest[0] < MAX_EVENT_SECONDS, f"analysing {slowest[1]!r} took {slowest[0] * 1000:.1f} ms"
+
+
+def test_a_whole_hostile_batch_is_analysed_and_nothing_is_lost() -> None:
+    messages = corpus()
+    records = [RawRecord("social.posts", 0, i, raw) for i, (_, raw) in enumerate(messages)]
+    result = process_batch(records, analyzer(), max_bytes=262144, max_text_chars=20000, budget=5.0)
+    assert len(result.enriched) + len(result.dead_letters) == len(messages)
+    assert all(isinstance(item.analysis, Analysis) for item in result.enriched)
+    assert {d.reason for d in result.dead_letters} <= {"validation", "too_large", "invalid_json"}
+    chains = {item.event.id: item.analysis.repost_chain for item in result.enriched}
+    assert len(chains["weibo:chain-2000"]) == REPOST_CHAIN_MAX and chains["weibo:chain-2000"][0] == CHAIN_ELIDED
+    assert chains["weibo:chain-2000"][-1] == f"{1999:03x}", "the names nearest the root are kept"
