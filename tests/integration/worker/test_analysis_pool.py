@@ -80,3 +80,20 @@ def test_a_killed_analysis_process_is_replaced_and_the_batch_still_analysed(
         os.kill(child.pid, signal.SIGKILL)
     assert _analyse(one, texts, titles) == expected
     assert _analyse(one, texts[:10], titles[:10]) == expected[:10]  # and the new process goes on
+
+
+def test_an_analysis_process_times_out_texts_over_the_budget(batch: tuple[list[str], list[str]]) -> None:
+    """The SIGALRM budget in the process itself: with a budget no text can meet, every one times out."""
+    from pipeline.worker.budget import is_timeout
+
+    pool = AnalysisPool(Settings().resolved_lexicon, 1, budget=1e-6)
+    pool.start()
+    try:
+        texts, titles = batch[0][:5], batch[1][:5]
+        out = asyncio.run(pool.analyze(texts, titles))
+        assert len(out) == 5 and all(isinstance(an, str) and is_timeout(an) for an in out), out[:1]
+        generous = AnalysisPool(Settings().resolved_lexicon, 0, budget=30.0)
+        assert all(not isinstance(an, str) for an in asyncio.run(generous.analyze(texts, titles)))
+        generous.close()
+    finally:
+        pool.close()
