@@ -13,12 +13,20 @@ worker starts; it registers Faust timers):
   served by any worker shows every alert;
 - cascade refresh (every worker): writes the deferred metrics of large cascades that are due,
   also when no batch touches them (``cascade_store``).
+
+The cascade tracker runs on a thread of its own (one, so its uses stay in order), not on the
+writer's: recomputing a large cascade no longer holds up the inserts and the reads that wait for
+that thread. The storage calls are thread-safe (``pipeline.storage.backend``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from pipeline.config import AlertSettings, MonitorSettings
 from pipeline.hub import Hub
@@ -34,6 +42,8 @@ from pipeline.records import BatchResult
 from pipeline.worker.features import WorkerPorts
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 CASCADE_REFRESH_SECONDS = 5.0
 """How often deferred cascade metrics (large cascades, see ``cascade_store``) are checked."""
@@ -51,6 +61,7 @@ class Monitoring:
         self.live = LiveFeed(mentions, buffer=monitor.live_buffer, counter_minutes=monitor.live_counter_minutes)
         self.engine = AlertEngine(ports.storage.ch, alerts)
         self.cascades = CascadeTracker(ports.storage.ch)
+        self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cascades")
         self.webhook = Webhook(alerts.alert_webhook) if alerts.alert_webhook else None
         self.relay = AlertRelay(ports.storage.ch, ports.storage.run_blocking, alert_hub)
         self.checks = 0
@@ -81,15 +92,19 @@ class Monitoring:
             for message in encode(result.enriched, now):
                 await send_acknowledged(self._live_topic, MENTIONS_KEY, message)
         if self.settings.cascades_enabled:
-            await self.ports.storage.run_blocking(self.cascades.update, result.enriched)
+            await self._on_cascade_thread(self.cascades.update, result.enriched)
 
     # ---- cascades ---------------------------------------------------------------------------
+    async def _on_cascade_thread(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` on the tracker's own thread (every use of the tracker goes there, in order)."""
+        return await asyncio.get_running_loop().run_in_executor(self._cascade_thread, fn, *args)
+
     async def forget_cascades(self, app: object, revoked: object, **kwargs: object) -> None:
         """Before a rebalance: write what is deferred, then read cached cascades back from storage next time.
 
-        On the storage thread, like every other use of the tracker.
+        On the tracker's thread, like every other use of the tracker.
         """
-        await self.ports.storage.run_blocking(self._flush_and_forget)
+        await self._on_cascade_thread(self._flush_and_forget)
 
     def _flush_and_forget(self) -> None:
         try:
@@ -102,7 +117,7 @@ class Monitoring:
     async def refresh_cascades(self) -> None:
         """Deferred metrics of large cascades, also while no batch touches them."""
         try:
-            await self.ports.storage.run_blocking(self.cascades.refresh_due)
+            await self._on_cascade_thread(self.cascades.refresh_due)
         except Exception:
             log.exception("deferred cascade refresh failed; retrying at the next tick")
 
