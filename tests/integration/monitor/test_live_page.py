@@ -59,6 +59,7 @@ def test_stream_filters_and_needs_a_token(worker_env, start_monitor) -> None:  #
     worker = start_monitor()
     worker.wait_web()
     assert httpx.get(f"{worker.url}/api/mentions/stream").status_code == 401
+    assert httpx.get(f"{worker.url}/api/mentions/stream", params={"token": TOKEN}).status_code == 401
     producer = make_producer(worker_env.kafka_url)
     topic = f"{worker_env.prefix}posts"
     try:
@@ -67,8 +68,10 @@ def test_stream_filters_and_needs_a_token(worker_env, start_monitor) -> None:  #
         other = _produce(producer, topic, "伊利的安慕希也不错")
         seen: list[str] = []
         deadline = time.monotonic() + 120
-        params = {"token": TOKEN, "brand": "蒙牛", "sentiment": "negative", "backfill": "50"}
+        params = {"brand": "蒙牛", "sentiment": "negative", "backfill": "50"}
         while time.monotonic() < deadline and neg not in seen:
+            ticket = httpx.post(f"{worker.url}/api/stream-ticket", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+            params["ticket"] = ticket["ticket"]  # what the page does: EventSource sends no headers
             with httpx.stream("GET", f"{worker.url}/api/mentions/stream", params=params, timeout=10) as resp:
                 assert resp.status_code == 200
                 assert resp.headers["content-type"].startswith("text/event-stream")
