@@ -78,5 +78,6 @@ def test_the_api_knows_people_by_name(tmp_path: Path) -> None:
 
     client = TestClient(app)
     assert client.post("/assign", headers={"Authorization": f"Bearer {token}"}).json() == {"by": "王芳"}
-    assert client.post("/assign", headers={"Authorization": "Bearer quickstart-token-abcdefghijklmnopq"}).status_code == 403
+    quickstart = {"Authorization": "Bearer quickstart-token-abcdefghijklmnopq"}
+    assert client.post("/assign", headers=quickstart).status_code == 403
     assert client.post("/assign", headers={"Authorization": "Bearer nobody-at-all"}).status_code == 401
