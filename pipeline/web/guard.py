@@ -11,8 +11,6 @@ every page and API answer.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,6 +61,38 @@ async def _answer(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class _Metered:
+    """One request's body as the app reads it: counted, and cut with a 413 past the limit."""
+
+    def __init__(self, receive: Receive, send: Send, max_bytes: int) -> None:
+        self._receive, self._send, self.max_bytes = receive, send, max_bytes
+        self.received = 0
+        self.started = False
+        self.refused = False
+
+    async def receive(self) -> Message:
+        """The next message from the client; a disconnect once the body went over the limit."""
+        if self.refused:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.max_bytes:
+                if not self.started:
+                    self.refused = True
+                    await _answer(self._send, 413, f"request body is over the limit of {self.max_bytes} bytes")
+                return {"type": "http.disconnect"}  # the app stops reading: the rest stays unread
+        return message
+
+    async def send(self, message: Message) -> None:
+        """Pass the app's answer on, unless the 413 went out instead."""
+        if self.refused:
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
 class BodyLimit:
     """Answer 413 to a request body over ``max_bytes`` without buffering it."""
 
@@ -82,29 +112,13 @@ class BodyLimit:
         if declared is not None and int(declared) > self.max_bytes:
             await _answer(send, 413, f"request body of {declared} bytes is over the limit of {self.max_bytes} bytes")
             return
-        state: dict[str, Any] = {"received": 0, "started": False, "refused": False}
-
-        async def limited_receive() -> Message:
-            if state["refused"]:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                state["received"] += len(message.get("body", b""))
-                if state["received"] > self.max_bytes:
-                    if not state["started"]:
-                        state["refused"] = True
-                        await _answer(send, 413, f"request body is over the limit of {self.max_bytes} bytes")
-                    return {"type": "http.disconnect"}  # the app stops reading: the rest stays unread
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            if state["refused"]:
-                return  # the 413 went out instead of whatever the app answers to the cut body
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            await send(message)
-
-        await self.app(scope, limited_receive, guarded_send)
+        metered = _Metered(receive, send, self.max_bytes)
+        try:
+            await self.app(scope, metered.receive, metered.send)
+        except Exception:
+            if not metered.refused:
+                raise
+            # the app failed on the cut body (e.g. ClientDisconnect from request.body()): the 413 answered it
 
 
 def _content_length(scope: Scope) -> str | None:
