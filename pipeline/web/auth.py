@@ -138,9 +138,12 @@ def stream_principal(request: Request, creds: HTTPAuthorizationCredentials | Non
     if not ticket or signer is None or request.method not in ("GET", "HEAD"):
         raise _missing()
     found = signer.verify(ticket)
-    if found is None or found[1] not in Role.__members__:
-        raise _refused(request, "invalid or expired ticket; ask POST /api/stream-ticket for a new one")
-    return Principal(name=found[0], role=Role[found[1]])
+    if found is None or found.role not in Role.__members__:
+        raise _refused(request, "invalid ticket; ask POST /api/stream-ticket for a new one")
+    if found.expired:  # genuine but late (a page reconnecting): refused, not counted as a guess
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "expired ticket; ask POST /api/stream-ticket for a new one",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Principal(name=found.name, role=Role[found.role])
 
 
 def _role_check(role: Role, who: Principal) -> Principal:

@@ -16,6 +16,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import orjson
 
@@ -30,6 +31,16 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What a genuine ticket says."""
+
+    name: str
+    role: str
+    expired: bool
+    """True once its time is up: refused, but not counted as a guess (a page that reconnects late)."""
 
 
 class TicketSigner:
@@ -49,8 +60,8 @@ class TicketSigner:
         payload = _b64(orjson.dumps({"n": name, "r": role, "e": int(self._clock()) + self.seconds}))
         return f"{payload}.{self._sign(payload)}"
 
-    def verify(self, ticket: str) -> tuple[str, str] | None:
-        """``(name, role)`` of a genuine, unexpired ticket; None for any other text."""
+    def verify(self, ticket: str) -> Ticket | None:
+        """What a genuine ticket says (expired or not); None for any text this key did not sign."""
         if len(ticket) > MAX_TICKET_CHARS or ticket.count(".") != 1:
             return None
         payload, signature = ticket.split(".")
@@ -60,7 +71,9 @@ class TicketSigner:
             data = orjson.loads(_unb64(payload))
         except (ValueError, orjson.JSONDecodeError):
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("e"), int) or data["e"] < self._clock():
+        if not isinstance(data, dict) or not isinstance(data.get("e"), int):
             return None
         name, role = data.get("n"), data.get("r")
-        return (name, role) if isinstance(name, str) and isinstance(role, str) else None
+        if not isinstance(name, str) or not isinstance(role, str):
+            return None
+        return Ticket(name=name, role=role, expired=data["e"] < self._clock())

@@ -35,6 +35,8 @@ def test_live_page_shows_a_mention_within_two_seconds(worker_env, start_monitor)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page()
+            urls: list[str] = []
+            page.on("request", lambda request: urls.append(request.url))
             page.add_init_script(f"localStorage.setItem('sociallisten.token', '{TOKEN}')")
             page.goto(f"{worker.url}/live")
             page.wait_for_selector("#status.on", timeout=15_000)
@@ -50,6 +52,8 @@ def test_live_page_shows_a_mention_within_two_seconds(worker_env, start_monitor)
                 latencies.append(time.monotonic() - start)
             assert max(latencies) < 2.0, latencies
             assert page.locator("#counters tbody tr").count() > 0
+            assert any("/api/mentions/stream?" in u and "ticket=" in u for u in urls)
+            assert not [u for u in urls if TOKEN in u], "the token never goes into a URL"
             browser.close()
     finally:
         producer.close()

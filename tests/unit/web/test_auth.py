@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pipeline.errors import ConfigError
 from pipeline.web.auth import MIN_TOKEN_CHARS, Principal, Role, parse_tokens, require, require_stream
 from pipeline.web.throttle import FailureLimiter
-from pipeline.web.tickets import TicketSigner
+from pipeline.web.tickets import Ticket, TicketSigner
 
 READER = "reader-token-abcdefghijklmnopqrstu"
 AGENT = "agent-token-abcdefghijklmnopqrstuv"
@@ -99,9 +99,23 @@ def test_streams_open_with_a_signed_ticket_that_expires() -> None:
     assert expired.status_code == 401 and "expired" in expired.json()["detail"]
 
 
+def test_an_expired_ticket_is_not_a_guess() -> None:
+    """A page that reconnects late with its old ticket is refused, but not counted towards the 429."""
+    now = [1_000_000.0]
+    signer = TicketSigner(clock=lambda: now[0])
+    limiter = FailureLimiter(2, 600.0, clock=lambda: now[0])
+    client = TestClient(_app(limiter, signer))
+    ticket = signer.issue("li.na", "agent")
+    now[0] += 61
+    assert [client.get("/stream", params={"ticket": ticket}).status_code for _ in range(5)] == [401] * 5
+    assert limiter.retry_after("testclient") == 0
+    fresh = signer.issue("li.na", "agent")
+    assert client.get("/stream", params={"ticket": fresh}).status_code == 200
+
+
 def test_tickets_signed_with_one_secret_work_on_every_process() -> None:
     issued = TicketSigner("shared-secret-" * 3).issue("王芳", "supervisor")
-    assert TicketSigner("shared-secret-" * 3).verify(issued) == ("王芳", "supervisor")
+    assert TicketSigner("shared-secret-" * 3).verify(issued) == Ticket("王芳", "supervisor", expired=False)
     assert TicketSigner().verify(issued) is None  # a random per-process key knows only its own tickets
     for junk in ("", ".", "a.b.c", "x" * 5000, "e30.e30"):
         assert TicketSigner().verify(junk) is None

@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from pipeline.config import Settings, WebSettings
+from pipeline.metrics import Metrics
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
 from pipeline.web.guard import CONTENT_SECURITY_POLICY, BodyLimit
+from pipeline.web.ops import create_ops_app
 from pipeline.worker.features import StorageAccess
 
 LIMIT = 4096
@@ -109,3 +111,12 @@ def test_the_body_limit_leaves_small_bodies_and_websockets_alone() -> None:
 
     client = TestClient(cast(Any, BodyLimit(app, max_bytes=LIMIT)))
     assert client.post("/", content=b"y" * LIMIT).status_code == 204 and received == [b"y" * LIMIT]
+
+
+def test_a_workers_operations_port_carries_them_too() -> None:
+    client = TestClient(create_ops_app(Metrics(), lambda: {"ready": True, "reasons": []}))
+    for path in ("/healthz", "/readyz", "/metrics"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert client.get("/docs").status_code == 404
