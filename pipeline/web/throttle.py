@@ -9,6 +9,7 @@ let the proxy pass the client's own (uvicorn's ``--forwarded-allow-ips``) or lim
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,28 +25,31 @@ class FailureLimiter:
         self.max_clients = max_clients
         self._clock = clock
         self._table: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._lock = threading.Lock()  # FastAPI runs the (sync) auth dependencies on worker threads
 
     def retry_after(self, client: str) -> float:
         """Seconds until ``client`` may try again; 0 when it may now."""
-        entry = self._table.get(client)
-        if entry is None:
-            return 0.0
-        start, count = entry
-        left = start + self.window - self._clock()
-        if left <= 0:
-            del self._table[client]
-            return 0.0
-        return left if count >= self.failures else 0.0
+        with self._lock:
+            entry = self._table.get(client)
+            if entry is None:
+                return 0.0
+            start, count = entry
+            left = start + self.window - self._clock()
+            if left <= 0:
+                del self._table[client]
+                return 0.0
+            return left if count >= self.failures else 0.0
 
     def failed(self, client: str) -> None:
         """Count one failed attempt of ``client``."""
-        now = self._clock()
-        start, count = self._table.pop(client, (now, 0))
-        if now - start >= self.window:
-            start, count = now, 0
-        self._table[client] = (start, count + 1)
-        while len(self._table) > self.max_clients:
-            self._table.popitem(last=False)
+        with self._lock:
+            now = self._clock()
+            start, count = self._table.pop(client, (now, 0))
+            if now - start >= self.window:
+                start, count = now, 0
+            self._table[client] = (start, count + 1)
+            while len(self._table) > self.max_clients:
+                self._table.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._table)
