@@ -7,6 +7,7 @@ alerts, the service desk) publish; the web routes subscribe and frame items with
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,11 +45,27 @@ class Hub:
         return len(self._subscribers)
 
 
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+_ESCAPED = str.maketrans({c: f"\\u{ord(c):04x}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+"""Characters some line readers (Python's ``str.splitlines``, httpx's ``iter_lines``) take for line
+ends, written as JSON escapes: inside a JSON string (the only place JSON lets them appear raw) the
+escape means the same character, and no reader splits an event there."""
+_NO_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
 def sse(event: str, data: str, event_id: str | None = None) -> str:
-    """One Server-Sent Events frame."""
-    head = f"id: {event_id}\n" if event_id else ""
-    body = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-    return f"{head}event: {event}\n{body}\n"
+    r"""One Server-Sent Events frame carrying ``data``, a JSON text.
+
+    Only LF ends a line of the frame: CR and LF in ``data`` (JSON whitespace between tokens) start a
+    new ``data:`` line, which the client joins back with LF; U+2028, U+2029, U+0085, VT, FF and
+    the separators 0x1C-0x1E become ``\uXXXX`` escapes, so a mention or an alert that holds one
+    arrives whole whatever splits lines on the client's side. The event name and id lose any line
+    break (they come from the service, but must never end a line early).
+    """
+    head = f"id: {event_id.translate(_NO_BREAKS)}\n" if event_id else ""
+    lines = _LINE_BREAKS.split(data.translate(_ESCAPED))
+    body = "".join(f"data: {line}\n" for line in lines)
+    return f"{head}event: {event.translate(_NO_BREAKS)}\n{body}\n"
 
 
 async def merged(queues: dict[str, asyncio.Queue[Any]], timeout: float) -> AsyncIterator[tuple[str, Any] | None]:

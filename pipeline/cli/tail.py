@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import codecs
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -11,6 +13,30 @@ import typer
 from pipeline.cli import app
 from pipeline.errors import Transient
 from pipeline.retry import RetryPolicy
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def sse_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a Server-Sent Events stream: only CR LF, CR or LF end one (as in browsers).
+
+    httpx's ``iter_lines`` also splits on U+2028, U+0085, VT, FF and others (``str.splitlines``),
+    which would cut an event whose text holds one.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending = ""
+    for chunk in chunks:
+        pending += decoder.decode(chunk)
+        start = 0
+        for match in _LINE_END.finditer(pending):
+            if match.group() == "\r" and match.end() == len(pending):
+                break  # maybe the CR of a CR LF split across chunks: wait for the next chunk
+            yield pending[start:match.start()]
+            start = match.end()
+        pending = pending[start:]
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending.rstrip("\r")
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
@@ -91,7 +117,7 @@ class _Follow:
                     typer.echo(f"error: the service refused the token ({resp.status_code})", err=True)
                     raise typer.Exit(2)
                 resp.raise_for_status()
-                for kind, data in parse_sse(resp.iter_lines()):
+                for kind, data in parse_sse(sse_lines(resp.iter_bytes())):
                     delivered = True
                     if self._show(kind, orjson.loads(data)):
                         return True

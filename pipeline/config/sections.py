@@ -206,7 +206,28 @@ class WebSettings(Section):
     web_port: int = Field(default=8080, description="SOCIALLISTEN_WEB_PORT: port of the API and web pages.")
     api_tokens: SecretStr | None = Field(
         default=None,
-        description="SOCIALLISTEN_API_TOKENS: 'token1:agent,token2:supervisor,...' or '@/path/to/file'.",
+        description="SOCIALLISTEN_API_TOKENS: 'token1:agent,token2:supervisor,...' or '@/path/to/file'; "
+        "each token has at least 32 characters (`python -c 'import secrets; print(secrets.token_urlsafe(32))'`).",
+    )
+    web_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024,
+        description="SOCIALLISTEN_WEB_MAX_BODY_BYTES: largest request body the web service accepts; a larger one "
+        "gets 413 before anything reads it (by its Content-Length, or once that many bytes have arrived).",
+    )
+    web_ticket_secret: SecretStr | None = Field(
+        default=None, min_length=32,
+        description="SOCIALLISTEN_WEB_TICKET_SECRET: key (32+ characters) that signs the short-lived tickets live "
+        "pages open their event streams with. Set the same value on every web process behind one load "
+        "balancer; unset: a random key per process (a ticket works only on the process that issued it).",
+    )
+    web_auth_failures: int = Field(
+        default=20, ge=1,
+        description="SOCIALLISTEN_WEB_AUTH_FAILURES: failed authentications one client address may make per "
+        "SOCIALLISTEN_WEB_AUTH_WINDOW_SECONDS; more get 429 with Retry-After until the window ends.",
+    )
+    web_auth_window_seconds: float = Field(
+        default=60.0, gt=0, le=86400,
+        description="SOCIALLISTEN_WEB_AUTH_WINDOW_SECONDS: the window of SOCIALLISTEN_WEB_AUTH_FAILURES.",
     )
     worker_web_port: int | None = Field(
         default=None, description="SOCIALLISTEN_WORKER_WEB_PORT: Faust's own status web server port (unset: off)."

@@ -46,6 +46,8 @@ TRANSITIONS: dict[Op, dict[Status, Status]] = {
 SUPERVISOR_OPS = frozenset({Op.assign, Op.escalate})
 NEEDS_OWNER = frozenset({Op.reply, Op.resolve})
 """Only the assignee (or a supervisor) may reply to or resolve a claimed case."""
+OWNER_OR_SUPERVISOR = frozenset({Op.reopen})
+"""Only the case's owner (its assignee when it was resolved) or a supervisor may reopen it."""
 SUPERVISOR_FORCE = {Op.claim: {S.claimed, S.replied}}
 """Transitions a supervisor may force (``force: true``): take over a case someone else holds."""
 
@@ -278,6 +280,10 @@ def check(case: CaseState, cmd: Command) -> Outcome | None:
     if cmd.op in NEEDS_OWNER and not supervisor and case.assignee != cmd.actor:
         holder = case.assignee or "nobody"
         return Outcome(code=409, message=f"the case is held by {holder}; claim it first", case=case)
+    if cmd.op in OWNER_OR_SUPERVISOR and not supervisor and case.assignee != cmd.actor:
+        holder = case.assignee or "nobody"
+        message = f"only its owner ({holder}) or a supervisor may reopen a resolved case"
+        return Outcome(code=403, message=message, case=case)
     return None
 
 

@@ -65,12 +65,21 @@ def key_of(case_id_: str) -> str:
 
 
 def link_for(platform: str, event_id: str, urls: list[str]) -> str:
-    """A URL for the event: built from platform + native id, else the event's first URL."""
+    """A URL for the event: built from platform + native id, else the event's first http(s) URL.
+
+    Pages turn it into a link, so only ``http://`` and ``https://`` URLs are returned (never
+    ``javascript:`` or ``data:``); none: "".
+    """
     template = _LINKS.get(platform)
     native = event_id.split(":", 1)[1] if ":" in event_id else event_id
     if template:
         return template.format(id=native)
-    return urls[0] if urls else ""
+    return next((u for u in urls if is_web_url(u)), "")
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute ``http://`` or ``https://`` URL (case-insensitive scheme, no leading blanks)."""
+    return url.lower().startswith(("http://", "https://"))
 
 
 class Message(BaseModel):

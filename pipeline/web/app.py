@@ -1,5 +1,11 @@
 """The FastAPI application: API under /api/, pages at /, OpenAPI at /openapi.json.
 
+Every response carries the security headers of :mod:`pipeline.web.guard` (a Content-Security-Policy
+that allows only the service's own scripts and styles), and a request body over
+``SOCIALLISTEN_WEB_MAX_BODY_BYTES`` gets 413 before routing, so before authentication. There is no
+``/docs`` page: Swagger UI and ReDoc would load from a CDN; ``/openapi.json`` describes the API
+(open it in any OpenAPI viewer).
+
 Feature modules contribute routers: each module listed in ``ROUTE_MODULES`` exposes
 ``router`` (an ``APIRouter``). Routes reach the running pipeline through
 ``pipeline.web.context.context(request)`` (a :class:`WebContext`).
@@ -19,7 +25,10 @@ from fastapi.staticfiles import StaticFiles
 from pipeline import __version__
 from pipeline.web.auth import parse_tokens
 from pipeline.web.context import WebContext
+from pipeline.web.guard import BodyLimit, SecurityHeaders
 from pipeline.web.ops import ops_router
+from pipeline.web.throttle import FailureLimiter
+from pipeline.web.tickets import TicketSigner
 from pipeline.web.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -31,6 +40,7 @@ ROUTE_MODULES: list[str] = [
     "pipeline.web.routes_audience",
     "pipeline.web.routes_cascades",
     "pipeline.web.routes_cases",
+    "pipeline.web.routes_tickets",
 ]
 """Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
 
@@ -41,11 +51,18 @@ def create_web_app(ctx: WebContext) -> FastAPI:
         title="sociallisten",
         version=__version__,
         description="Social listening for Chinese social media: live mentions, alerts and the service desk.",
+        docs_url=None,
+        redoc_url=None,
     )
+    web = ctx.settings.web
     app.state.ctx = ctx
-    api_tokens = ctx.settings.web.api_tokens
-    app.state.tokens = parse_tokens(api_tokens.get_secret_value() if api_tokens else None)
-    users_file = ctx.settings.web.users_file
+    app.state.tokens = parse_tokens(web.api_tokens.get_secret_value() if web.api_tokens else None)
+    secret = web.web_ticket_secret
+    app.state.tickets = TicketSigner(secret.get_secret_value() if secret else None)
+    app.state.auth_failures = FailureLimiter(web.web_auth_failures, web.web_auth_window_seconds)
+    app.add_middleware(BodyLimit, max_bytes=web.web_max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: the 413s carry the headers too
+    users_file = web.users_file
     app.state.users = UserDirectory(users_file) if users_file is not None else None
     if not app.state.tokens and users_file is None:
         log.warning("neither SOCIALLISTEN_USERS_FILE nor SOCIALLISTEN_API_TOKENS is set: every /api/ call will get 401")

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from pipeline import __version__
 from pipeline.metrics import CONTENT_TYPE, Metrics
+from pipeline.web.guard import SecurityHeaders
 
 ReadinessAnswer = Callable[[], dict[str, Any]]
 """Returns ``{"ready": bool, "reasons": [...], ...}``: the body of ``/readyz``."""
@@ -45,6 +46,7 @@ def ops_router(metrics: Metrics, readiness: ReadinessAnswer) -> APIRouter:
 
 def create_ops_app(metrics: Metrics, readiness: ReadinessAnswer) -> FastAPI:
     """A small app with the operations endpoints only (a worker's ops port)."""
-    app = FastAPI(title="sociallisten worker operations", version=__version__)
+    app = FastAPI(title="sociallisten worker operations", version=__version__, docs_url=None, redoc_url=None)
     app.include_router(ops_router(metrics, readiness))
+    app.add_middleware(SecurityHeaders)
     return app

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pipeline.hub import merged, sse
 from pipeline.monitor.alerts import recent_alerts
 from pipeline.monitor.models import Alert
-from pipeline.web.auth import Principal, Role, require
+from pipeline.web.auth import Principal, Role, require, require_stream
 from pipeline.web.context import context
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,9 @@ async def list_alerts(
 
 @router.get("/api/alerts/stream", response_class=StreamingResponse)
 async def alert_stream(
-    request: Request, brand: str | None = None, _who: Principal = Depends(require(Role.readonly))
+    request: Request, brand: str | None = None, _who: Principal = Depends(require_stream(Role.readonly))
 ) -> StreamingResponse:
-    """Alerts as they fire (Server-Sent Events, ``alert`` events)."""
+    """Alerts as they fire (Server-Sent Events, ``alert`` events); bearer header or ``?ticket=``."""
     ctx = context(request)
     queue = ctx.hubs.alerts.subscribe()
 

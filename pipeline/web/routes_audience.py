@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.monitor import insight
 from pipeline.web.auth import Principal, Role, require
@@ -53,12 +54,23 @@ async def list_overrides(request: Request, _who: Principal = Depends(require(Rol
     return await ctx.run_blocking(insight.overrides, ctx.ch)
 
 
-@router.put("/api/audience/overrides/{platform}/{author_id}", status_code=204)
+_OVERRIDE_BODY = {"requestBody": {"content": {"application/json": {"schema": OverrideIn.model_json_schema()}},
+                                  "required": True}}
+
+
+@router.put("/api/audience/overrides/{platform}/{author_id}", status_code=204, openapi_extra=_OVERRIDE_BODY)
 async def put_override(
-    request: Request, platform: str, author_id: str, body: OverrideIn, who: Principal = Depends(require(Role.agent))
+    request: Request, platform: str, author_id: str, who: Principal = Depends(require(Role.agent))
 ) -> None:
-    """Set an author's segment by hand (it replaces the computed ones)."""
+    """Set an author's segment by hand (it replaces the computed ones); the body is an :class:`OverrideIn`.
+
+    The body is read only once the caller is authenticated (size-capped by the web service).
+    """
     ctx = context(request)
+    try:
+        body = OverrideIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise HTTPException(422, jsonable_encoder(exc.errors(include_url=False, include_context=False))) from None
     try:
         await ctx.run_blocking(insight.set_override, ctx.ch, platform, author_id, body.segment, body.note, who.name)
     except ValueError as exc:

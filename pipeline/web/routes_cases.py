@@ -21,7 +21,8 @@ from pipeline.config import DeskSettings
 from pipeline.desk.agent import CaseDesk, new_command_id, now_utc
 from pipeline.desk.models import CASE_ID_PATTERN, Command, Op, Status
 from pipeline.desk.store import get_case, list_cases
-from pipeline.web.auth import Principal, Role, require
+from pipeline.hub import sse
+from pipeline.web.auth import Principal, Role, require, require_stream
 from pipeline.web.context import context
 from schemas.events import UNCLEAN_TEXT
 
@@ -215,9 +216,9 @@ async def cases_list(
 
 @router.get("/api/cases/stream", summary="Live case changes (Server-Sent Events)")
 async def cases_stream(
-    request: Request, who: Annotated[Principal, Depends(require(Role.readonly))]
+    request: Request, who: Annotated[Principal, Depends(require_stream(Role.readonly))]
 ) -> StreamingResponse:
-    """One ``case`` event per change; authenticate with the header or ``?token=`` (EventSource)."""
+    """One ``case`` event per change; authenticate with the header or ``?ticket=`` (EventSource)."""
     hub = context(request).hubs.cases
     queue = hub.subscribe()
 
@@ -230,7 +231,7 @@ async def cases_stream(
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
-                yield f"event: case\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
+                yield sse("case", json.dumps(item, ensure_ascii=False))
         finally:
             hub.unsubscribe(queue)
 

@@ -2,7 +2,8 @@
 
 The stream sends ``mention`` events (a :class:`LiveMention` as JSON), ``counters`` every few
 seconds (a list of :class:`MinuteCount`), ``alert`` events (an :class:`Alert`) and keep-alive
-comments. EventSource cannot set headers, so ``?token=`` is accepted as well as the bearer header.
+comments. EventSource cannot set headers, so ``?ticket=`` (from ``POST /api/stream-ticket``) is accepted as
+well as the bearer header.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pipeline.hub import merged, sse
 from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.models import MentionFilter, MinuteCount
-from pipeline.web.auth import Principal, Role, require
+from pipeline.web.auth import Principal, Role, require, require_stream
 from pipeline.web.context import context
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ async def mention_stream(
     filt: MentionFilter = Depends(_filter),
     backfill: int = Query(20, ge=0, le=500, description="recent mentions sent first"),
     alerts: bool = Query(True, description="also send alert events"),
-    _who: Principal = Depends(require(Role.readonly)),
+    _who: Principal = Depends(require_stream(Role.readonly)),
 ) -> StreamingResponse:
     """Enriched mentions as they are stored, filtered; counters every 5 s; alerts as they fire."""
     ctx = context(request)

@@ -5,6 +5,7 @@ const TOKEN_KEY = "sociallisten.token";
 let selected = null;
 let source = null;
 let refreshTimer = null;
+let liveGeneration = 0; // bumped by every connectLive(): late answers of an earlier one are dropped
 
 function token() { return localStorage.getItem(TOKEN_KEY) || ""; }
 
@@ -37,6 +38,9 @@ function text(tag, value, cls) {
   if (cls) el.className = cls;
   return el;
 }
+
+// only http(s) links: never javascript:, data: or anything else an event's text may carry
+function webUrl(url) { return typeof url === "string" && /^https?:\/\//i.test(url); }
 
 function when(iso) { return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : ""; }
 
@@ -96,8 +100,9 @@ function renderCase(c) {
   $("#case-title").textContent = `${c.case_id} · ${c.status}`;
   const meta = $("#case-meta");
   meta.replaceChildren();
-  const link = document.createElement("a");
-  link.href = c.link; link.target = "_blank"; link.rel = "noopener noreferrer"; link.textContent = c.platform + " ↗";
+  const link = document.createElement(webUrl(c.link) ? "a" : "span");
+  if (webUrl(c.link)) { link.href = c.link; link.target = "_blank"; link.rel = "noopener noreferrer"; }
+  link.textContent = c.platform + (webUrl(c.link) ? " ↗" : "");
   meta.append(link, ` · ${c.author_name || c.author_id} (${c.author_followers} followers${c.author_verified ? ", verified" : ""})`,
     ` · ${c.category} · ${c.priority} · ${c.sentiment}${c.brand ? " · " + c.brand : ""}`,
     c.assignee ? ` · assignee ${c.assignee}` : "", ` · first response due ${when(c.first_response_due)}`);
@@ -128,12 +133,27 @@ async function act(op, body = {}) {
   await loadQueue();
 }
 
-function connectLive() {
+// EventSource sends no headers: the stream opens with a short-lived ticket, never the token itself.
+async function connectLive() {
   if (source) source.close();
+  source = null;
+  const generation = ++liveGeneration;
   if (!token() || !window.EventSource) return;
-  source = new EventSource("/api/cases/stream?token=" + encodeURIComponent(token()));
+  let ticket;
+  try {
+    ticket = (await api("/api/stream-ticket", { method: "POST" })).ticket;
+  } catch (e) {
+    if (generation === liveGeneration && e.status !== 401 && e.status !== 403) setTimeout(retryLive(generation), 5000);
+    return;
+  }
+  if (generation !== liveGeneration) return;
+  source = new EventSource("/api/cases/stream?ticket=" + encodeURIComponent(ticket));
   source.onopen = () => $("#live").classList.add("on");
-  source.onerror = () => $("#live").classList.remove("on");
+  source.onerror = () => {
+    $("#live").classList.remove("on");
+    // a stream the browser gave up on (e.g. its ticket expired): a new ticket, then the stream again
+    if (source && source.readyState === EventSource.CLOSED) setTimeout(retryLive(generation), 2000);
+  };
   source.addEventListener("case", (ev) => {
     scheduleRefresh();
     try {
@@ -141,6 +161,10 @@ function connectLive() {
       if (item.case && item.case.case_id === selected) openCase(selected);
     } catch (e) { /* ignore malformed */ }
   });
+}
+
+function retryLive(generation) {
+  return () => { if (generation === liveGeneration) connectLive(); };
 }
 
 function scheduleRefresh() {
@@ -162,6 +186,7 @@ $("#login").addEventListener("submit", (ev) => {
 });
 $("#logout").addEventListener("click", () => {
   localStorage.removeItem(TOKEN_KEY);
+  liveGeneration += 1;
   if (source) source.close();
   $("#queue tbody").replaceChildren();
   $("#case-pane").hidden = true;

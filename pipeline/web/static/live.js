@@ -1,4 +1,5 @@
-// Live mentions page: EventSource on /api/mentions/stream (token in localStorage, sent as ?token=).
+// Live mentions page: EventSource on /api/mentions/stream (token in localStorage, sent only in the
+// Authorization header; the stream opens with a short-lived ?ticket= from POST /api/stream-ticket).
 (function () {
   "use strict";
   const MAX_ITEMS = 300;
@@ -6,6 +7,7 @@
   const filters = ["brand", "competitor", "signal", "platform", "sentiment"];
   let source = null;
   let shown = 0;
+  let opened = 0; // bumped by every connect(): late answers of an earlier one are dropped
 
   function text(tag, value, cls) {
     const el = document.createElement(tag);
@@ -73,22 +75,53 @@
     } catch (e) { /* the stream still works */ }
   }
 
+  // EventSource sends no headers: open the stream with a short-lived ticket, never the token itself.
+  async function streamTicket(token) {
+    const resp = await fetch("/api/stream-ticket", { method: "POST", headers: { Authorization: "Bearer " + token } });
+    if (!resp.ok) { const err = new Error("ticket refused: " + resp.status); err.status = resp.status; throw err; }
+    return (await resp.json()).ticket;
+  }
+
+  async function open(token, generation) {
+    let ticket;
+    try {
+      ticket = await streamTicket(token);
+    } catch (e) {
+      if (generation !== opened) return;
+      if (e.status === 401 || e.status === 403) { setStatus(false, "token refused"); return; }
+      setStatus(false, "reconnecting");
+      setTimeout(() => { if (generation === opened) open(token, generation); }, 3000);
+      return;
+    }
+    if (generation !== opened) return;
+    const p = params();
+    p.set("ticket", ticket);
+    source = new EventSource("/api/mentions/stream?" + p);
+    source.onopen = () => setStatus(true, "live");
+    source.onerror = () => {
+      setStatus(false, "reconnecting");
+      // a stream the browser gave up on (e.g. its ticket expired): a new ticket, then the stream again
+      if (source.readyState === EventSource.CLOSED) {
+        source.close();
+        setTimeout(() => { if (generation === opened) open(token, generation); }, 2000);
+      }
+    };
+    source.addEventListener("mention", (e) => addMention(JSON.parse(e.data)));
+    source.addEventListener("counters", (e) => showCounters(JSON.parse(e.data)));
+    source.addEventListener("alert", (e) => addAlert(JSON.parse(e.data)));
+  }
+
   function connect() {
     const token = $("token").value.trim();
     localStorage.setItem("sociallisten.token", token);
     filters.forEach((f) => localStorage.setItem("sociallisten.f." + f, $("f-" + f).value));
     if (source) source.close();
+    source = null;
+    opened += 1;
     $("mentions").textContent = "";
     shown = 0;
     if (!token) { setStatus(false, "token needed"); return; }
-    const p = params();
-    p.set("token", token);
-    source = new EventSource("/api/mentions/stream?" + p);
-    source.onopen = () => setStatus(true, "live");
-    source.onerror = () => setStatus(false, "reconnecting");
-    source.addEventListener("mention", (e) => addMention(JSON.parse(e.data)));
-    source.addEventListener("counters", (e) => showCounters(JSON.parse(e.data)));
-    source.addEventListener("alert", (e) => addAlert(JSON.parse(e.data)));
+    open(token, opened);
     loadAlerts(token);
   }
 

@@ -18,12 +18,12 @@ from pipeline.sample import generate_events
 from pipeline.web.users import add_user
 from tests.fixtures.kafka import ROOT
 from tests.integration.expect import Expectation
+from tests.integration.monitor.conftest import TOKEN  # the StreamClient's token
 from tests.integration.monitor.test_live_across_workers import StreamClient
 from tests.integration.worker.test_faults import produce
 
 pytestmark = pytest.mark.integration
 
-TOKEN = "readonly-token-123"  # the StreamClient's token
 
 
 def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]

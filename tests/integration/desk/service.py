@@ -19,10 +19,10 @@ from pipeline.local.ports import free_port
 from tests.fixtures.kafka import ROOT, WorkerEnv
 
 TOKENS = {
-    "agent": "agent-token-1",
-    "agent2": "agent-token-2",
-    "supervisor": "super-token-1",
-    "readonly": "read-token-1",
+    "agent": "agent-token-1-abcdefghijklmnopqrstuvwx",  # 32+ characters, as the service requires
+    "agent2": "agent-token-2-abcdefghijklmnopqrstuvwx",
+    "supervisor": "super-token-1-abcdefghijklmnopqrstuvwx",
+    "readonly": "read-token-1-abcdefghijklmnopqrstuvwxy",
 }
 TOKEN_SPEC = (
     f"{TOKENS['agent']}:agent:alice,{TOKENS['agent2']}:agent:bob,"

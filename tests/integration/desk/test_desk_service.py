@@ -144,6 +144,9 @@ def test_auth_roles_and_hostile_inputs_change_nothing(desk: DeskService, ch: Cli
     with desk.client(role=None) as anon:
         assert anon.get("/api/cases").status_code == 401
         assert anon.post(f"/api/cases/{cid}/claim").status_code == 401
+        # a token in the URL is never taken (it would end up in proxy logs), not even a valid one
+        assert anon.post(f"/api/cases/{cid}/claim", params={"token": TOKENS["agent"]}).status_code == 401
+        assert anon.get("/api/cases/stream", params={"token": TOKENS["agent"]}).status_code == 401
     with desk.client(token="not-a-real-token") as bad:
         r = bad.post(f"/api/cases/{cid}/claim")
         assert r.status_code == 401 and r.json()["detail"] == "invalid token"
@@ -197,9 +200,13 @@ def test_agent_page_claims_and_resolves_a_case(desk: DeskService, ch: ClickHouse
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
+            urls: list[str] = []
+            page.on("request", lambda request: urls.append(request.url))
             page.goto(f"{desk.base_url}/desk")
             page.fill("#token", TOKENS["agent"])
             page.click("#save-token")
+            expect(page.locator("#live")).to_have_class("on", timeout=20_000)  # the stream opened with a ticket
+            assert any("/api/cases/stream?ticket=" in u for u in urls)
             row = page.locator(f'#queue tbody tr[data-case-id="{cid}"]')
             expect(row).to_be_visible(timeout=20_000)
             expect(row).to_contain_text(FOLLOW_UPS[0])  # Chinese text reaches the page intact
@@ -218,6 +225,7 @@ def test_agent_page_claims_and_resolves_a_case(desk: DeskService, ch: ClickHouse
             # a token stored in localStorage survives a reload
             page.reload()
             expect(page.locator(f'#queue tbody tr[data-case-id="{cid}"]')).to_have_count(0, timeout=20_000)  # open only
+            assert not [u for u in urls if TOKENS["agent"] in u], "the token never goes into a URL"
         finally:
             browser.close()
 

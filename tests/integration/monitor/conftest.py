@@ -13,7 +13,7 @@ import pytest
 from pipeline.local.ports import free_port
 from tests.fixtures.kafka import WorkerEnv, WorkerProcess, worker_factory
 
-TOKEN = "readonly-token-123"
+TOKEN = "readonly-token-123-abcdefghijklmnopqrstuv"  # 32+ characters, as the service requires
 
 
 class MonitorWorker(WorkerProcess):

@@ -37,8 +37,9 @@ class StreamClient(threading.Thread):
                 raise  # a stream that breaks while the test still reads is a failure (the ids stay short)
 
     def _read(self) -> None:
-        params = {"token": TOKEN, "backfill": "0", "alerts": "false"}
-        with httpx.stream("GET", self.url, params=params, timeout=httpx.Timeout(10.0, read=120.0)) as resp:
+        params = {"backfill": "0", "alerts": "false"}
+        with httpx.stream("GET", self.url, params=params, headers={"Authorization": f"Bearer {TOKEN}"},
+                          timeout=httpx.Timeout(10.0, read=120.0)) as resp:
             self.connected.set()
             kind = ""
             for line in resp.iter_lines():

@@ -35,6 +35,8 @@ def test_live_page_shows_a_mention_within_two_seconds(worker_env, start_monitor)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page()
+            urls: list[str] = []
+            page.on("request", lambda request: urls.append(request.url))
             page.add_init_script(f"localStorage.setItem('sociallisten.token', '{TOKEN}')")
             page.goto(f"{worker.url}/live")
             page.wait_for_selector("#status.on", timeout=15_000)
@@ -50,6 +52,8 @@ def test_live_page_shows_a_mention_within_two_seconds(worker_env, start_monitor)
                 latencies.append(time.monotonic() - start)
             assert max(latencies) < 2.0, latencies
             assert page.locator("#counters tbody tr").count() > 0
+            assert any("/api/mentions/stream?" in u and "ticket=" in u for u in urls)
+            assert not [u for u in urls if TOKEN in u], "the token never goes into a URL"
             browser.close()
     finally:
         producer.close()
@@ -59,6 +63,7 @@ def test_stream_filters_and_needs_a_token(worker_env, start_monitor) -> None:  #
     worker = start_monitor()
     worker.wait_web()
     assert httpx.get(f"{worker.url}/api/mentions/stream").status_code == 401
+    assert httpx.get(f"{worker.url}/api/mentions/stream", params={"token": TOKEN}).status_code == 401
     producer = make_producer(worker_env.kafka_url)
     topic = f"{worker_env.prefix}posts"
     try:
@@ -67,8 +72,10 @@ def test_stream_filters_and_needs_a_token(worker_env, start_monitor) -> None:  #
         other = _produce(producer, topic, "伊利的安慕希也不错")
         seen: list[str] = []
         deadline = time.monotonic() + 120
-        params = {"token": TOKEN, "brand": "蒙牛", "sentiment": "negative", "backfill": "50"}
+        params = {"brand": "蒙牛", "sentiment": "negative", "backfill": "50"}
         while time.monotonic() < deadline and neg not in seen:
+            ticket = httpx.post(f"{worker.url}/api/stream-ticket", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+            params["ticket"] = ticket["ticket"]  # what the page does: EventSource sends no headers
             with httpx.stream("GET", f"{worker.url}/api/mentions/stream", params=params, timeout=10) as resp:
                 assert resp.status_code == 200
                 assert resp.headers["content-type"].startswith("text/event-stream")

@@ -166,3 +166,24 @@ def test_follow_ups_raise_priority_through_repeats() -> None:
 def test_links() -> None:
     assert link_for("weibo", "weibo:123", []) == "https://weibo.com/detail/123"
     assert link_for("other", "x:1", ["https://a.example/1"]) == "https://a.example/1"
+
+
+def test_only_the_owner_or_a_supervisor_reopens_a_resolved_case() -> None:
+    slot, out = observe(Slot(), obs("weibo:1"))
+    cid = out.case.case_id  # type: ignore[attr-defined]
+    slot, _ = act(slot, Op.claim, cid)
+    slot, out = act(slot, Op.resolve, cid)
+    assert out.code == 200 and out.case.assignee == "alice"  # type: ignore[union-attr]
+    _, out = act(slot, Op.reopen, cid, actor="bob")
+    assert out.code == 403 and "alice" in out.message and "supervisor" in out.message
+    assert slot.cases[cid].status is Status.resolved
+    _, out = act(slot, Op.reopen, cid, actor="boss", role="supervisor")
+    assert out.code == 200 and out.case.status is Status.reopened  # type: ignore[union-attr]
+    _, out = act(slot, Op.reopen, cid)
+    assert out.code == 200 and out.case.status is Status.reopened  # type: ignore[union-attr]
+
+
+def test_links_are_only_http_or_https() -> None:
+    assert link_for("other", "x:1", ["javascript:alert(1)", "JAVASCRIPT:x", "data:text/html,x"]) == ""
+    assert link_for("other", "x:1", ["javascript:alert(1)", "HTTPS://a.example/1"]) == "HTTPS://a.example/1"
+    assert link_for("other", "x:1", [" javascript:x", "ftp://a.example"]) == ""

@@ -69,7 +69,7 @@ def test_the_api_knows_people_by_name(tmp_path: Path) -> None:
     path = tmp_path / "users.yaml"
     token = add_user(path, "王芳", "supervisor")
     app = FastAPI()
-    app.state.tokens = parse_tokens("quickstart-token:agent")
+    app.state.tokens = parse_tokens("quickstart-token-abcdefghijklmnopq:agent")
     app.state.users = UserDirectory(path)
 
     @app.post("/assign")
@@ -78,5 +78,6 @@ def test_the_api_knows_people_by_name(tmp_path: Path) -> None:
 
     client = TestClient(app)
     assert client.post("/assign", headers={"Authorization": f"Bearer {token}"}).json() == {"by": "王芳"}
-    assert client.post("/assign", headers={"Authorization": "Bearer quickstart-token"}).status_code == 403
+    quickstart = {"Authorization": "Bearer quickstart-token-abcdefghijklmnopq"}
+    assert client.post("/assign", headers=quickstart).status_code == 403
     assert client.post("/assign", headers={"Authorization": "Bearer nobody-at-all"}).status_code == 401
