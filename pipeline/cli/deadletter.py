@@ -54,13 +54,15 @@ def list_command(
             typer.echo(orjson.dumps(row, default=str).decode())
         return
     from pipeline.cli.render import console
+    from pipeline.safe_text import safe_cell
 
     table = Table(title=f"Dead letters ({len(rows)} shown)", title_justify="left")
     for col in ("dl_id", "received_at", "stage", "reason", "error", "raw (start)"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(str(row["dl_id"])[:12], str(row["received_at"]), str(row["stage"]), str(row["reason"]),
-                      str(row["error"])[:120], str(row["raw_preview"])[:80])
+        # every cell is plain text: raw bytes and errors may hold escape sequences or Rich markup
+        table.add_row(*(safe_cell(v) for v in (str(row["dl_id"])[:12], row["received_at"], row["stage"],
+                                               row["reason"], str(row["error"])[:120], str(row["raw_preview"])[:80])))
     console.print(table)
 
 
