@@ -43,7 +43,7 @@ def _query(reason: str | None, stage: str | None, dl_ids: list[str] | None, limi
 @deadletter_app.command("list")
 def list_command(
     reason: str | None = typer.Option(None, help="Only this reason code (e.g. invalid_json, validation)."),
-    stage: str | None = typer.Option(None, help="Only this stage: decode, validate, enrich, store."),
+    stage: str | None = typer.Option(None, help="Only this stage: decode, validate, enrich, store, command."),
     limit: int = typer.Option(50, min=1, max=100000, help="At most this many, newest first."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line (with the raw bytes, base64)."),
 ) -> None:

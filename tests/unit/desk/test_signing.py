@@ -1,0 +1,83 @@
+"""Signed desk commands: what verifies, what does not, and what happens without SOCIALLISTEN_DESK_SECRET."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+import pipeline.cli.serve  # noqa: F401 - registers the command
+import pipeline.cli.tail  # noqa: F401 - a second command: typer keeps the sub-command names
+from pipeline.cli import app
+from pipeline.config import DeskSettings
+from pipeline.desk.models import Command, Observation, Op
+from pipeline.desk.signing import SIGNATURE_FIELD, desk_secret, require_secret, signed, verified
+from pipeline.errors import ConfigError
+
+KEY = b"k" * 32
+AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _observe() -> Command:
+    obs = Observation(event_id="weibo:1", platform="weibo", kind="comment", thread_id="weibo:0", url="https://x",
+                      author_id="88", author_name="小王\x1b[2J", text="退货 [/x]", created_at=AT,
+                      sentiment_score=-0.8125)
+    return Command(op=Op.observe, command_id="obs:weibo:1", at=AT, observation=obs)
+
+
+def _claim() -> Command:
+    return Command(op=Op.claim, command_id="c1", at=AT, actor="alice", role="agent",
+                   case_id="0123456789abcdef-1", note="好的")
+
+
+@pytest.mark.parametrize("make", [_observe, _claim])
+def test_a_signed_command_verifies_after_the_round_trip_through_json(make) -> None:  # type: ignore[no-untyped-def]
+    value = orjson.loads(orjson.dumps(signed(make(), KEY)))
+    assert verified(value, KEY)
+    assert Command.model_validate(value) == make()  # the signature is ignored by the model
+
+
+@pytest.mark.parametrize(("field", "forged"), [
+    ("role", "supervisor"), ("actor", "boss"), ("op", "escalate"), ("case_id", "0123456789abcdef-2"),
+    ("command_id", "c2"), ("at", "2026-01-02T03:04:06Z"), ("note", "x"), ("force", True), ("assignee", "mallory"),
+])
+def test_changing_any_field_breaks_the_signature(field: str, forged: object) -> None:
+    value = signed(_claim(), KEY)
+    assert not verified(value | {field: forged}, KEY)
+    obs = signed(_observe(), KEY)
+    obs["observation"] = obs["observation"] | {"author_id": "89"}
+    assert not verified(obs, KEY)
+
+
+def test_missing_wrong_or_odd_signatures_are_rejected() -> None:
+    value = signed(_claim(), KEY)
+    assert not verified(value, b"another key")
+    assert not verified({k: v for k, v in value.items() if k != SIGNATURE_FIELD}, KEY)
+    assert not verified(value | {SIGNATURE_FIELD: 12}, KEY)
+    assert not verified(value | {SIGNATURE_FIELD: "é" * 64}, KEY)
+    assert not verified(value | {"extra": "field"}, KEY)
+    for junk in (None, b"bytes", "text", [value], 7):
+        assert not verified(junk, KEY)
+
+
+def test_without_the_setting_a_process_uses_its_own_random_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOCIALLISTEN_DESK_SECRET", raising=False)
+    unset, blank = DeskSettings(), DeskSettings(desk_secret="  ")  # type: ignore[arg-type]
+    assert unset.desk_secret is None and blank.desk_secret is None
+    assert desk_secret(unset) == desk_secret(blank) and len(desk_secret(unset)) == 32
+    with pytest.raises(ConfigError, match="SOCIALLISTEN_DESK_SECRET is not set"):
+        require_secret(unset, "the web tier")
+    monkeypatch.setenv("SOCIALLISTEN_DESK_SECRET", "shared-secret-value")
+    cfg = DeskSettings()
+    assert desk_secret(cfg) == require_secret(cfg, "x") == b"shared-secret-value"
+    assert "shared-secret-value" not in repr(cfg) and "shared-secret-value" not in str(cfg.model_dump())
+
+
+def test_serve_refuses_to_start_without_the_shared_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SOCIALLISTEN_DESK_SECRET", "SOCIALLISTEN_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SOCIALLISTEN_KAFKA_URL", "127.0.0.1:1")
+    result = CliRunner().invoke(app, ["serve"])
+    assert isinstance(result.exception, ConfigError) and "SOCIALLISTEN_DESK_SECRET" in str(result.exception)
