@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
 from rich.table import Table
 
 from pipeline.cli import app
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 deadletter_app = typer.Typer(
     help="Inspect and re-drive dead letters (events the pipeline rejected).", no_args_is_help=True
@@ -66,6 +70,25 @@ def list_command(
     console.print(table)
 
 
+def resigned_command(raw: bytes, settings: Settings) -> tuple[bytes, bytes]:
+    """(value, key) of a rejected desk command signed again with the configured secret.
+
+    Args:
+        raw: The dead letter's bytes: ``{"key": ..., "value": <the command>}``.
+        settings: Where SOCIALLISTEN_DESK_SECRET comes from (ConfigError when it is not set).
+
+    Returns:
+        The command's JSON with a fresh signature, and its Kafka key (from its case, as the desk sends it).
+    """
+    from pipeline.desk.models import Command, case_key, key_of
+    from pipeline.desk.signing import require_secret, signed
+
+    cmd = Command.model_validate(orjson.loads(raw)["value"])
+    obs = cmd.observation
+    key = key_of(cmd.case_id) if cmd.case_id else case_key(obs.thread_id, obs.author_id) if obs else ""
+    return orjson.dumps(signed(cmd, require_secret(settings.desk, "deadletter replay"))), key.encode()
+
+
 @deadletter_app.command("replay")
 def replay_command(
     reason: str | None = typer.Option(None, help="Only this reason code."),
@@ -77,6 +100,8 @@ def replay_command(
     """Re-send the original bytes of dead letters to the topic they came from (after a fix).
 
     Events that are still invalid come back as the same dead letter (same id): nothing doubles.
+    Rejected desk commands (stage ``command``) are signed again with this process's
+    SOCIALLISTEN_DESK_SECRET: pick them with ``--id`` after reading them, since every one sent is applied.
     Every message must be acknowledged by Kafka; the command exits 1 if some are not.
     """
     from pipeline.kafka.producer import Deliveries, make_producer, route
@@ -97,6 +122,9 @@ def replay_command(
     try:
         for row in rows:
             raw = base64.b64decode(str(row["raw_b64"]))
+            if row["stage"] == "command":
+                deliveries.send(topics.cases, *resigned_command(raw, settings))
+                continue
             topic = str(row["source_topic"]) if str(row["source_topic"]) in topics.inputs else topics.posts
             _, key = route(raw, topics)
             deliveries.send(topic, raw, key=key)

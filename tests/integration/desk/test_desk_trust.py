@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from collections.abc import Iterator
@@ -84,7 +85,7 @@ def test_forged_commands_change_nothing_and_signed_ones_work(desk: DeskService, 
     ch = connect(desk.wenv.clickhouse_url)
     try:
         rows = _wait(lambda: len(r := ch.query(
-            "SELECT stage, reason, raw_b64, source_topic FROM dead_letters FINAL WHERE reason = %(r)s",
+            "SELECT dl_id, stage, reason, raw_b64, source_topic FROM dead_letters FINAL WHERE reason = %(r)s",
             {"r": UNAUTHENTICATED})) >= 3 and r, 60, "the forged commands dead-lettered")
         actors = ch.query("SELECT groupUniqArray(actor) AS a FROM desk_case_events WHERE case_id = %(c)s",
                           {"c": case_id})[0]["a"]
@@ -98,3 +99,10 @@ def test_forged_commands_change_nothing_and_signed_ones_work(desk: DeskService, 
     with httpx.Client(base_url=desk.base_url, headers={"Authorization": f"Bearer {TOKENS['agent']}"}) as api:
         r = api.post(f"/api/cases/{case_id}/claim", timeout=60)  # the web tier's commands are signed
     assert r.status_code == 200 and r.json()["case"]["status"] == "claimed", r.text
+
+    # after a secret rotation, an operator re-drives a command they have read: it is signed again and applied
+    held = {orjson.loads(base64.b64decode(r["raw_b64"]))["value"]["command_id"]: r["dl_id"] for r in rows}
+    redriven = desk.wenv.run("deadletter", "replay", "--id", held[unsigned["command_id"]])
+    assert redriven.returncode == 0, redriven.stderr.decode()
+    case = _wait(lambda: (c := _case(desk, case_id))["assignee"] == "mallory" and c, 60, "the re-driven assignment")
+    assert case["status"] == "claimed"

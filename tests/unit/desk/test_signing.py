@@ -81,3 +81,17 @@ def test_serve_refuses_to_start_without_the_shared_secret(monkeypatch: pytest.Mo
     monkeypatch.setenv("SOCIALLISTEN_KAFKA_URL", "127.0.0.1:1")
     result = CliRunner().invoke(app, ["serve"])
     assert isinstance(result.exception, ConfigError) and "SOCIALLISTEN_DESK_SECRET" in str(result.exception)
+
+
+def test_a_rejected_command_is_re_driven_signed_with_the_configured_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.cli.deadletter import resigned_command
+    from pipeline.config import load_settings
+
+    raw = orjson.dumps({"key": "forged-key", "value": signed(_claim(), b"the old secret")})
+    monkeypatch.setenv("SOCIALLISTEN_DESK_SECRET", "the new secret")
+    value, key = resigned_command(raw, load_settings())
+    assert key == b"0123456789abcdef" and verified(orjson.loads(value), b"the new secret")
+    assert Command.model_validate(orjson.loads(value)) == _claim()
+    monkeypatch.delenv("SOCIALLISTEN_DESK_SECRET")
+    with pytest.raises(ConfigError, match="SOCIALLISTEN_DESK_SECRET"):
+        resigned_command(raw, load_settings())
