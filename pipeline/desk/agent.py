@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -89,6 +89,26 @@ def observe_command(item: Enriched, at: datetime) -> tuple[str, Command]:
     )
 
 
+UNDECODABLE: dict[str, Callable[[Any], Awaitable[None]]] = {}
+"""Per cases topic name: what the worker's desk does with a value that is not JSON."""
+
+
+class CommandTopic(faust.Topic):
+    """The cases topic: a value that is not JSON is dead-lettered instead of crashing the agent.
+
+    Faust throws a value it cannot decode into the agent's stream, which kills the agent (its
+    supervisor restarts it); anyone who can produce to the topic could do that at will.
+    """
+
+    async def on_value_decode_error(self, exc: Exception, message: Any) -> None:
+        """Hand the message to the desk of this topic (Faust has already acked it)."""
+        handler = UNDECODABLE.get(message.topic)
+        if handler is None:
+            await super().on_value_decode_error(exc, message)
+            return
+        await handler(message)
+
+
 class Desk:
     """The desk inside one worker: its agent, table and listener, and the API's way in (``ask``)."""
 
@@ -99,8 +119,9 @@ class Desk:
         self.cases = cases
         app: faust.App = ports.app
         self.app = app
-        self.topic = app.topic(ports.topics.cases, key_serializer="raw", value_serializer="json",
-                               partitions=partitions)
+        self.topic = CommandTopic(app, topics=[ports.topics.cases], key_serializer="raw", value_serializer="json",
+                                  partitions=partitions)
+        UNDECODABLE[ports.topics.cases] = self._undecodable
         # Values are plain JSON dicts (the app's default table serializer). Declaring
         # value_type=dict breaks changelog recovery: Faust calls value_type.from_data().
         self.table = app.Table(TABLE_NAME, default=None, partitions=partitions)
@@ -121,14 +142,26 @@ class Desk:
                 where = (event.message.partition, event.message.offset) if event is not None else (-1, -1)
                 yield await self._reject(key, value, *where)
 
+    async def _undecodable(self, message: Any) -> None:
+        """A value on the cases topic that is not JSON: dead-lettered like an unsigned command."""
+        raw = message.value if isinstance(message.value, bytes) else b""
+        await self._dead_letter(DeadLetter.build(
+            raw, topic=self.topic.get_topic_name(), partition=message.partition, offset=message.offset,
+            stage=Stage.command, reason=UNAUTHENTICATED, error="desk command that is not JSON: not applied"))
+
     async def _reject(self, key: Any, value: Any, partition: int, offset: int) -> dict[str, Any]:
         """Dead-letter a command without a valid signature; no case changes."""
-        self.rejected += 1
         raw = orjson.dumps({"key": key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key),
                             "value": value}, default=str)
-        dl = DeadLetter.build(raw, topic=self.topic.get_topic_name(), partition=partition, offset=offset,
-                              stage=Stage.command, reason=UNAUTHENTICATED,
-                              error="desk command without a valid signature (SOCIALLISTEN_DESK_SECRET): not applied")
+        await self._dead_letter(DeadLetter.build(
+            raw, topic=self.topic.get_topic_name(), partition=partition, offset=offset, stage=Stage.command,
+            reason=UNAUTHENTICATED,
+            error="desk command without a valid signature (SOCIALLISTEN_DESK_SECRET): not applied"))
+        return Outcome(code=401, message=f"{UNAUTHENTICATED}: the command is not signed by the desk").reply()
+
+    async def _dead_letter(self, dl: DeadLetter) -> None:
+        self.rejected += 1
+        partition, offset = dl.partition, dl.offset
         log.warning("desk: rejected an unauthenticated command at %s[%d]@%d (dead letter %s)",
                     self.topic.get_topic_name(), partition, offset, dl.dl_id)
         storage = self.ports.storage
@@ -139,7 +172,6 @@ class Desk:
         await self.ports.retry.call("desk: recording a rejected command", storage.run_blocking,
                                     storage.ch.insert, "dead_letters", DEADLETTER_COLUMNS,
                                     [tuple(deadletter_row(dl)[c] for c in DEADLETTER_COLUMNS)])
-        return Outcome(code=401, message=f"{UNAUTHENTICATED}: the command is not signed by the desk").reply()
 
     async def _handle(self, key: Any, value: Any) -> dict[str, Any]:
         try:
