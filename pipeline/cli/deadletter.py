@@ -75,18 +75,23 @@ def resigned_command(raw: bytes, settings: Settings) -> tuple[bytes, bytes]:
 
     Args:
         raw: The dead letter's bytes: ``{"key": ..., "value": <the command>}``.
-        settings: Where SOCIALLISTEN_DESK_SECRET comes from (ConfigError when it is not set).
+        settings: Where SOCIALLISTEN_DESK_SECRET comes from, else the data directory's secret file
+            (ConfigError when there is neither).
 
     Returns:
         The command's JSON with a fresh signature, and its Kafka key (from its case, as the desk sends it).
     """
     from pipeline.desk.models import Command, case_key, key_of
-    from pipeline.desk.signing import require_secret, signed
+    from pipeline.desk.signing import SECRET_FILE, desk_secret, require_secret, signed
 
     cmd = Command.model_validate(orjson.loads(raw)["value"])
     obs = cmd.observation
     key = key_of(cmd.case_id) if cmd.case_id else case_key(obs.thread_id, obs.author_id) if obs else ""
-    return orjson.dumps(signed(cmd, require_secret(settings.desk, "deadletter replay"))), key.encode()
+    if settings.desk.desk_secret is None and (settings.data_dir / SECRET_FILE).is_file():
+        secret = desk_secret(settings.desk, settings.data_dir)  # the single host's fallback secret
+    else:
+        secret = require_secret(settings.desk, "deadletter replay")
+    return orjson.dumps(signed(cmd, secret)), key.encode()
 
 
 @deadletter_app.command("replay")

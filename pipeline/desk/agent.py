@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import faust
@@ -32,7 +33,7 @@ from pipeline.config import DeskSettings
 from pipeline.desk import store
 from pipeline.desk.lifecycle import Slot, apply
 from pipeline.desk.models import Command, Observation, Op, Outcome, Status, case_key, key_of, link_for
-from pipeline.desk.signing import UNAUTHENTICATED, desk_secret, require_secret, signed, verified, warn_if_process_secret
+from pipeline.desk.signing import UNAUTHENTICATED, desk_secret, require_secret, signed, verified, warn_if_unset
 from pipeline.errors import BrokerUnavailable
 from pipeline.hub import Hub
 from pipeline.kafka.send import KAFKA_FAILURES, send_acknowledged
@@ -112,8 +113,12 @@ class CommandTopic(faust.Topic):
 class Desk:
     """The desk inside one worker: its agent, table and listener, and the API's way in (``ask``)."""
 
-    def __init__(self, ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub) -> None:
-        """The desk on the worker behind ``ports``; case changes are published on the ``cases`` hub."""
+    def __init__(self, ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub,
+                 secret: bytes | None = None) -> None:
+        """The desk on the worker behind ``ports``; case changes are published on the ``cases`` hub.
+
+        Commands are signed and verified with ``secret`` (default: :func:`desk_secret` of ``cfg``).
+        """
         self.ports = ports
         self.cfg = cfg
         self.cases = cases
@@ -128,7 +133,7 @@ class Desk:
         self.agent = app.agent(self.topic, name="desk")(self._run)
         self._live_topic = app.topic(ports.topics.live, key_serializer="raw", value_serializer="raw")
         self._dead_topic = app.topic(ports.topics.deadletter, key_serializer="raw", value_serializer="raw")
-        self.secret = desk_secret(cfg)
+        self.secret = secret if secret is not None else desk_secret(cfg)
         self.applied = 0
         self.rejected = 0
 
@@ -328,11 +333,15 @@ def _fix_reply_consumer(app: faust.App) -> None:
     consumer._drain_replies = _drain  # type: ignore[method-assign]  # a reply drain that acks every reply
 
 
-def install_desk(ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub) -> Desk:
-    """Add the desk to a worker: the agent and table, and the batch listener; returns it for the API."""
+def install_desk(ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub,
+                 data_dir: Path | None = None) -> Desk:
+    """Add the desk to a worker: the agent and table, and the batch listener; returns it for the API.
+
+    Without SOCIALLISTEN_DESK_SECRET, commands are signed with the secret file in ``data_dir``.
+    """
     _fix_reply_consumer(ports.app)
-    warn_if_process_secret(cfg)
-    desk = Desk(ports, cfg, partitions=partitions, cases=cases)
+    warn_if_unset(cfg, data_dir)
+    desk = Desk(ports, cfg, partitions=partitions, cases=cases, secret=desk_secret(cfg, data_dir))
     ports.add_listener(desk.listener)
     ports.every(METRICS_SECONDS, desk.refresh_metrics, name="sociallisten.desk_metrics")
     log.info("service desk installed (commands on %s)", desk.topic.get_topic_name())

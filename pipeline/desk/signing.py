@@ -5,10 +5,11 @@ command's ``actor`` and ``role`` by themselves: every command carries an HMAC-SH
 canonical JSON (every field, keys sorted) made with ``SOCIALLISTEN_DESK_SECRET``, and the agent
 applies only commands whose signature it can verify (see docs/security.md).
 
-Without the setting, a process signs and verifies with a random secret of its own: a single
-process (``sociallisten demo``, ``sociallisten worker --web``) works with zero set-up, while
-``sociallisten serve`` refuses to start (:func:`require_secret`) because its commands would be
-rejected by every worker.
+Without the setting, a worker signs and verifies with a random secret kept in its data directory
+(``<SOCIALLISTEN_DATA_DIR>/desk-secret``, created on first use, mode 0600): the zero-set-up single
+host (``sociallisten demo``, ``sociallisten worker [--web]``, restarts, several workers sharing the
+directory) works, while ``sociallisten serve`` refuses to start (:func:`require_secret`): a web tier
+elsewhere could not share it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import secrets
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -32,14 +36,45 @@ SIGNATURE_FIELD = "sig"
 """The field of a command's JSON that holds its signature (hex HMAC-SHA256)."""
 UNAUTHENTICATED = "unauthenticated_command"
 """Dead-letter reason of a command without a valid signature."""
+SECRET_FILE = "desk-secret"
+"""The file in the data directory that holds the secret when SOCIALLISTEN_DESK_SECRET is unset."""
 _PROCESS_SECRET = secrets.token_bytes(32)
 
 
-def desk_secret(cfg: DeskSettings) -> bytes:
-    """The key commands are signed and verified with: the setting, else this process's random secret."""
-    if cfg.desk_secret is None:
+def desk_secret(cfg: DeskSettings, data_dir: Path | None = None) -> bytes:
+    """The key commands are signed and verified with.
+
+    Args:
+        cfg: The desk settings: SOCIALLISTEN_DESK_SECRET when it is set.
+        data_dir: Where the fallback secret file lives (created on first use); None: a random
+            secret of this process only.
+
+    Returns:
+        The secret's bytes.
+    """
+    if cfg.desk_secret is not None:
+        return cfg.desk_secret.get_secret_value().encode()
+    if data_dir is None:
         return _PROCESS_SECRET
-    return cfg.desk_secret.get_secret_value().encode()
+    return _file_secret(data_dir / SECRET_FILE)
+
+
+def _file_secret(path: Path) -> bytes:
+    """The secret in ``path``, written first (exclusively, mode 0600) when it does not exist."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:  # another process racing us reads the file once it is whole
+            out.write(secrets.token_hex(32))
+    for _ in range(50):
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) == 64:
+            return value.encode()
+        time.sleep(0.02)  # a process that just created it is still writing
+    raise ConfigError(f"{path} does not hold a desk secret (64 hex digits); delete it or set SOCIALLISTEN_DESK_SECRET")
 
 
 def require_secret(cfg: DeskSettings, what: str) -> bytes:
@@ -52,12 +87,13 @@ def require_secret(cfg: DeskSettings, what: str) -> bytes:
     return desk_secret(cfg)
 
 
-def warn_if_process_secret(cfg: DeskSettings) -> None:
-    """Say loudly that only this process can command its desk when no shared secret is set."""
+def warn_if_unset(cfg: DeskSettings, data_dir: Path | None) -> None:
+    """Say loudly who can command the desk when no shared secret is set."""
     if cfg.desk_secret is None:
-        log.warning("SOCIALLISTEN_DESK_SECRET is not set: desk commands are signed with a random secret of this "
-                    "process, so commands from other workers or `sociallisten serve` are rejected; set it to run "
-                    "more than one process")
+        where = f"kept in {data_dir / SECRET_FILE}" if data_dir is not None else "of this process"
+        log.warning("SOCIALLISTEN_DESK_SECRET is not set: desk commands are signed with a random secret %s, so "
+                    "only processes that share it can command the desk (`sociallisten serve` needs the setting); "
+                    "set it on every worker and web process of a deployment", where)
 
 
 def _canonical(value: Mapping[str, Any]) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pytest
@@ -13,7 +14,7 @@ import pipeline.cli.tail  # noqa: F401 - a second command: typer keeps the sub-c
 from pipeline.cli import app
 from pipeline.config import DeskSettings
 from pipeline.desk.models import Command, Observation, Op
-from pipeline.desk.signing import SIGNATURE_FIELD, desk_secret, require_secret, signed, verified
+from pipeline.desk.signing import SECRET_FILE, SIGNATURE_FIELD, desk_secret, require_secret, signed, verified
 from pipeline.errors import ConfigError
 
 KEY = b"k" * 32
@@ -62,11 +63,21 @@ def test_missing_wrong_or_odd_signatures_are_rejected() -> None:
         assert not verified(junk, KEY)
 
 
-def test_without_the_setting_a_process_uses_its_own_random_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_setting_processes_sharing_a_data_dir_share_its_secret_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("SOCIALLISTEN_DESK_SECRET", raising=False)
     unset, blank = DeskSettings(), DeskSettings(desk_secret="  ")  # type: ignore[arg-type]
     assert unset.desk_secret is None and blank.desk_secret is None
-    assert desk_secret(unset) == desk_secret(blank) and len(desk_secret(unset)) == 32
+    assert desk_secret(unset) == desk_secret(blank) and len(desk_secret(unset)) == 32  # no data dir: per process
+    first = desk_secret(unset, tmp_path / "data")
+    path = tmp_path / "data" / SECRET_FILE
+    assert len(first) == 64 and path.stat().st_mode & 0o777 == 0o600
+    assert desk_secret(blank, tmp_path / "data") == first  # a restart, or a second worker on the host
+    assert desk_secret(unset, tmp_path / "other") != first
+    path.write_text("short")
+    with pytest.raises(ConfigError, match="does not hold a desk secret"):
+        desk_secret(unset, tmp_path / "data")
     with pytest.raises(ConfigError, match="SOCIALLISTEN_DESK_SECRET is not set"):
         require_secret(unset, "the web tier")
     monkeypatch.setenv("SOCIALLISTEN_DESK_SECRET", "shared-secret-value")
@@ -83,11 +94,14 @@ def test_serve_refuses_to_start_without_the_shared_secret(monkeypatch: pytest.Mo
     assert isinstance(result.exception, ConfigError) and "SOCIALLISTEN_DESK_SECRET" in str(result.exception)
 
 
-def test_a_rejected_command_is_re_driven_signed_with_the_configured_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rejected_command_is_re_driven_signed_with_the_configured_secret(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from pipeline.cli.deadletter import resigned_command
     from pipeline.config import load_settings
 
     raw = orjson.dumps({"key": "forged-key", "value": signed(_claim(), b"the old secret")})
+    monkeypatch.setenv("SOCIALLISTEN_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SOCIALLISTEN_DESK_SECRET", "the new secret")
     value, key = resigned_command(raw, load_settings())
     assert key == b"0123456789abcdef" and verified(orjson.loads(value), b"the new secret")
@@ -95,3 +109,6 @@ def test_a_rejected_command_is_re_driven_signed_with_the_configured_secret(monke
     monkeypatch.delenv("SOCIALLISTEN_DESK_SECRET")
     with pytest.raises(ConfigError, match="SOCIALLISTEN_DESK_SECRET"):
         resigned_command(raw, load_settings())
+    file_secret = desk_secret(DeskSettings(), tmp_path)  # a single host without the setting: the workers' file
+    value, _ = resigned_command(raw, load_settings())
+    assert verified(orjson.loads(value), file_secret)
