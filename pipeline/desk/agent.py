@@ -165,6 +165,7 @@ class Desk:
         return Outcome(code=401, message=f"{UNAUTHENTICATED}: the command is not signed by the desk").reply()
 
     async def _dead_letter(self, dl: DeadLetter) -> None:
+        """Count, log and record (dead-letter topic and table) a command that is not applied."""
         self.rejected += 1
         partition, offset = dl.partition, dl.offset
         log.warning("desk: rejected an unauthenticated command at %s[%d]@%d (dead letter %s)",
@@ -174,9 +175,12 @@ class Desk:
             await send_acknowledged(self._dead_topic, dl.dl_id.encode(), dl.model_dump_json().encode())
         except BrokerUnavailable as exc:  # the table below still records it
             log.warning("desk: a rejected command's dead letter did not reach Kafka: %s", exc)
-        await self.ports.retry.call("desk: recording a rejected command", storage.run_blocking,
-                                    storage.ch.insert, "dead_letters", DEADLETTER_COLUMNS,
-                                    [tuple(deadletter_row(dl)[c] for c in DEADLETTER_COLUMNS)])
+        try:
+            await self.ports.retry.call("desk: recording a rejected command", storage.run_blocking,
+                                        storage.ch.insert, "dead_letters", DEADLETTER_COLUMNS,
+                                        [tuple(deadletter_row(dl)[c] for c in DEADLETTER_COLUMNS)])
+        except Exception:  # a rejected command must not stop the owner of every case; it stays unapplied
+            log.exception("desk: dead letter %s of a rejected command not recorded in ClickHouse", dl.dl_id)
 
     async def _handle(self, key: Any, value: Any) -> dict[str, Any]:
         try:
