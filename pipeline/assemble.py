@@ -94,7 +94,8 @@ def assemble(
                             alert_hub=hubs.alerts).install()
     desk = None
     if settings.desk.desk_enabled:
-        desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases)
+        desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases,
+                            data_dir=settings.data_dir)
     serving = web or settings.web.ops_port is not None  # nobody asks for readiness otherwise: no probes
     health = HealthProbe(ports, bootstrap, settings.kafka).install() if serving else None
     context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk,

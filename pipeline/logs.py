@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from pipeline.safe_text import terminal_safe
+
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message", "asctime"}
 _NOISY = ("kafka", "aiokafka", "faust", "mode", "clickhouse_driver", "jieba", "uvicorn.access", "httpx")
 
@@ -36,6 +38,19 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
+class ConsoleFormatter(logging.Formatter):
+    """Readable lines whose message cannot hold control characters (names and texts come from authors)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        """The line for ``record`` with its message (format and arguments) made terminal-safe."""
+        record.message = terminal_safe(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        """The traceback, with control characters other than newlines escaped (exception texts may quote input)."""
+        return terminal_safe(super().formatException(ei), keep_newlines=True)
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console", *, libraries: str = "WARNING") -> None:
     """Configure the root logger once for a command.
 
@@ -45,7 +60,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console", *, libraries: s
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+        handler.setFormatter(ConsoleFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

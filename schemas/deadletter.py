@@ -20,6 +20,7 @@ class Stage(StrEnum):
     validate = "validate"  # JSON -> SocialEvent
     enrich = "enrich"  # text understanding raised
     store = "store"  # ClickHouse refused the row itself (not an outage)
+    command = "command"  # a desk command on the cases topic without a valid signature
 
 
 class DeadLetter(BaseModel):

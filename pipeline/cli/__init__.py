@@ -44,11 +44,12 @@ def main() -> None:
     import logging
 
     from pipeline.errors import SocialListenError
+    from pipeline.safe_text import terminal_safe
 
     _register()
     try:
         app()
     except SocialListenError as exc:
         logging.getLogger(__name__).debug("command failed", exc_info=exc)
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {terminal_safe(exc)}", err=True)  # messages may quote a file, a URL or an event
         raise SystemExit(1) from None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
 from rich.table import Table
 
 from pipeline.cli import app
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 deadletter_app = typer.Typer(
     help="Inspect and re-drive dead letters (events the pipeline rejected).", no_args_is_help=True
@@ -43,7 +47,7 @@ def _query(reason: str | None, stage: str | None, dl_ids: list[str] | None, limi
 @deadletter_app.command("list")
 def list_command(
     reason: str | None = typer.Option(None, help="Only this reason code (e.g. invalid_json, validation)."),
-    stage: str | None = typer.Option(None, help="Only this stage: decode, validate, enrich, store."),
+    stage: str | None = typer.Option(None, help="Only this stage: decode, validate, enrich, store, command."),
     limit: int = typer.Option(50, min=1, max=100000, help="At most this many, newest first."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line (with the raw bytes, base64)."),
 ) -> None:
@@ -54,14 +58,40 @@ def list_command(
             typer.echo(orjson.dumps(row, default=str).decode())
         return
     from pipeline.cli.render import console
+    from pipeline.safe_text import safe_cell
 
     table = Table(title=f"Dead letters ({len(rows)} shown)", title_justify="left")
     for col in ("dl_id", "received_at", "stage", "reason", "error", "raw (start)"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(str(row["dl_id"])[:12], str(row["received_at"]), str(row["stage"]), str(row["reason"]),
-                      str(row["error"])[:120], str(row["raw_preview"])[:80])
+        # every cell is plain text: raw bytes and errors may hold escape sequences or Rich markup
+        table.add_row(*(safe_cell(v) for v in (str(row["dl_id"])[:12], row["received_at"], row["stage"],
+                                               row["reason"], str(row["error"])[:120], str(row["raw_preview"])[:80])))
     console.print(table)
+
+
+def resigned_command(raw: bytes, settings: Settings) -> tuple[bytes, bytes]:
+    """(value, key) of a rejected desk command signed again with the configured secret.
+
+    Args:
+        raw: The dead letter's bytes: ``{"key": ..., "value": <the command>}``.
+        settings: Where SOCIALLISTEN_DESK_SECRET comes from, else the data directory's secret file
+            (ConfigError when there is neither).
+
+    Returns:
+        The command's JSON with a fresh signature, and its Kafka key (from its case, as the desk sends it).
+    """
+    from pipeline.desk.models import Command, case_key, key_of
+    from pipeline.desk.signing import SECRET_FILE, desk_secret, require_secret, signed
+
+    cmd = Command.model_validate(orjson.loads(raw)["value"])
+    obs = cmd.observation
+    key = key_of(cmd.case_id) if cmd.case_id else case_key(obs.thread_id, obs.author_id) if obs else ""
+    if settings.desk.desk_secret is None and (settings.data_dir / SECRET_FILE).is_file():
+        secret = desk_secret(settings.desk, settings.data_dir)  # the single host's fallback secret
+    else:
+        secret = require_secret(settings.desk, "deadletter replay")
+    return orjson.dumps(signed(cmd, secret)), key.encode()
 
 
 @deadletter_app.command("replay")
@@ -75,6 +105,8 @@ def replay_command(
     """Re-send the original bytes of dead letters to the topic they came from (after a fix).
 
     Events that are still invalid come back as the same dead letter (same id): nothing doubles.
+    Rejected desk commands (stage ``command``) are signed again with this process's
+    SOCIALLISTEN_DESK_SECRET: pick them with ``--id`` after reading them, since every one sent is applied.
     Every message must be acknowledged by Kafka; the command exits 1 if some are not.
     """
     from pipeline.kafka.producer import Deliveries, make_producer, route
@@ -95,6 +127,9 @@ def replay_command(
     try:
         for row in rows:
             raw = base64.b64decode(str(row["raw_b64"]))
+            if row["stage"] == "command":
+                deliveries.send(topics.cases, *resigned_command(raw, settings))
+                continue
             topic = str(row["source_topic"]) if str(row["source_topic"]) in topics.inputs else topics.posts
             _, key = route(raw, topics)
             deliveries.send(topic, raw, key=key)

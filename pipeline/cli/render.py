@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.safe_text import safe_cell
+
 console = Console()
 
 
@@ -16,7 +18,7 @@ def _counts_table(title: str, counts: Mapping[str, Any], key: str) -> Table:
     table.add_column(key)
     table.add_column("events", justify="right")
     for name, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        table.add_row(name or "(none)", f"{value:,}")
+        table.add_row(safe_cell(name) if name else "(none)", f"{value:,}")
     return table
 
 
@@ -48,6 +50,6 @@ def render_demo(summary: Mapping[str, Any]) -> None:
                 "purchase_intent", "competitor_mentions", "elapsed_s"):
         if key in summary:
             value = summary[key]
-            table.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value}")
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else safe_cell(value))
     console.print(table)
     render_stats({k: v for k, v in summary.items() if isinstance(v, Mapping)})

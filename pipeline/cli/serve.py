@@ -15,6 +15,7 @@ def serve_command() -> None:
     Run several behind a load balancer: each shows every worker's mentions and case changes (the
     live topic), and sends desk actions to the worker that owns the case. Ctrl-C / SIGTERM stops.
     """
+    from pipeline.desk.signing import require_secret
     from pipeline.errors import ConfigError
     from pipeline.kafka.topics import bootstrap_servers, ensure_topics
     from pipeline.runtime import load_settings, storage
@@ -23,6 +24,7 @@ def serve_command() -> None:
     settings = load_settings()
     if settings.kafka.kafka_url is None:
         raise ConfigError("SOCIALLISTEN_KAFKA_URL: serve needs the workers' broker (it starts no broker of its own)")
+    require_secret(settings.desk, "sociallisten serve")
     bootstrap = bootstrap_servers(settings.kafka.kafka_url)
     ensure_topics(bootstrap, settings)
     with storage(settings) as ch:

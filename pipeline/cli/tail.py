@@ -13,6 +13,7 @@ import typer
 from pipeline.cli import app
 from pipeline.errors import Transient
 from pipeline.retry import RetryPolicy
+from pipeline.safe_text import terminal_safe
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -56,13 +57,14 @@ def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
 
 
 def format_mention(m: dict[str, Any]) -> str:
-    """One line per mention."""
+    """One line per mention; every field is made terminal-safe (authors choose names, ids and texts)."""
     when = str(m.get("created_at", ""))[11:19]
     tags = " ".join(f"[{b}]" for b in m.get("brands", []))
-    signals = ",".join(s for s in m.get("signals", []) if s not in ("positive", "neutral", "negative"))
+    signals = ",".join(str(s) for s in m.get("signals", []) if s not in ("positive", "neutral", "negative"))
     text = " ".join(str(m.get("text", "")).split())[:120]
-    return f"{when} {m.get('platform', ''):<11} {m.get('author_name') or m.get('author_id', '')}: {tags} " \
+    line = f"{when} {m.get('platform', ''):<11} {m.get('author_name') or m.get('author_id', '')}: {tags} " \
            f"{m.get('sentiment', '')}{' ' + signals if signals else ''} | {text}"
+    return terminal_safe(line)
 
 
 @app.command("tail")
@@ -124,7 +126,7 @@ class _Follow:
         except (httpx.HTTPError, OSError) as exc:
             if not delivered:
                 raise StreamInterrupted(f"{type(exc).__name__}: {exc}") from exc
-            typer.echo(f"stream interrupted ({exc}); reconnecting", err=True)
+            typer.echo(f"stream interrupted ({terminal_safe(exc)}); reconnecting", err=True)
             return False
         if delivered:
             return False  # the service ended a stream that worked: open a new one at once
@@ -139,7 +141,7 @@ class _Follow:
         elif kind == "mention":
             typer.echo(format_mention(item))
         elif kind == "alert":
-            typer.secho(f"ALERT {item.get('explanation', '')}", fg="red", bold=True)
+            typer.secho(f"ALERT {terminal_safe(item.get('explanation', ''))}", fg="red", bold=True)
         elif kind == "counters":
             last = item[-1] if item else {}
             typer.echo(f"-- this minute: {last.get('mentions', 0)} mentions, {last.get('negative', 0)} "

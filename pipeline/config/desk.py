@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from pipeline.config.sections import Section
 
@@ -83,6 +83,19 @@ class DeskSettings(Section):
         gt=0,
         description="SOCIALLISTEN_DESK_ASK_TIMEOUT: seconds the API waits for the case agent's answer (then 504).",
     )
+
+    desk_secret: SecretStr | None = Field(
+        default=None,
+        description="SOCIALLISTEN_DESK_SECRET: shared key of the HMAC-SHA256 that signs every desk command; the "
+        "case agents apply only commands signed with it. Every worker and web process must have the same one "
+        "(`sociallisten serve` refuses to start without it); unset, a single process signs with a random secret "
+        "of its own.",
+    )
+
+    @field_validator("desk_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("sla_first_response", "sla_resolution")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from pipeline.config.sections import Section
 
@@ -36,8 +36,9 @@ class AlertSettings(Section):
         default="mention,negative,service_request,competitor_mention",
         description="SOCIALLISTEN_ALERT_SIGNALS: comma-separated rollup signals to watch.",
     )
-    alert_webhook: str | None = Field(
-        default=None, description="SOCIALLISTEN_ALERT_WEBHOOK: URL that receives each alert as a JSON POST."
+    alert_webhook: SecretStr | None = Field(
+        default=None, description="SOCIALLISTEN_ALERT_WEBHOOK: URL that receives each alert as a JSON POST (kept "
+        "secret: logs name only its scheme and host)."
     )
     alert_poll_seconds: float = Field(
         default=2.0, gt=0,

@@ -20,24 +20,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import faust
+import orjson
 from faust.models import maybe_model
 
 from pipeline.config import DeskSettings
 from pipeline.desk import store
 from pipeline.desk.lifecycle import Slot, apply
 from pipeline.desk.models import Command, Observation, Op, Outcome, Status, case_key, key_of, link_for
+from pipeline.desk.signing import UNAUTHENTICATED, desk_secret, require_secret, signed, verified, warn_if_unset
 from pipeline.errors import BrokerUnavailable
 from pipeline.hub import Hub
 from pipeline.kafka.send import KAFKA_FAILURES, send_acknowledged
 from pipeline.metrics import Metrics
 from pipeline.monitor.live_topic import CASE_KEY, encode_case
 from pipeline.records import BatchResult, Enriched
+from pipeline.storage.tables import DEADLETTER_COLUMNS, deadletter_row
 from pipeline.worker.features import StorageAccess, WorkerPorts
+from schemas.deadletter import DeadLetter, Stage
 
 log = logging.getLogger(__name__)
 
@@ -85,29 +90,97 @@ def observe_command(item: Enriched, at: datetime) -> tuple[str, Command]:
     )
 
 
+UNDECODABLE: dict[str, Callable[[Any], Awaitable[None]]] = {}
+"""Per cases topic name: what the worker's desk does with a value that is not JSON."""
+
+
+class CommandTopic(faust.Topic):
+    """The cases topic: a value that is not JSON is dead-lettered instead of crashing the agent.
+
+    Faust throws a value it cannot decode into the agent's stream, which kills the agent (its
+    supervisor restarts it); anyone who can produce to the topic could do that at will.
+    """
+
+    async def on_value_decode_error(self, exc: Exception, message: Any) -> None:
+        """Hand the message to the desk of this topic (Faust has already acked it)."""
+        handler = UNDECODABLE.get(message.topic)
+        if handler is None:
+            await super().on_value_decode_error(exc, message)
+            return
+        await handler(message)
+
+
 class Desk:
     """The desk inside one worker: its agent, table and listener, and the API's way in (``ask``)."""
 
-    def __init__(self, ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub) -> None:
-        """The desk on the worker behind ``ports``; case changes are published on the ``cases`` hub."""
+    def __init__(self, ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub,
+                 secret: bytes | None = None) -> None:
+        """The desk on the worker behind ``ports``; case changes are published on the ``cases`` hub.
+
+        Commands are signed and verified with ``secret`` (default: :func:`desk_secret` of ``cfg``).
+        """
         self.ports = ports
         self.cfg = cfg
         self.cases = cases
         app: faust.App = ports.app
         self.app = app
-        self.topic = app.topic(ports.topics.cases, key_serializer="raw", value_serializer="json",
-                               partitions=partitions)
+        self.topic = CommandTopic(app, topics=[ports.topics.cases], key_serializer="raw", value_serializer="json",
+                                  partitions=partitions)
+        UNDECODABLE[ports.topics.cases] = self._undecodable
         # Values are plain JSON dicts (the app's default table serializer). Declaring
         # value_type=dict breaks changelog recovery: Faust calls value_type.from_data().
         self.table = app.Table(TABLE_NAME, default=None, partitions=partitions)
         self.agent = app.agent(self.topic, name="desk")(self._run)
         self._live_topic = app.topic(ports.topics.live, key_serializer="raw", value_serializer="raw")
+        self._dead_topic = app.topic(ports.topics.deadletter, key_serializer="raw", value_serializer="raw")
+        self.secret = secret if secret is not None else desk_secret(cfg)
         self.applied = 0
+        self.rejected = 0
 
     # ---- the owner ----------------------------------------------------------------------
     async def _run(self, stream: faust.StreamT[Any]) -> Any:
         async for key, value in stream.items():
-            yield await self._handle(key, value)
+            if verified(value, self.secret):
+                yield await self._handle(key, value)
+            else:
+                event = stream.current_event
+                where = (event.message.partition, event.message.offset) if event is not None else (-1, -1)
+                yield await self._reject(key, value, *where)
+
+    async def _undecodable(self, message: Any) -> None:
+        """A value on the cases topic that is not JSON: dead-lettered like an unsigned command."""
+        raw = message.value if isinstance(message.value, bytes) else b""
+        await self._dead_letter(DeadLetter.build(
+            raw, topic=self.topic.get_topic_name(), partition=message.partition, offset=message.offset,
+            stage=Stage.command, reason=UNAUTHENTICATED, error="desk command that is not JSON: not applied"))
+
+    async def _reject(self, key: Any, value: Any, partition: int, offset: int) -> dict[str, Any]:
+        """Dead-letter a command without a valid signature; no case changes."""
+        raw = orjson.dumps({"key": key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key),
+                            "value": value}, default=str)
+        await self._dead_letter(DeadLetter.build(
+            raw, topic=self.topic.get_topic_name(), partition=partition, offset=offset, stage=Stage.command,
+            reason=UNAUTHENTICATED,
+            error="desk command without a valid signature (SOCIALLISTEN_DESK_SECRET): not applied"))
+        return Outcome(code=401, message=f"{UNAUTHENTICATED}: the command is not signed by the desk").reply()
+
+    async def _dead_letter(self, dl: DeadLetter) -> None:
+        """Count, log and record (dead-letter topic and table) a command that is not applied."""
+        self.rejected += 1
+        partition, offset = dl.partition, dl.offset
+        log.warning("desk: rejected an unauthenticated command at %s[%d]@%d (dead letter %s)",
+                    self.topic.get_topic_name(), partition, offset, dl.dl_id)
+        storage = self.ports.storage
+        try:
+            await send_acknowledged(self._dead_topic, dl.dl_id.encode(), dl.model_dump_json().encode())
+        except BrokerUnavailable as exc:  # the table below still records it
+            log.warning("desk: a rejected command's dead letter did not reach Kafka: %s", exc)
+        try:
+            await self.ports.retry.call("desk: recording a rejected command", storage.run_blocking,
+                                        storage.ch.insert, "dead_letters", DEADLETTER_COLUMNS,
+                                        [tuple(deadletter_row(dl)[c] for c in DEADLETTER_COLUMNS)])
+        except Exception:  # a rejected command must not stop the owner of every case; it stays unapplied
+            log.exception("desk: dead letter %s of a rejected command not recorded in ClickHouse", dl.dl_id)
 
     async def _handle(self, key: Any, value: Any) -> dict[str, Any]:
         try:
@@ -161,7 +234,7 @@ class Desk:
                 if not item.analysis.service_request:
                     continue
                 key, cmd = observe_command(item, at)
-                pending.append(await self.agent.send(key=key.encode(), value=cmd.model_dump(mode="json")))
+                pending.append(await self.agent.send(key=key.encode(), value=signed(cmd, self.secret)))
             for fut in pending:
                 await fut
         except KAFKA_FAILURES as exc:
@@ -176,14 +249,17 @@ class Desk:
 
     async def ask(self, cmd: Command) -> dict[str, Any]:
         """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
-        return await ask_owner(self.agent, cmd, self.cfg.desk_ask_timeout)
+        return await ask_owner(self.agent, cmd, self.cfg.desk_ask_timeout, self.secret)
 
 
-async def ask_owner(agent: Any, cmd: Command, timeout: float) -> dict[str, Any]:
-    """Send ``cmd`` to the desk agent that owns its case and wait for the answer (raises TimeoutError)."""
+async def ask_owner(agent: Any, cmd: Command, timeout: float, secret: bytes) -> dict[str, Any]:
+    """Send ``cmd``, signed with ``secret``, to the desk agent that owns its case and wait for the answer.
+
+    Raises TimeoutError when no answer comes within ``timeout`` seconds.
+    """
     assert cmd.case_id is not None
     reply = await asyncio.wait_for(
-        agent.ask(key=key_of(cmd.case_id).encode(), value=cmd.model_dump(mode="json")), timeout=timeout
+        agent.ask(key=key_of(cmd.case_id).encode(), value=signed(cmd, secret)), timeout=timeout
     )
     return dict(reply)
 
@@ -218,6 +294,7 @@ class DeskClient:
 
     def __init__(self, app: faust.App, cases_topic: str, cfg: DeskSettings, *, partitions: int) -> None:
         """Address the desk agent on ``cases_topic`` through the client-only ``app``."""
+        self.secret = require_secret(cfg, "the web tier")
         _fix_reply_consumer(app)
         self.cfg = cfg
         topic = app.topic(cases_topic, key_serializer="raw", value_serializer="json", partitions=partitions)
@@ -225,7 +302,7 @@ class DeskClient:
 
     async def ask(self, cmd: Command) -> dict[str, Any]:
         """Send a command to the case's owner and wait for its answer (raises TimeoutError)."""
-        return await ask_owner(self.agent, cmd, self.cfg.desk_ask_timeout)
+        return await ask_owner(self.agent, cmd, self.cfg.desk_ask_timeout, self.secret)
 
 
 async def _owned_elsewhere(stream: faust.StreamT[Any]) -> AsyncIterator[Any]:
@@ -260,10 +337,15 @@ def _fix_reply_consumer(app: faust.App) -> None:
     consumer._drain_replies = _drain  # type: ignore[method-assign]  # a reply drain that acks every reply
 
 
-def install_desk(ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub) -> Desk:
-    """Add the desk to a worker: the agent and table, and the batch listener; returns it for the API."""
+def install_desk(ports: WorkerPorts, cfg: DeskSettings, *, partitions: int, cases: Hub,
+                 data_dir: Path | None = None) -> Desk:
+    """Add the desk to a worker: the agent and table, and the batch listener; returns it for the API.
+
+    Without SOCIALLISTEN_DESK_SECRET, commands are signed with the secret file in ``data_dir``.
+    """
     _fix_reply_consumer(ports.app)
-    desk = Desk(ports, cfg, partitions=partitions, cases=cases)
+    warn_if_unset(cfg, data_dir)
+    desk = Desk(ports, cfg, partitions=partitions, cases=cases, secret=desk_secret(cfg, data_dir))
     ports.add_listener(desk.listener)
     ports.every(METRICS_SECONDS, desk.refresh_metrics, name="sociallisten.desk_metrics")
     log.info("service desk installed (commands on %s)", desk.topic.get_topic_name())

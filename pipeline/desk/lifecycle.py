@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pipeline.config import DeskSettings
+from pipeline.desk.bounds import fit
 from pipeline.desk.models import (
     AuditEvent,
     CaseState,
@@ -89,6 +90,7 @@ def apply(slot: Slot, cmd: Command, cfg: DeskSettings) -> tuple[Slot, Outcome]:
         _remember(slot, cmd, outcome)
         return slot, outcome
     _remember(new, cmd, outcome)
+    fit(new)  # the record must fit one Kafka message
     return new, outcome
 
 

@@ -62,7 +62,7 @@ class Monitoring:
         self.engine = AlertEngine(ports.storage.ch, alerts)
         self.cascades = CascadeTracker(ports.storage.ch)
         self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cascades")
-        self.webhook = Webhook(alerts.alert_webhook) if alerts.alert_webhook else None
+        self.webhook = Webhook(alerts.alert_webhook.get_secret_value()) if alerts.alert_webhook else None
         self.relay = AlertRelay(ports.storage.ch, ports.storage.run_blocking, alert_hub)
         self.checks = 0
         self._alerts_topic = ports.app.topic(ports.topics.alerts, key_serializer="raw", value_serializer="raw")

@@ -11,8 +11,9 @@ Error messages show a URL only through :func:`redact`: the password never reache
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlparse, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import SecretStr
 
@@ -22,17 +23,23 @@ from pipeline.storage.sql import identifier
 DEFAULT_CHDB_DATABASE = "sociallisten"
 
 
+_SECRET_PARAMS = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|key|sig|signature)=[^&#\s]*")
+
+
 def redact(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for messages and logs)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-    except ValueError:
-        return "<unparseable URL>"
+    """``url`` with its password (and any password/token/key query value) replaced by ``***``, for messages and logs.
+
+    Works on the text, not on a parsed URL, so a password with ``/``, ``#``, ``?`` or ``@`` in it is
+    hidden as a whole: everything between ``user:`` and the last ``@`` goes.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        userinfo, _, hostpart = rest.rpartition("@")
+        if ":" in userinfo:
+            user = userinfo.split(":", 1)[0]
+            rest = f"{user}:***@{hostpart}"
+        url = f"{scheme}{sep}{rest}"
+    return _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}=***", url)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,10 @@ def _seconds(value: str, name: str) -> float:
 def parse_url(url: str) -> NativeTarget | ChdbTarget:
     """Parse a storage URL; ConfigError naming the problem when it cannot be used."""
     parsed = urlparse(url)
+    userinfo = url.partition("://")[2].rpartition("@")[0]
+    if userinfo and userinfo != parsed.netloc.rpartition("@")[0]:  # else pieces of the password become options
+        raise ConfigError(f"SOCIALLISTEN_CLICKHOUSE_URL {redact(url)!r}: the user or password holds '/', '?' or '#'; "
+                          "percent-encode them (%2F, %3F, %23)")
     try:
         options = {k: v[-1] for k, v in parse_qs(parsed.query, keep_blank_values=True, strict_parsing=False).items()}
         if parsed.scheme == "clickhouse":
@@ -121,8 +132,11 @@ def parse_url(url: str) -> NativeTarget | ChdbTarget:
             return ChdbTarget(path=path, database=identifier(options.get("db", DEFAULT_CHDB_DATABASE)))
     except StorageError as exc:  # an invalid database name
         raise ConfigError(f"SOCIALLISTEN_CLICKHOUSE_URL {redact(url)!r}: {exc}") from None
-    except ValueError as exc:  # a port that is not a number
-        raise ConfigError(f"SOCIALLISTEN_CLICKHOUSE_URL {redact(url)!r}: {exc}") from None
+    except ValueError:  # a port that is not a number; its text may quote a piece of a password with a '/' in it
+        raise ConfigError(
+            f"SOCIALLISTEN_CLICKHOUSE_URL {redact(url)!r}: the host or port is not valid (percent-encode a "
+            "password's '/', '?', '#' and '@')"
+        ) from None
     raise ConfigError(
         f"SOCIALLISTEN_CLICKHOUSE_URL {redact(url)!r} is not understood: use clickhouse://user:pass@host:9000/db "
         "or chdb:///absolute/path"

@@ -44,7 +44,8 @@ def test_serve_shows_every_workers_mentions_and_claims_for_named_users(  # type:
     users = tmp_path / "users.yaml"
     agent_token = add_user(users, "li.na", "agent")
     port = free_port()
-    worker_env.extra.update(SOCIALLISTEN_USERS_FILE=str(users), SOCIALLISTEN_API_TOKENS=f"{TOKEN}:readonly")
+    worker_env.extra.update(SOCIALLISTEN_USERS_FILE=str(users), SOCIALLISTEN_API_TOKENS=f"{TOKEN}:readonly",
+                            SOCIALLISTEN_DESK_SECRET="serve-test-desk-secret")
     first, second = start_worker(), start_worker()
     log = open(tmp_path / "serve.log", "ab")  # noqa: SIM115 - closed below
     serve = subprocess.Popen([sys.executable, "-m", "pipeline", "serve"], cwd=ROOT, stdout=log,

@@ -37,6 +37,8 @@ FOLLOW_UPS = [
 ]
 OTHER = "你那边不能帮我备注改地址"
 THREAD = "weibo:7100000001"
+DESK_SECRET = "test-desk-secret-0123456789abcdef"
+"""SOCIALLISTEN_DESK_SECRET of the desk workers: tests sign their own commands with it."""
 
 
 def handmade_events(now: datetime) -> list[bytes]:
@@ -108,7 +110,7 @@ def start_desk_service(kafka_url: str, clickhouse_url: str, tmp: Path) -> DeskSe
     log_path = tmp / "desk-worker.log"
     users_file = str(tmp / "users.yaml")  # starts empty: tests add people with `sociallisten users add`
     wenv.extra.update(SOCIALLISTEN_WEB_PORT=str(port), SOCIALLISTEN_API_TOKENS=TOKEN_SPEC,
-                      SOCIALLISTEN_USERS_FILE=users_file)
+                      SOCIALLISTEN_USERS_FILE=users_file, SOCIALLISTEN_DESK_SECRET=DESK_SECRET)
     env = wenv.env()
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(

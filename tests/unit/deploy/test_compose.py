@@ -14,6 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORDS = {
     "CLICKHOUSE_PASSWORD": "pw-writer", "CLICKHOUSE_BI_PASSWORD": "pw-bi", "GRAFANA_ADMIN_PASSWORD": "pw-admin",
+    "SOCIALLISTEN_DESK_SECRET": "desk-secret",
 }
 
 
