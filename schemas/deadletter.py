@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_RAW_BYTES = 512 * 1024
 """Dead letters keep at most this many original bytes, so a record fits a broker's 1 MB default."""
+TOO_LARGE_KEEP_BYTES = 64 * 1024
+"""A message rejected for its size keeps only its start: it cannot be replayed as it is, the start
+shows what it was, and keeping more would let a flood of huge messages cost the worker their size
+a second time (hash and size of the whole message are kept)."""
 
 
 class Stage(StrEnum):
@@ -37,7 +41,7 @@ class DeadLetter(BaseModel):
         description="short code: too_large, invalid_utf8, invalid_json, validation, analysis_error, ..."
     )
     error: str = Field(description="readable message naming the field and what is wrong")
-    raw_b64: str = Field(description="the original message bytes, base64 (the first MAX_RAW_BYTES of them)")
+    raw_b64: str = Field(description="the original message bytes, base64 (the first MAX_RAW_BYTES of them; 64 KiB when too_large)")
     raw_size: int = Field(default=0, description="size of the original message in bytes")
     raw_truncated: bool = Field(default=False, description="raw_b64 holds only the start of the message")
     received_at: datetime
@@ -46,7 +50,8 @@ class DeadLetter(BaseModel):
     def build(
         cls, raw: bytes, *, topic: str, partition: int, offset: int, stage: Stage, reason: str, error: str
     ) -> DeadLetter:
-        """Build a dead letter for ``raw`` rejected at ``stage``."""
+        """Build a dead letter for ``raw`` rejected at ``stage`` (``too_large``: its first 64 KiB only)."""
+        keep = TOO_LARGE_KEEP_BYTES if reason == "too_large" else MAX_RAW_BYTES
         return cls(
             dl_id=hashlib.sha256(raw).hexdigest()[:32],
             source_topic=topic,
@@ -55,9 +60,9 @@ class DeadLetter(BaseModel):
             stage=stage,
             reason=reason,
             error=error[:2000],
-            raw_b64=base64.b64encode(raw[:MAX_RAW_BYTES]).decode("ascii"),
+            raw_b64=base64.b64encode(raw[:keep]).decode("ascii"),
             raw_size=len(raw),
-            raw_truncated=len(raw) > MAX_RAW_BYTES,
+            raw_truncated=len(raw) > keep,
             received_at=datetime.now(UTC).replace(microsecond=0),
         )
 

@@ -10,6 +10,7 @@
   nearest the root post and starts with :data:`CHAIN_ELIDED` for the names it dropped);
 * URLs, ``@mentions``, ``#话题#`` hashtags, platform emoticons (``[哈哈]``) and emoji
   are extracted into their own fields (emoticons are kept as sentiment signals);
+* only the first :data:`ANALYSED_CHARS` characters of the own text are analysed (and kept);
 * the own text is lower-cased (Latin brand names), repeated punctuation is squeezed to
   one mark and a character repeated three or more times to two (``哈哈哈哈`` -> ``哈哈``).
 
@@ -59,6 +60,10 @@ _SPACES = re.compile(r"\s+")
 _URL_TRAIL = ".,;:!?'"
 REPOST_CHAIN_MAX = 64
 """Names kept of a ``//@`` chain: a cascade walks every name, so an unbounded chain costs unbounded time."""
+ANALYSED_CHARS = 2000
+"""Characters of a text's own words that are analysed (and kept as ``own_text``): Weibo's limit for
+a post. The repost chain is read from the whole text; the rest of a longer text is stored with the
+event, not analysed, so one event costs at most a fixed amount whatever its length."""
 CHAIN_ELIDED = "…"
 """First name of a chain cut at :data:`REPOST_CHAIN_MAX`: it stands for the names dropped (the nearest ones)."""
 
@@ -177,6 +182,8 @@ def _normalize_one(text: str) -> Normalized:
         if cut >= 0:
             own = text[:cut]
             chain = _chain(text, cut)
+    if len(own) > ANALYSED_CHARS:
+        own = own[:ANALYSED_CHARS]
     urls: list[str] = []
     mentions: list[str] = []
     hashtags: list[str] = []

@@ -50,3 +50,21 @@ def test_batch_equals_one_by_one_and_control_characters_are_removed() -> None:
     assert [n.normalized for n in batch] == [normalize(t).normalized for t in texts]
     assert batch[0].normalized == "蒙牛 特仑苏"
     assert batch[2].normalized == ""
+
+
+def test_only_the_first_analysed_chars_of_a_long_text_are_analysed_but_its_chain_is_read_whole() -> None:
+    from pipeline.text.normalize import ANALYSED_CHARS
+
+    words = "好" * (ANALYSED_CHARS - 1) + "退款@小李 " + "[哈哈]" * 1000
+    n = normalize(words + "//@甲:原文//@乙:")
+    assert len(n.own_text) == ANALYSED_CHARS  # bounded, whatever the length
+    assert n.own_text.endswith("好退")
+    assert n.mentions == [] and n.emoticons == []  # beyond the window: not analysed
+    assert n.repost_chain == ["甲", "乙"]  # the chain after it is still read
+
+
+def test_a_text_within_the_window_is_analysed_whole() -> None:
+    from pipeline.text.normalize import ANALYSED_CHARS
+
+    text = "退款" + "好" * (ANALYSED_CHARS - 6) + "[哈哈]"  # exactly ANALYSED_CHARS long
+    assert normalize(text).emoticons == ["[哈哈]"]
