@@ -1,6 +1,6 @@
 """The worker's throughput with hostile events mixed in, against the same normal events alone.
 
-    python -m pipeline.bench.hostile [--normal 20000] [--hostile 2000] [--clickhouse local|URL] [--json]
+    python -m pipeline.bench.hostile [--normal 20000] [--hostile 2000] [--rounds 3] [--clickhouse local|URL] [--json]
 
 One run, one embedded broker: the normal events (``sociallisten sample``) go to one set of topics,
 the same events with the hostile ones (:func:`pipeline.sample.hostile.hostile_stream`) shuffled
@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import random
+import statistics
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,26 +51,35 @@ def _run(bootstrap: str, prefix: str, lines: list[bytes], workdir: Path, url: st
     return {"events": records, "events_per_s": round(_rate(result)), "exit_code": proc.returncode}
 
 
-def run(normal: int, hostile: int, clickhouse: str | None, seed: int) -> dict[str, Any]:
-    """Both runs and the checks; the figures as a dict."""
+def run(normal: int, hostile: int, clickhouse: str | None, seed: int, rounds: int = 1) -> dict[str, Any]:
+    """``rounds`` pairs of runs (normal, then mixed) and the checks; the figures as a dict.
+
+    The ratio reported is the median of the rounds' ratios: each round's two runs follow each
+    other, so a load that comes and goes on the machine moves both.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-hostile-"))
     base = list(generate_events(normal, seed=seed))
     mixed = base + hostile_stream(hostile)
     random.Random(seed).shuffle(mixed)
+    plains: list[dict[str, Any]] = []
+    withs: list[dict[str, Any]] = []
     with EmbeddedBroker(log_path=workdir / "tansu.log") as broker, \
             clickhouse_urls(clickhouse, workdir, lambda _: None) as ch_url:
-        plain = _run(broker.bootstrap, "n.", base, workdir, ch_url("normal"))
-        with_hostile = _run(broker.bootstrap, "h.", mixed, workdir, ch_url("mixed"))
-        ch = connect(ch_url("mixed"))
+        for r in range(rounds):
+            plains.append(_run(broker.bootstrap, f"n{r}.", base, workdir, ch_url(f"normal{r}")))
+            withs.append(_run(broker.bootstrap, f"h{r}.", mixed, workdir, ch_url(f"mixed{r}")))
+        ch = connect(ch_url(f"mixed{rounds - 1}"))
         try:
             totals = stats(ch)
         finally:
             ch.close()
     _, valid, dead = expected(mixed)
+    ratios = [w["events_per_s"] / max(p["events_per_s"], 1) for p, w in zip(plains, withs, strict=True)]
     return {
-        "normal": plain, "mixed": with_hostile, "hostile_messages": hostile,
-        "ratio_mixed_over_normal": round(with_hostile["events_per_s"] / max(plain["events_per_s"], 1), 3),
-        "restarts": sum(1 for r in (plain, with_hostile) if r["exit_code"] != 0),
+        "normal": plains[-1], "mixed": withs[-1], "hostile_messages": hostile, "rounds": rounds,
+        "ratios": [round(r, 3) for r in ratios],
+        "ratio_mixed_over_normal": round(statistics.median(ratios), 3),
+        "restarts": sum(1 for r in (*plains, *withs) if r["exit_code"] != 0),
         "stored": totals["mentions"], "stored_expected": valid,
         "dead_lettered": totals["dead_lettered"], "dead_lettered_expected": dead,
         "exact": totals["mentions"] == valid and totals["dead_lettered"] == dead,
@@ -83,10 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hostile", type=int, default=2_000, help="hostile messages mixed in (default 2000)")
     parser.add_argument("--clickhouse", default=None, help=f"'{LOCAL}' or a clickhouse:// URL prefix (default chDB)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of runs; the ratio is their median (default 3)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    result = run(args.normal, args.hostile, args.clickhouse, args.seed)
+    result = run(args.normal, args.hostile, args.clickhouse, args.seed, args.rounds)
     if args.json:
         print(json.dumps(result))
     else:

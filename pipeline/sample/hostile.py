@@ -4,7 +4,8 @@ Deterministic (every choice comes from ``random.Random(seed)``) and generated wh
 nothing large is stored. :func:`corpus` gives raw messages as producers would send them (bytes:
 most are valid events, some must be dead-lettered), each with a label saying what it tries;
 :func:`cascades` gives repost trees with deep and wide shapes, loops and duplicate ids;
-:func:`hostile_stream` gives any number of distinct hostile messages, for the benchmark
+:func:`hostile_stream` gives any number of distinct hostile messages, the same number of each
+kind of attack (repost trees linked by ``parent_id`` included), for the benchmark
 (``python -m pipeline.bench.hostile``). The tests write it to files with
 ``python -m tests.fixtures.hostile OUT_DIR [SEED]``.
 """
@@ -129,12 +130,67 @@ def _variant(raw: bytes, k: int) -> bytes:
     if not isinstance(ev, dict) or not isinstance(ev.get("id"), str):
         return raw + f" {k}".encode()
     ev["id"] = f"{ev['id']}-{k}"
-    if isinstance(ev.get("text"), str):
-        ev["text"] = f"{k} {ev['text']}"
+    text = ev.get("text")
+    if isinstance(text, str):  # a long text keeps its length: a 20,000-character one stays valid, 20,001 invalid
+        ev["text"] = f"{k} {text}"[: len(text)] if len(text) > 1000 else f"{k} {text}"
     return _dump(ev)
 
 
+KINDS: dict[str, tuple[str, ...]] = {
+    "long_repetitive": ("repeat_",),
+    "long_mixed_script": ("mixed_scripts", "random_cjk", "emoji_sequences", "zero_width_and_bidi", "mentions_and_tags"),
+    "separators_and_bidi": ("line_separators", "bidi_title"),
+    "huge_chains": ("chain_",),
+    "markup_and_urls": ("markup_name_", "urls"),
+    "duplicate_ids": ("duplicate_id_",),
+    "control_characters": ("control_chars_text", "ansi_in_", "rich_markup_id"),
+    "oversized": ("too_long_text", "oversized_message"),
+    "nested_json": ("deeply_nested_json", "nested_in_field"),
+    "broken_encoding": ("lone_surrogate", "not_json"),
+}
+"""The corpus's messages by the attack they try (label prefixes); the stream kinds below add repost trees."""
+TREE_KINDS = ("deep_parent_chain", "parent_cycle", "wide_fan")
+TREE_SIZE = 50
+"""Reposts in one tree of the stream (a deep chain, a cycle, a fan); each copy is a new tree."""
+
+
+def repost_tree(kind: str, k: int) -> list[bytes]:
+    """Copy ``k`` of a repost tree of the stream: ``TREE_SIZE`` reposts linked by ``parent_id``."""
+    root = f"weibo:{kind}-{k}-root"
+    ids = [f"weibo:{kind}-{k}-{i}" for i in range(TREE_SIZE)]
+    if kind == "deep_parent_chain":
+        parents = [root, *ids[:-1]]
+    elif kind == "parent_cycle":  # every node's parent is the next one: no way up to the root
+        parents = [*ids[1:], ids[0]]
+    else:
+        parents = [root] * TREE_SIZE
+    return [_dump(event(rid.split(":", 1)[1], f"转发 {kind} {i}", kind="repost", root_id=root, parent_id=parent))
+            for i, (rid, parent) in enumerate(zip(ids, parents, strict=True))]
+
+
 def hostile_stream(n: int, seed: int = SEED) -> list[bytes]:
-    """``n`` distinct hostile messages: the corpus over and over, each copy with its own ids and texts."""
-    messages = [raw for _, raw in corpus(seed)]
-    return [_variant(messages[i % len(messages)], i // len(messages)) for i in range(n)]
+    """``n`` distinct hostile messages, the same number of each kind of attack (:data:`KINDS`, :data:`TREE_KINDS`).
+
+    Within a kind the corpus's messages take turns, each copy with its own ids and texts; a
+    repost-tree kind gives whole trees. Drawing by kind, not by message, keeps the kinds with
+    many variants in the corpus (20,000-character texts) from crowding out the others.
+    """
+    messages = corpus(seed)
+    pools: list[list[bytes]] = [[raw for label, raw in messages if label.startswith(prefixes)]
+                                for prefixes in KINDS.values()]
+    taken = [0] * (len(pools) + len(TREE_KINDS))
+    trees: list[list[bytes]] = [[] for _ in TREE_KINDS]
+    out: list[bytes] = []
+    while len(out) < n:
+        kind = len(out) % len(taken)
+        i = taken[kind]
+        taken[kind] += 1
+        if kind < len(pools):
+            pool = pools[kind]
+            out.append(_variant(pool[i % len(pool)], i // len(pool)))
+            continue
+        tree = trees[kind - len(pools)]
+        if not tree:
+            tree.extend(reversed(repost_tree(TREE_KINDS[kind - len(pools)], i // TREE_SIZE)))
+        out.append(tree.pop())
+    return out

@@ -60,7 +60,7 @@ _SPACES = re.compile(r"\s+")
 _URL_TRAIL = ".,;:!?'"
 REPOST_CHAIN_MAX = 64
 """Names kept of a ``//@`` chain: a cascade walks every name, so an unbounded chain costs unbounded time."""
-ANALYSED_CHARS = 2000
+ANALYSED_CHARS = 500
 """Characters of a text's own words that are analysed (and kept as ``own_text``): Weibo's limit for
 a post. The repost chain is read from the whole text; the rest of a longer text is stored with the
 event, not analysed, so one event costs at most a fixed amount whatever its length."""
@@ -216,9 +216,57 @@ def _normalize_one(text: str) -> Normalized:
     )
 
 
+_LONG = 2 * ANALYSED_CHARS
+"""A text longer than this is cut before it is folded: only its analysed window and its chain are read."""
+_RAW_CHAIN = re.compile(r"[/／]{2}\s?[@＠]")
+"""Where a repost chain starts in a text not yet folded (``//@``, ``// @`` in either width)."""
+
+
+def _long_text(text: str) -> tuple[str, list[str]]:
+    """The analysed window of a long raw text's own words, and its chain names (not yet simplified).
+
+    Reading the whole text costs time in proportion to its length; this reads only the window
+    (the own words are cut at :data:`ANALYSED_CHARS` anyway) and the chain, width-folded.
+    """
+    m = _RAW_CHAIN.search(text) if "/" in text or "／" in text else None
+    if m is None:
+        return text[:ANALYSED_CHARS], []
+    return text[: min(m.start(), ANALYSED_CHARS)], _chain(text[m.start() :].translate(_WIDTH_TABLE), 0)
+
+
+def analysed_part(text: str) -> str:
+    """The part of ``text`` that normalisation reads: the text itself unless it is long.
+
+    A long text becomes its own words' analysed window followed by its chain (from the first
+    ``//@`` on): it normalises like the whole text, and is what a worker sends to its analysis
+    processes instead of the whole text.
+    """
+    if len(text) <= _LONG:
+        return text
+    m = _RAW_CHAIN.search(text) if "/" in text or "／" in text else None
+    if m is None:
+        return text[:ANALYSED_CHARS]
+    return text[: min(m.start(), ANALYSED_CHARS)] + text[m.start() :]
+
+
 def normalize_many(texts: Sequence[str]) -> list[Normalized]:
-    """Normalise many texts (one OpenCC call for the batch)."""
-    return [_normalize_one(t) for t in fold_many(texts)]
+    """Normalise many texts (one OpenCC call for the batch; a long text's window and chain only)."""
+    if all(len(t) <= _LONG for t in texts):
+        return [_normalize_one(t) for t in fold_many(texts)]
+    heads: list[str] = []
+    chains: dict[int, list[str]] = {}
+    for i, text in enumerate(texts):
+        if len(text) > _LONG:
+            text, chain = _long_text(text)
+            if chain:
+                chains[i] = chain
+        heads.append(text)
+    out = [_normalize_one(t) for t in fold_many(heads)]
+    names = [name for chain in chains.values() for name in chain]
+    simplified = iter(to_simplified_many([_CONTROL_NUL.sub(" ", n) for n in names]))
+    for i, chain in chains.items():
+        out[i].repost_chain = [next(simplified) for _ in chain]
+    return out
 
 
 def normalize(text: str) -> Normalized:

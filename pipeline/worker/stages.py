@@ -30,6 +30,7 @@ from pipeline.config import WorkerSettings
 from pipeline.metrics import Metrics
 from pipeline.records import BatchListener, BatchResult, RawRecord
 from pipeline.retry import RetryPolicy
+from pipeline.text.normalize import analysed_part
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import batch_consumer
 from pipeline.worker.decode import decode_batch
@@ -160,7 +161,8 @@ class Stages:
         started = time.perf_counter()
         valid, dead = decode_batch(records, max_bytes=cfg.max_event_bytes, max_text_chars=cfg.max_text_chars)
         self.metrics.events_consumed.inc(len(valid) + len(dead))
-        analyses = await self.pool.analyze([ev.text for _, ev in valid], [ev.title for _, ev in valid])
+        # a long text's unread rest stays here: the processes get what normalisation reads
+        analyses = await self.pool.analyze([analysed_part(ev.text) for _, ev in valid], [ev.title for _, ev in valid])
         result = assemble(valid, analyses, dead)
         self.metrics.batch_seconds.labels(stage="analyse").observe(time.perf_counter() - started)
         return result

@@ -61,3 +61,34 @@ def test_a_whole_hostile_batch_is_analysed_and_nothing_is_lost() -> None:
     chains = {item.event.id: item.analysis.repost_chain for item in result.enriched}
     assert len(chains["weibo:chain-2000"]) == REPOST_CHAIN_MAX and chains["weibo:chain-2000"][0] == CHAIN_ELIDED
     assert chains["weibo:chain-2000"][-1] == f"{1999:03x}", "the names nearest the root are kept"
+
+
+def test_the_stream_draws_every_kind_of_attack_equally_and_never_repeats_a_message() -> None:
+    import orjson
+
+    from pipeline.sample.hostile import KINDS, TREE_KINDS, TREE_SIZE, hostile_stream
+
+    kinds = len(KINDS) + len(TREE_KINDS)
+    stream = hostile_stream(kinds * TREE_SIZE)
+    assert len(set(stream)) == len(stream)
+    trees = [orjson.loads(m) for i, m in enumerate(stream) if i % kinds >= len(KINDS)]
+    assert len(trees) == len(TREE_KINDS) * TREE_SIZE
+    parents = {ev["id"]: ev["parent_id"] for ev in trees}
+    deep = [ev for ev in trees if "deep_parent_chain" in ev["id"]]
+    node, depth = deep[-1]["id"], 0
+    while node in parents:  # the deep chain goes all the way up to its root
+        node, depth = parents[node], depth + 1
+    assert depth == TREE_SIZE and node.endswith("-root")
+    cycle = [ev["id"] for ev in trees if "parent_cycle" in ev["id"]]
+    assert all(parents[parents[c]] != c or TREE_SIZE == 2 for c in cycle) and parents[cycle[-1]] == cycle[0]
+
+
+def test_what_a_worker_sends_to_analysis_normalises_like_the_whole_text() -> None:
+    from pipeline.text.normalize import ANALYSED_CHARS, analysed_part, normalize_many
+
+    texts = [ev.text for _, ev in _decoded()[0]]
+    texts += ["好" * 5000 + "//@甲:x" * 100, "退款" * 3000, "短文本//@乙:原文"]
+    parts = [analysed_part(t) for t in texts]
+    assert normalize_many(parts) == normalize_many(texts)
+    assert all(len(p) <= max(2 * ANALYSED_CHARS, len(t) - len(t.split("//", 1)[0])) + ANALYSED_CHARS
+               for p, t in zip(parts, texts, strict=True))
