@@ -2,9 +2,9 @@
 
 Every response carries the security headers of :mod:`pipeline.web.guard` (a Content-Security-Policy
 that allows only the service's own scripts and styles), and a request body over
-``SOCIALLISTEN_WEB_MAX_BODY_BYTES`` gets 413 before routing, so before authentication. There is no
-``/docs`` page: Swagger UI and ReDoc would load from a CDN; ``/openapi.json`` describes the API
-(open it in any OpenAPI viewer).
+``SOCIALLISTEN_WEB_MAX_BODY_BYTES`` gets 413 before routing, so before authentication. ``/docs`` is
+Swagger UI served by the service itself (the Swagger UI files that the ``fastapi-offline`` package
+ships, started by a script of ours, so the policy holds: no CDN, no inline code); ``/openapi.json`` describes the API.
 
 Feature modules contribute routers: each module listed in ``ROUTE_MODULES`` exposes
 ``router`` (an ``APIRouter``). Routes reach the running pipeline through
@@ -18,7 +18,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+import fastapi_offline
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -43,6 +44,9 @@ ROUTE_MODULES: list[str] = [
     "pipeline.web.routes_tickets",
 ]
 """Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
+SWAGGER_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+SWAGGER_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon.png"})
+"""The Swagger UI files that ``/docs`` loads (nothing else of that directory is served)."""
 
 
 def create_web_app(ctx: WebContext) -> FastAPI:
@@ -82,6 +86,16 @@ def create_web_app(ctx: WebContext) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC / "docs.html")
+
+    @app.get("/docs/assets/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> FileResponse:
+        if name not in SWAGGER_ASSETS:
+            raise HTTPException(status_code=404, detail="no such file")
+        return FileResponse(SWAGGER_DIR / name)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -92,11 +92,23 @@ def test_every_answer_carries_the_security_headers(path: str) -> None:
 
 def test_pages_have_no_inline_code_and_no_cdn() -> None:
     client = TestClient(_app())
-    for page in ("/", "/live", "/desk"):
+    for page in ("/", "/live", "/desk", "/docs"):
         html = client.get(page).text
         assert "<style" not in html and "style=" not in html and " on" + "click" not in html
-        assert "<script>" not in html and "//cdn" not in html and "https://" not in html
-    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+        assert "<script>" not in html and "//cdn" not in html and "https://" not in html and "http://" not in html
+    assert client.get("/redoc").status_code == 404
+
+
+def test_swagger_ui_is_served_from_the_service_and_only_the_files_it_needs() -> None:
+    client = TestClient(_app())
+    html = client.get("/docs").text
+    for asset in ("/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js", "/static/docs.js"):
+        assert f'"{asset}"' in html
+        answer = client.get(asset)
+        assert answer.status_code == 200 and answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+    for other in ("/docs/assets/redoc.standalone.js", "/docs/assets/__init__.py", "/docs/assets/..%2F..%2Fapp.py"):
+        assert client.get(other).status_code == 404
     assert client.get("/openapi.json").json()["info"]["title"] == "sociallisten"
 
 
