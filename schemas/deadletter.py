@@ -9,12 +9,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_RAW_BYTES = 512 * 1024
-"""Dead letters keep at most this many original bytes, so a record fits a broker's 1 MB default."""
-TOO_LARGE_KEEP_BYTES = 64 * 1024
-"""A message rejected for its size keeps only its start: it cannot be replayed as it is, the start
-shows what it was, and keeping more would let a flood of huge messages cost the worker their size
-a second time (hash and size of the whole message are kept)."""
+MAX_RAW_BYTES = 64 * 1024
+"""Dead letters keep at most this many original bytes (any real event is far smaller; a 20,001-character
+text still fits whole). A longer message keeps its start, its size and the hash of the whole: it
+shows what it was, cannot be replayed, and cannot make the worker carry its bytes a second time
+(to the dead-letter topic and the table) — a flood of huge invalid messages costs little more
+than their reading."""
 
 
 class Stage(StrEnum):
@@ -41,7 +41,7 @@ class DeadLetter(BaseModel):
         description="short code: too_large, invalid_utf8, invalid_json, validation, analysis_error, ..."
     )
     error: str = Field(description="readable message naming the field and what is wrong")
-    raw_b64: str = Field(description="the original bytes, base64 (the first MAX_RAW_BYTES; 64 KiB if too_large)")
+    raw_b64: str = Field(description="the original message bytes, base64 (the first MAX_RAW_BYTES of them)")
     raw_size: int = Field(default=0, description="size of the original message in bytes")
     raw_truncated: bool = Field(default=False, description="raw_b64 holds only the start of the message")
     received_at: datetime
@@ -50,8 +50,8 @@ class DeadLetter(BaseModel):
     def build(
         cls, raw: bytes, *, topic: str, partition: int, offset: int, stage: Stage, reason: str, error: str
     ) -> DeadLetter:
-        """Build a dead letter for ``raw`` rejected at ``stage`` (``too_large``: its first 64 KiB only)."""
-        keep = TOO_LARGE_KEEP_BYTES if reason == "too_large" else MAX_RAW_BYTES
+        """Build a dead letter for ``raw`` rejected at ``stage`` (at most its first MAX_RAW_BYTES kept)."""
+        keep = MAX_RAW_BYTES
         return cls(
             dl_id=hashlib.sha256(raw).hexdigest()[:32],
             source_topic=topic,

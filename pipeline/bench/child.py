@@ -39,6 +39,21 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tree_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and every process it started that is still running."""
+    import psutil
+
+    me = psutil.Process()
+    total = 0.0
+    for proc in (me, *me.children(recursive=True)):
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile
+        total += times.user + times.system
+    return total
+
+
 def ready_marker(out: Path) -> Path:
     """The file a ``full`` child creates once its first batch is stored."""
     return out.with_name(out.name + ".ready")
@@ -150,6 +165,7 @@ def full(events: int, out: Path) -> None:
         if not stats["first"]:
             stats["first"] = now
             stats["first_n"] = len(result.enriched) + len(result.dead_letters)
+            stats["cpu_first"] = tree_cpu_seconds()
             ready_marker(out).touch()  # the worker is up and has stored its first batch
         if len(stats["lat"]) < MAX_LATENCIES:  # bounded: the memory stage runs a million events
             stamps = (item.record.timestamp for item in result.enriched)
@@ -158,7 +174,7 @@ def full(events: int, out: Path) -> None:
         if stats["n"] >= events:
             out.write_bytes(orjson.dumps({
                 "first": stats["first"], "first_n": stats["first_n"], "done": now, "events": stats["n"],
-                "peak_rss_mb": _peak_rss_mb(),
+                "peak_rss_mb": _peak_rss_mb(), "cpu_seconds": tree_cpu_seconds() - stats["cpu_first"],
                 "latencies": stats["lat"], "timestamps_are": "producer CreateTime",
             }))
             _stop()

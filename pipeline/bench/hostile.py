@@ -6,7 +6,8 @@ One run, one embedded broker: the normal events (``sociallisten sample``) go to 
 the same events with the hostile ones (:func:`pipeline.sample.hostile.hostile_stream`) shuffled
 in to another; the real worker (``pipeline.bench.child full``, default settings) consumes each
 with its own database. Prints both rates (events per second from the end of the first batch to
-the last event, counting hostile events too), their ratio, whether the worker ever restarted, and
+the last event, counting hostile events too), their ratio, the same comparison in CPU time per
+event (the worker and its analysis processes), whether the worker ever restarted, and
 whether the mixed database holds exactly what the events imply: every valid event stored, every
 invalid one dead-lettered (computed with the worker's own pure functions).
 """
@@ -48,7 +49,10 @@ def _run(bootstrap: str, prefix: str, lines: list[bytes], workdir: Path, url: st
     records, _, _ = expected(lines)
     proc, out = _child("full", bootstrap, prefix, records, workdir, url)
     result = _wait(proc, out, 3600)
-    return {"events": records, "events_per_s": round(_rate(result)), "exit_code": proc.returncode}
+    counted = float(result["events"]) - float(result.get("first_n", 0))
+    cpu_us = 1e6 * float(result.get("cpu_seconds", 0.0)) / max(counted, 1.0)
+    return {"events": records, "events_per_s": round(_rate(result)), "cpu_us_per_event": round(cpu_us, 1),
+            "exit_code": proc.returncode}
 
 
 def run(normal: int, hostile: int, clickhouse: str | None, seed: int, rounds: int = 1) -> dict[str, Any]:
@@ -79,6 +83,10 @@ def run(normal: int, hostile: int, clickhouse: str | None, seed: int, rounds: in
         "normal": plains[-1], "mixed": withs[-1], "hostile_messages": hostile, "rounds": rounds,
         "ratios": [round(r, 3) for r in ratios],
         "ratio_mixed_over_normal": round(statistics.median(ratios), 3),
+        # CPU per event of the worker and its analysis processes, normal over mixed: the same comparison
+        # in work done, which a load elsewhere on the machine moves less than it moves a rate
+        "cpu_ratios": [round(p["cpu_us_per_event"] / max(w["cpu_us_per_event"], 1e-9), 3)
+                       for p, w in zip(plains, withs, strict=True)],
         "restarts": sum(1 for r in (*plains, *withs) if r["exit_code"] != 0),
         "stored": totals["mentions"], "stored_expected": valid,
         "dead_lettered": totals["dead_lettered"], "dead_lettered_expected": dead,

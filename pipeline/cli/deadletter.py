@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from pipeline.cli import app
+from schemas.deadletter import MAX_RAW_BYTES
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
@@ -20,7 +21,8 @@ deadletter_app = typer.Typer(
 app.add_typer(deadletter_app, name="deadletter")
 
 _SELECT = (
-    "SELECT dl_id, source_topic, `partition`, `offset`, stage, reason, error, raw_b64, raw_preview, received_at "
+    "SELECT dl_id, source_topic, `partition`, `offset`, stage, reason, error, raw_b64, raw_preview, received_at, "
+    "raw_size, raw_truncated "
     "FROM dead_letters FINAL WHERE 1 = 1"
 )
 
@@ -115,6 +117,11 @@ def replay_command(
 
     settings = load_settings()
     rows = _query(reason, stage, dl_id or None, limit)
+    cut = [row for row in rows if row.get("raw_truncated")]
+    if cut:  # only their start was kept: re-sending it would make a new, different dead letter
+        typer.echo(f"{len(cut)} dead letters kept only the first {MAX_RAW_BYTES // 1024} KiB of their message and "
+                   "are not re-sent (their size is in raw_size; send the original again from its source)", err=True)
+        rows = [row for row in rows if not row.get("raw_truncated")]
     if dry_run or not rows:
         typer.echo(f"{len(rows)} dead letters {'would be ' if dry_run else ''}re-sent", err=True)
         return

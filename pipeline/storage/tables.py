@@ -30,7 +30,7 @@ MENTION_COLUMNS: tuple[str, ...] = (
 
 DEADLETTER_COLUMNS: tuple[str, ...] = (
     "dl_id", "source_topic", "partition", "offset", "stage", "reason", "error",
-    "raw_b64", "raw_preview", "received_at", "version",
+    "raw_b64", "raw_preview", "received_at", "version", "raw_size", "raw_truncated",
 )  # fmt: skip
 
 
@@ -88,4 +88,6 @@ def deadletter_row(dl: DeadLetter, version: int | None = None) -> dict[str, Any]
         "raw_preview": dl.preview(),
         "received_at": dl.received_at,
         "version": version if version is not None else time.time_ns() // 1000,
+        "raw_size": dl.raw_size,
+        "raw_truncated": int(dl.raw_truncated),
     }

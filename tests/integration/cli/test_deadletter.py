@@ -23,15 +23,16 @@ def test_dead_letters_are_listed_and_re_driven_after_the_fix(worker_env, start_w
     texts = {e["id"]: e["text"] for e in map(orjson.loads, lines)}
     long_ids = {i for i, t in texts.items() if len(t) > LIMIT}
     assert 50 < len(long_ids) < len(texts) - 50, "the stream must have texts on both sides of the limit"
+    junk = b"{" + b"x" * 100_000  # invalid and over 64 KiB: only its start is kept, and it is never re-sent
     stream = tmp_path / "events.jsonl"
-    stream.write_bytes(b"\n".join(lines) + b"\n")
+    stream.write_bytes(b"\n".join([*lines, junk]) + b"\n")
 
     first = start_worker(SOCIALLISTEN_MAX_TEXT_CHARS=str(LIMIT))
     assert worker_env.run("replay", str(stream), "--no-progress").returncode == 0
     ch = connect(worker_env.clickhouse_url)
     try:
         wait_until(lambda: stats(ch)["mentions"] == len(texts) - len(long_ids)
-                   and stats(ch)["dead_lettered"] == len(long_ids), 180, "short texts stored, long ones dead-lettered")
+                   and stats(ch)["dead_lettered"] == len(long_ids) + 1, 180, "short stored, long dead-lettered")
 
         listed = worker_env.run("deadletter", "list", "--reason", "text_too_long", "--limit", "1000", "--json")
         assert listed.returncode == 0, listed.stderr.decode()
@@ -39,6 +40,13 @@ def test_dead_letters_are_listed_and_re_driven_after_the_fix(worker_env, start_w
         assert len(rows) == len(long_ids)
         assert {orjson.loads(base64.b64decode(r["raw_b64"]))["id"] for r in rows} == long_ids
         assert all(r["stage"] == "validate" and "SOCIALLISTEN_MAX_TEXT_CHARS" in r["error"] for r in rows)
+        assert all(not r["raw_truncated"] and r["raw_size"] == len(base64.b64decode(r["raw_b64"])) for r in rows)
+        cut = worker_env.run("deadletter", "list", "--reason", "invalid_json", "--json")
+        [row] = [orjson.loads(line) for line in cut.stdout.splitlines()]
+        assert row["raw_truncated"] and row["raw_size"] == len(junk) and len(base64.b64decode(row["raw_b64"])) == 65536
+        not_sent = worker_env.run("deadletter", "replay", "--reason", "invalid_json")
+        assert not_sent.returncode == 0 and "1 dead letters kept only the first 64 KiB" in not_sent.stderr.decode()
+        assert "0 dead letters re-sent" in not_sent.stderr.decode()
 
         dry = worker_env.run("deadletter", "replay", "--reason", "text_too_long", "--dry-run")
         assert dry.returncode == 0 and f"{len(long_ids)} dead letters would be re-sent" in dry.stderr.decode()
@@ -52,7 +60,7 @@ def test_dead_letters_are_listed_and_re_driven_after_the_fix(worker_env, start_w
         wait_until(lambda: stats(ch)["mentions"] == len(texts), 180, "the re-driven events stored")
         stored = {r["event_id"] for r in ch.query("SELECT event_id FROM mentions FINAL")}
         assert stored == set(texts)
-        assert stats(ch)["dead_lettered"] == len(long_ids)  # the history stays; nothing new was rejected
+        assert stats(ch)["dead_lettered"] == len(long_ids) + 1  # the history stays; nothing new was rejected
     finally:
         ch.close()
 
