@@ -231,7 +231,7 @@ def _long_text(text: str) -> tuple[str, list[str]]:
     m = _RAW_CHAIN.search(text) if "/" in text or "／" in text else None
     if m is None:
         return text[:ANALYSED_CHARS], []
-    return text[: min(m.start(), ANALYSED_CHARS)], _chain(text[m.start() :].translate(_WIDTH_TABLE), 0)
+    return text[: min(m.start(), ANALYSED_CHARS)], _chain(_WIDE_OR_CONTROL.sub(_fold_match, text[m.start() :]), 0)
 
 
 def analysed_part(text: str) -> str:

@@ -136,11 +136,14 @@ class BrandDetector:
         terms = terms[:MAX_MATCHES]
         bounds: dict[int, int] | None = None
         token_starts: list[int] = []
+        shown: set[str] = set()
         for m in terms:
-            if excluded and _inside_exclusion(m, excluded, starts, self._max_exclusion):
-                continue
             info = next(v for kind, v in m.values if kind == "term")
             assert info is not None
+            if info.brand in found and m.phrase in shown:
+                continue  # the same name of a brand already found: it changes nothing
+            if excluded and _inside_exclusion(m, excluded, starts, self._max_exclusion):
+                continue
             if info.latin_start and m.start > 0 and _is_latin(text[m.start - 1]):
                 continue
             if info.latin_end and m.end < len(text) and _is_latin(text[m.end]):
@@ -154,7 +157,9 @@ class BrandDetector:
             if info.rule is not None and not self._brand_sense(text, m, info.rule):
                 continue
             found.setdefault(info.brand, None)
-            evidence.append(m.phrase)
+            if m.phrase not in shown:
+                shown.add(m.phrase)
+                evidence.append(m.phrase)
 
     @staticmethod
     def _aligned(
