@@ -76,6 +76,8 @@ _KINDS = {k.value: k for k in Kind}
 
 
 def _clean_text(value: str) -> str:
+    if value.isprintable():  # a fast scan in C: no control character, no surrogate
+        return value
     if UNCLEAN_TEXT.search(value):  # one scan of the clean majority; the message is worked out on a hit
         if _LONE_SURROGATE.search(value):
             raise ValueError("contains invalid Unicode (lone surrogate); send UTF-8 text")

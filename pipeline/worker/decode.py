@@ -51,14 +51,14 @@ def decode_event(raw: bytes | None, *, max_bytes: int, max_text_chars: int) -> S
             Stage.decode,
         )
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise EventRejected(
-            "invalid_utf8", f"not valid UTF-8 at byte {exc.start}: send UTF-8 encoded JSON", Stage.decode
-        ) from None
-    try:
-        event = SocialEvent.model_validate_json(raw)
+        event = SocialEvent.model_validate_json(raw)  # its JSON parser refuses invalid UTF-8 anywhere
     except ValidationError as exc:
+        try:  # only a message that failed pays for this check
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise EventRejected(
+                "invalid_utf8", f"not valid UTF-8 at byte {bad.start}: send UTF-8 encoded JSON", Stage.decode
+            ) from None
         reason, message = describe_validation_error(exc)
         stage = Stage.decode if reason in ("invalid_json", "not_an_object") else Stage.validate
         raise EventRejected(reason, message, stage) from None
