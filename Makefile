@@ -39,7 +39,7 @@ demo: install
 	$(VENV)/bin/sociallisten demo
 
 test: install test-deps lint
-	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -q -p no:cacheprovider --durations=30 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 # every figure of the benchmark (throughput stages on chDB, the default backend), and the worker's
