@@ -15,11 +15,13 @@ from typer.testing import CliRunner
 from pipeline.cli import _register, app
 from pipeline.text import get_analyzer
 from pipeline.text.keywords import CACHE_SIZE
+from pipeline.text.normalize import ANALYSED_CHARS
 from tests.unit.text._support import DEV_LEXICON
 
-LINES = 20_000
-NEW_WORDS = 60
-"""Distinct new Latin words per line: 1.2 million in the stream, six times the cache."""
+LINES = 24_000
+NEW_WORDS = 45
+"""Distinct new Latin words per line: 1.08 million in the stream, over five times the cache; a line's
+own words stay within the analysed window (``ANALYSED_CHARS``), so every one of them is weighed."""
 
 
 def _b36(n: int) -> str:
@@ -33,11 +35,11 @@ def _b36(n: int) -> str:
 
 
 def _line(i: int) -> bytes:
-    """One long, unusual but valid line: distinct @-names, a ``//@`` chain and 60 words never seen before."""
+    """One long, unusual but valid line: distinct @-names, a ``//@`` chain and 45 words never seen before."""
     names = " ".join(f"@粉丝{_b36(i * 8 + j)}" for j in range(8))
     words = " ".join(f"q{i * NEW_WORDS + j}" for j in range(NEW_WORDS))  # digits: never a brand name
     chain = "".join(f"//@转发{_b36(i * 3 + j)}:转发微博" for j in range(3))
-    text = f"收到货了，质量不错，等了好久 {names} {words} 特仑苏还是那么好喝{chain}"
+    text = f"收到货了，质量不错，特仑苏还是那么好喝 {names} {words}{chain}"
     if i % 10 == 0:  # some full events, with a title
         event = {"id": f"weibo:{4490000000 + i}", "platform": "weibo", "kind": "post",
                  "author": {"id": str(i), "name": f"用户{_b36(i)}"}, "title": f"标题{i}", "text": text,
@@ -49,6 +51,7 @@ def _line(i: int) -> bytes:
 def test_classify_passes_the_keyword_cache_bound_several_times_without_an_error() -> None:
     _register()  # every command, as the console script has them
     assert LINES * NEW_WORDS >= 5 * CACHE_SIZE
+    assert len(json.loads(_line(LINES - 1))["text"].split("//")[0]) <= ANALYSED_CHARS
     data = b"\n".join(_line(i) for i in range(LINES)) + b"\n"
     result = CliRunner().invoke(app, ["classify", "--lexicon", str(DEV_LEXICON)], input=data)
     assert result.exception is None, result.exception
