@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache
+from typing import Any, cast
 
 import matplotlib
 from matplotlib import font_manager
@@ -57,11 +58,11 @@ def cjk_family() -> str:
 
 @contextmanager
 def cjk_style() -> Iterator[None]:
-    """matplotlib settings for the block: the CJK font (DejaVu Sans for what it lacks), a plain style."""
+    """Matplotlib settings for the block: the CJK font (DejaVu Sans for what it lacks), a plain style."""
     matplotlib.use("Agg", force=False)
     rc = {"font.family": [cjk_family(), "DejaVu Sans"], "axes.unicode_minus": False, "font.size": 9,
           "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none"}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(cast(Any, rc)):
         yield
 
 
@@ -82,7 +83,7 @@ def draw_volume(ax: Axes, report: Report) -> None:
                 color=COLORS[i % len(COLORS)], label=s.brand)
     ax.set_xticks(x, labels, fontsize=7 if len(x) > 7 else 8)
     unit = "小时 (UTC)" if report.period.kind == "day" else "日期"
-    ax.set_title("声量趋势（按%s）" % unit)
+    ax.set_title(f"声量趋势（按{unit}）")
     ax.set_ylabel("提及数")
     if report.series:
         ax.legend(loc="upper left", fontsize=8, frameon=False)

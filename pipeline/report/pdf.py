@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import cast
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 
 from pipeline.report import labels
 from pipeline.report.charts import cjk_style, draw_sentiment, draw_share, draw_signals, draw_volume
@@ -42,6 +43,10 @@ def _table(ax: Axes, title: str, header: Sequence[str], rows: Sequence[Sequence[
     table.scale(1, 1.25)
 
 
+def _save(pdf: PdfPages, fig: Figure) -> None:
+    pdf.savefig(fig)  # type: ignore[no-untyped-call]  # matplotlib leaves PdfPages.savefig untyped
+
+
 def _page(pdf: PdfPages, rows: int) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=A4, layout="constrained")
     axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
@@ -50,7 +55,7 @@ def _page(pdf: PdfPages, rows: int) -> tuple[Figure, list[Axes]]:
 
 def _overview(pdf: PdfPages, r: Report) -> None:
     fig = Figure(figsize=A4, layout="constrained")
-    top, volume, share = fig.subfigures(3, 1, height_ratios=[1.0, 2.2, 2.2])
+    top, volume, share = cast(Sequence[SubFigure], fig.subfigures(3, 1, height_ratios=[1.0, 2.2, 2.2]))
     top.text(0.02, 0.8, f"{r.period.title}：{r.period.label}", fontsize=18)
     top.text(0.02, 0.58, f"品牌：{r.brand or '全部'}  ·  对比上期：{r.previous.label}  ·  时间为 UTC", fontsize=9)
     for i, (name, t) in enumerate(kpis(r)):
@@ -60,7 +65,7 @@ def _overview(pdf: PdfPages, r: Report) -> None:
         top.text(x + 0.07, 0.08, t.text, fontsize=8, color=TREND_COLORS[t.direction])
     draw_volume(volume.add_subplot(), r)
     draw_share(share.add_subplot(), r)
-    pdf.savefig(fig)
+    _save(pdf, fig)
 
 
 def _charts(pdf: PdfPages, r: Report) -> None:
@@ -70,7 +75,7 @@ def _charts(pdf: PdfPages, r: Report) -> None:
     _table(categories, "客服请求分类", ["分类", "本期", "上期", "环比"],
            [[labels.zh(labels.CATEGORY, k), str(t.current), str(t.previous), t.text]
             for k, t in r.service_categories.items()], [0.4, 0.2, 0.2, 0.2])
-    pdf.savefig(fig)
+    _save(pdf, fig)
 
 
 def _people(pdf: PdfPages, r: Report) -> None:
@@ -82,7 +87,7 @@ def _people(pdf: PdfPages, r: Report) -> None:
     _table(authors, "活跃作者", ["作者", "平台", "粉丝", "提及", "互动"],
            [[_cut(a.author_name, 16), zh(labels.PLATFORM, a.platform), str(a.followers), str(a.mentions),
              str(a.engagement)] for a in r.top_authors], [0.4, 0.15, 0.15, 0.15, 0.15])
-    pdf.savefig(fig)
+    _save(pdf, fig)
 
 
 def _spread(pdf: PdfPages, r: Report) -> None:
@@ -102,7 +107,7 @@ def _spread(pdf: PdfPages, r: Report) -> None:
         ["已首次回复 / 已解决", f"{d.answered} / {d.resolved}"], ["平均首次回复（分钟）", response],
         ["首次回复超时 / 解决超时", f"{d.first_response_breaches} / {d.resolution_breaches}"],
         ["期末积压 / 其中逾期", f"{d.backlog} / {d.overdue}"]], [0.5, 0.5])
-    pdf.savefig(fig)
+    _save(pdf, fig)
 
 
 def render_pdf(report: Report) -> bytes:

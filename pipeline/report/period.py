@@ -101,7 +101,7 @@ class Trend(BaseModel):
 
     @property
     def change(self) -> int:
-        """current - previous."""
+        """The difference, current minus previous."""
         return self.current - self.previous
 
     @property
