@@ -9,7 +9,7 @@ from pipeline.report import labels
 from pipeline.report.html import kpis
 from pipeline.report.models import Report
 
-_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~>])")
+_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+\-.!|~])")  # < > & are left to html.escape
 _SPACE = re.compile(r"\s+")
 
 
@@ -28,7 +28,11 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def render_markdown(report: Report) -> str:
     """The report as a Markdown document."""
-    r, zh = report, labels.zh
+    r = report
+
+    def zh(table: dict[str, str], code: str) -> str:
+        return md_escape(labels.zh(table, code))
+
     out = [f"# {r.period.title}：{r.period.label}", "",
            f"品牌：{md_escape(r.brand) or '全部'} · 对比上期：{r.previous.label} · 时间为 UTC · "
            f"生成于 {r.generated_at:%Y-%m-%d %H:%M} UTC", "", "## 概览", ""]
