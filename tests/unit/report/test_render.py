@@ -71,3 +71,24 @@ def test_missing_cjk_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
     with pytest.raises(charts.FontMissing, match="fonts-wqy-microhei"):
         charts.cjk_family.__wrapped__()
+
+
+def test_an_empty_period_renders_in_every_format() -> None:
+    from pipeline.report.make import render
+
+    period = Period.containing("week", date(2024, 6, 17))
+    zero = t(0, 0)
+    empty = Report(
+        period=period, previous=period.previous(), brand="", generated_at=datetime(2024, 6, 24, tzinfo=UTC),
+        mentions=zero, buyers=zero, service_requests=zero, purchase_intent=zero,
+        sentiment={"positive": zero, "neutral": zero, "negative": zero}, service_categories={}, share_of_voice=[],
+        series=[], top_posts=[], top_authors=[], cascades=[], amplified_cascades=0, alerts=[],
+        desk=Desk(opened=zero, answered=0, resolved=0, avg_first_response_minutes=None, first_response_breaches=0,
+                  resolution_breaches=0, backlog=0, overdue=0),
+    )
+    assert empty.empty
+    page = render(empty, "html").decode("utf-8")
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert "本期没有提及" in page
+    assert render(empty, "pdf").startswith(b"%PDF")
+    assert "| 提及 | 0 | 0 | 持平 |" in render(empty, "md").decode("utf-8")

@@ -42,3 +42,22 @@ def test_directory_sink_writes_whole_files(tmp_path: Path) -> None:
     DirectorySink(tmp_path / "out").push(delivery)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.html", "a.pdf"]
     assert (tmp_path / "out" / "a.pdf").read_bytes() == b"%PDF"
+
+
+def test_sinks_and_formats_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pipeline.config import Settings
+    from pipeline.report.scheduled import formats_from, sinks_from
+
+    monkeypatch.setenv("SOCIALLISTEN_DATA_DIR", str(tmp_path))
+    (sink,) = sinks_from(Settings())
+    assert isinstance(sink, DirectorySink) and sink.directory == tmp_path / "reports"
+    monkeypatch.setenv("SOCIALLISTEN_REPORT_PUSH", "dir,webhook")
+    with pytest.raises(ConfigError, match="needs SOCIALLISTEN_ALERT_WEBHOOK"):
+        sinks_from(Settings())
+    monkeypatch.setenv("SOCIALLISTEN_REPORT_PUSH", "email")
+    with pytest.raises(ConfigError, match="unknown place"):
+        sinks_from(Settings())
+    assert formats_from(Settings()) == ["html", "pdf"]
+    monkeypatch.setenv("SOCIALLISTEN_REPORT_FORMATS", "html,docx")
+    with pytest.raises(ConfigError, match="SOCIALLISTEN_REPORT_FORMATS"):
+        formats_from(Settings())
