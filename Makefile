@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # System packages the tests need: Debian's clickhouse-server (18.16), zookeeper (3.8, for the local ClickHouse
-# cluster) and Chromium for browser tests.
+# cluster), Chromium for browser tests, a CJK font and poppler-utils (the report tests turn PDF pages into PNG).
 test-deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
@@ -26,6 +26,7 @@ test-deps:
 	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	test -x /usr/share/zookeeper/bin/zkServer.sh || missing="$$missing zookeeper"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing="$$missing fonts-wqy-microhei"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "installing:$$missing"; \

@@ -25,6 +25,7 @@ def _register() -> None:
         local_cluster,
         migrate,
         replay,
+        report,
         sample,
         schema,
         serve,

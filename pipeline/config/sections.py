@@ -260,3 +260,32 @@ class LogSettings(Section):
     log_format: Literal["json", "console"] = Field(
         default="console", description="SOCIALLISTEN_LOG_FORMAT: 'json' for one JSON object per line."
     )
+
+
+class ReportSettings(Section):
+    """The daily/weekly report (``sociallisten report``) and its optional schedule."""
+
+    report_schedule: str | None = Field(
+        default=None,
+        description="SOCIALLISTEN_REPORT_SCHEDULE: when `sociallisten report-schedule` makes reports, in UTC: "
+        "'daily HH:MM' (yesterday's day report), 'weekly DAY HH:MM' with DAY mon..sun (last ISO week's report), "
+        "several separated by ';', e.g. 'daily 00:30; weekly mon 01:00'. Unset: no schedule.",
+    )
+    report_formats: str = Field(
+        default="html,pdf",
+        description="SOCIALLISTEN_REPORT_FORMATS: comma-separated formats of a scheduled report (html, pdf, md).",
+    )
+    report_brand: str | None = Field(
+        default=None,
+        description="SOCIALLISTEN_REPORT_BRAND: the brand a scheduled report is about. Unset: the lexicon's own brand.",
+    )
+    report_dir: Path | None = Field(
+        default=None,
+        description="SOCIALLISTEN_REPORT_DIR: directory scheduled reports are written to. Unset: <data_dir>/reports.",
+    )
+    report_push: str = Field(
+        default="dir",
+        description="SOCIALLISTEN_REPORT_PUSH: comma-separated places a scheduled report goes: 'dir' "
+        "(SOCIALLISTEN_REPORT_DIR) and 'webhook' (a JSON POST to SOCIALLISTEN_ALERT_WEBHOOK with the Markdown "
+        "text and the files' names).",
+    )

@@ -20,6 +20,7 @@ from pipeline.config.sections import (
     ENV_PREFIX,
     KafkaSettings,
     LogSettings,
+    ReportSettings,
     StorageSettings,
     WebSettings,
     WorkerSettings,
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @property
     def resolved_clickhouse_url(self) -> str:
