@@ -76,9 +76,10 @@ async def post_json(
     client: httpx.AsyncClient, url: str, body: Mapping[str, Any], scrub: Callable[[str], str],
     params: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    """POST ``body`` as UTF-8 JSON; the failures classified as above (messages scrubbed)."""
+    """POST ``body`` as UTF-8 JSON, ``params`` added to the URL's own query; failures classified as above."""
+    target = httpx.URL(url).copy_merge_params(params) if params else httpx.URL(url)  # params= alone would replace
     try:
-        resp = await client.post(url, params=params, content=orjson.dumps(body),
+        resp = await client.post(target, content=orjson.dumps(body),
                                  headers={"Content-Type": "application/json; charset=utf-8"})
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError,
             httpx.WriteTimeout) as exc:
