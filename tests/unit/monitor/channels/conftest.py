@@ -13,7 +13,8 @@ from pipeline.monitor.channels.config import ChannelsFile, load_channels
 from pipeline.monitor.models import Alert, AuthorCount, PostRef, TermScore
 from tests.unit.monitor.channels.servers import RobotServer
 
-HOSTILE = "[点我](https://evil.example/x) @all <@all> <font color=\"warning\">!</font> **粗** # 标题\n> 引用 www.evil.cn"
+HOSTILE = ("[点我](https://evil.example/x) @all <@all> <font color=\"warning\">!</font> **粗** # 标题\n"
+           "> 引用 www.evil.cn")
 
 
 def make_alert(alert_id: str = "蒙牛|negative|1764590400", severity: str = "high", brand: str = "蒙牛",

@@ -82,7 +82,7 @@ class RobotServer:
 
 
 def dingtalk_verifier(token: str, secret: str) -> Verifier:
-    """DingTalk's check: access_token, timestamp (ms) within an hour, sign = Base64(HmacSHA256(secret, ts\\nsecret))."""
+    r"""DingTalk's check: access_token, timestamp (ms) within an hour, sign = Base64(HmacSHA256(secret, ts\nsecret))."""
 
     def verify(req: Request) -> dict[str, Any] | None:
         q = {k: v[0] for k, v in req.query.items()}
@@ -101,7 +101,7 @@ def dingtalk_verifier(token: str, secret: str) -> Verifier:
 
 
 def feishu_verifier(secret: str) -> Verifier:
-    """Feishu's check: timestamp (s) within an hour, sign = Base64(HmacSHA256(key=ts\\nsecret, msg=''))."""
+    r"""Feishu's check: timestamp (s) within an hour, sign = Base64(HmacSHA256(key=ts\nsecret, msg=''))."""
 
     def verify(req: Request) -> dict[str, Any] | None:
         body = req.json
@@ -146,7 +146,7 @@ class SmtpServer:
 
             def handle(self) -> None:
                 self.reply("220 test ESMTP")
-                sender, rcpts = "", []
+                sender, rcpts = "", list[str]()
                 while line := self.rfile.readline():
                     cmd = line.decode().rstrip("\r\n")
                     verb = cmd.split(" ", 1)[0].upper()

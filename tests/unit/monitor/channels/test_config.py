@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.monitor.channels.config import ChannelsFile, load_channels
+from pipeline.monitor.channels.config import ChannelsFile, DingTalkChannel, load_channels
 
 EXAMPLE = Path(__file__).resolve().parents[4] / "deploy" / "alert-channels.example.yaml"
 
@@ -36,6 +36,7 @@ def test_secrets_come_from_the_environment(
                            "    url: https://oapi.dingtalk.com/robot/send?access_token=${T_DING_TOKEN}\n"
                            "    secret: ${T_DING_SECRET}\nroutes:\n  - channels: [d]\n")
     spec = config.channels["d"]
+    assert isinstance(spec, DingTalkChannel)
     assert spec.url.get_secret_value().endswith("=tok123") and "tok123" not in repr(config)
     with pytest.raises(ConfigError, match="channels.d.secret: environment variable T_UNSET is not set"):
         channels_file("channels:\n  d:\n    type: dingtalk\n    url: https://x/?access_token=${T_DING_TOKEN}\n"

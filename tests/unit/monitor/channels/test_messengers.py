@@ -1,5 +1,7 @@
-"""Acceptance 4: each messenger's local server gets exactly the documented body with a valid signature;
-a refusal (errcode/code != 0) is retried, then counted as failed in /metrics."""
+"""Acceptance 4: each messenger's local server gets exactly the documented body with a valid signature.
+
+A refusal (errcode/code != 0) is retried, then counted as failed in /metrics.
+"""
 
 from __future__ import annotations
 
@@ -177,10 +179,10 @@ def test_generic_webhook_gets_the_alert_json(
 
 
 def test_signatures_match_the_vendors_examples() -> None:
-    """The signing functions against values computed apart, with openssl, as each vendor documents it.
+    r"""The signing functions against values computed apart, with openssl, as each vendor documents it.
 
-    printf '1577000000000\\nSECabc' | openssl dgst -sha256 -hmac SECabc -binary | base64
-    printf '' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<hex of '1599360473\\ndemo'> -binary | base64
+    printf '1577000000000\nSECabc' | openssl dgst -sha256 -hmac SECabc -binary | base64
+    printf '' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<hex of '1599360473\ndemo'> -binary | base64
     """
     assert dingtalk.sign(1577000000000, "SECabc") == "7GpJpzn1QbzWPzb28Rn8n5kqQ+bZnFJ5q6yAXgyepM4="
     assert feishu.sign(1599360473, "demo") == "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8="

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from pydantic import SecretStr
+
 from pipeline.monitor.channels import dingtalk, feishu, wecom
 from pipeline.monitor.channels.config import FeishuChannel
 from pipeline.monitor.channels.text import markdown_inert
@@ -27,7 +29,7 @@ def test_markdown_bodies_carry_no_markup_from_the_stream(alert: Alert) -> None:
 
 
 def test_feishu_card_is_plain_text_only(alert: Alert) -> None:
-    body = feishu.Feishu("fs", FeishuChannel(type="feishu", url="https://open.feishu.cn/x")).body(alert)
+    body = feishu.Feishu("fs", FeishuChannel(type="feishu", url=SecretStr("https://open.feishu.cn/x"))).body(alert)
     assert "secret" not in body and "sign" not in body  # unsigned bot: no signature fields
     tags = {e["text"]["tag"] for e in body["card"]["elements"]} | {body["card"]["header"]["title"]["tag"]}
     assert tags == {"plain_text"} and "lark_md" not in json.dumps(body)
