@@ -142,7 +142,7 @@ class AlertRouter:
                     log.warning("alert %s to channel %s held back: the channel's limit of %s messages a minute "
                                 "is reached; sent at a later poll", alert.alert_id, name,
                                 self.windows[name].per_minute, extra={"alert_id": alert.alert_id, "channel": name})
-                return
+                continue
             try:
                 await self._deliver_one(self.channels[name], alert)
             except Exception:
