@@ -90,6 +90,8 @@ class EmailChannel(_Channel):
     host: str = Field(min_length=1)
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
+    cafile: Path | None = Field(default=None, description="CA certificates (PEM) to verify the server (unset: the "
+                                "system's)")
     username: str | None = None
     password: SecretStr | None = None
     sender: str = Field(alias="from", min_length=3)

@@ -56,11 +56,16 @@ class Email:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.spec
+        context = ssl.create_default_context(cafile=str(s.cafile) if s.cafile else None)  # verifies name and chain
         if s.security == "ssl":
-            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
         smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         if s.security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            try:
+                smtp.starttls(context=context)
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
 
     def _send(self, msg: EmailMessage) -> None:
@@ -78,6 +83,8 @@ class Email:
         except smtplib.SMTPResponseException as exc:
             error = DeliveryRefused if exc.smtp_code < 500 else DeliveryFailed
             raise error(f"SMTP {exc.smtp_code}: {self.scrub(str(exc.smtp_error)[:200])}") from None
+        except ssl.SSLCertVerificationError as exc:
+            raise DeliveryFailed(f"the server's certificate is not trusted: {exc.verify_message}") from None
         except (smtplib.SMTPException, OSError) as exc:
             error = DeliveryUncertain if handed_over else DeliveryRefused
             raise error(f"{type(exc).__name__}: {self.scrub(str(exc))}") from None

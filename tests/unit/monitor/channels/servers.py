@@ -11,11 +11,14 @@ import hashlib
 import hmac
 import json
 import socketserver
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -127,57 +130,84 @@ def wecom_verifier(key: str) -> Verifier:
     return verify
 
 
+class _SmtpSession(socketserver.StreamRequestHandler):
+    """One client's SMTP conversation; the server's :class:`SmtpServer` is ``self.server.owner``."""
+
+    owner: SmtpServer
+
+    def setup(self) -> None:
+        self.owner = self.server.owner  # type: ignore[attr-defined]
+        if self.owner.implicit_tls and self.owner.tls is not None:
+            self.request = self.owner.tls.wrap_socket(self.request, server_side=True)
+        super().setup()
+        self.sender, self.rcpts = "", list[str]()
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.reply("220 test ESMTP")
+        while line := self.rfile.readline():
+            cmd = line.decode().rstrip("\r\n")
+            verb = cmd.split(" ", 1)[0].upper()
+            if verb == "QUIT":
+                self.reply("221 bye")
+                return
+            getattr(self, f"do_{verb.lower()}", lambda _: self.reply("250 ok"))(cmd)
+
+    def do_ehlo(self, cmd: str) -> None:
+        starttls = b"250-STARTTLS\r\n" if self.owner.tls is not None and not self.owner.implicit_tls else b""
+        self.wfile.write(b"250-test\r\n" + starttls + b"250-AUTH PLAIN\r\n250 8BITMIME\r\n")
+
+    def do_starttls(self, cmd: str) -> None:
+        assert self.owner.tls is not None
+        self.reply("220 ready")
+        self.connection = self.owner.tls.wrap_socket(self.connection, server_side=True)
+        self.rfile = self.connection.makefile("rb")
+        self.wfile = self.connection.makefile("wb", buffering=0)
+        self.owner.tls_used.append(True)
+
+    def do_auth(self, cmd: str) -> None:
+        ok = cmd.split(" ")[-1] == self.owner.expected_auth
+        self.owner.auth_ok.append(ok)
+        self.reply("235 ok" if ok else "535 bad credentials")
+
+    def do_mail(self, cmd: str) -> None:
+        self.sender, self.rcpts = cmd.split(":", 1)[1].split()[0].strip("<>"), []
+        self.reply("250 ok")
+
+    def do_rcpt(self, cmd: str) -> None:
+        self.rcpts.append(cmd.split(":", 1)[1].strip().strip("<>"))
+        self.reply("250 ok")
+
+    def do_data(self, cmd: str) -> None:
+        self.reply("354 go on")
+        data = b""
+        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+            data += chunk
+        answer = self.owner.data_replies.pop(0) if self.owner.data_replies else "250 queued"
+        if answer.startswith("250"):
+            self.owner.messages.append((self.sender, self.rcpts, data))
+        self.reply(answer)
+
+
 class SmtpServer:
-    """A minimal SMTP server (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, QUIT) on a real socket, in a thread.
+    """A minimal SMTP server (EHLO, STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA, QUIT) on a real socket, in a thread.
 
     ``replies`` scripts the answers to the end of DATA (then 250); each accepted message is kept whole.
+    With ``tls`` it offers STARTTLS, or speaks TLS from the start with ``implicit_tls``.
     """
 
-    def __init__(self, user: str, password: str, replies: list[str] | None = None) -> None:
+    def __init__(self, user: str, password: str, replies: list[str] | None = None,
+                 tls: ssl.SSLContext | None = None, implicit_tls: bool = False) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.data_replies = list(replies or [])
         self.auth_ok: list[bool] = []
-        outer = self
-        expected = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
-
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line: str) -> None:
-                self.wfile.write(line.encode() + b"\r\n")
-
-            def handle(self) -> None:
-                self.reply("220 test ESMTP")
-                sender, rcpts = "", list[str]()
-                while line := self.rfile.readline():
-                    cmd = line.decode().rstrip("\r\n")
-                    verb = cmd.split(" ", 1)[0].upper()
-                    if verb in ("EHLO", "HELO"):
-                        self.wfile.write(b"250-test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n")
-                    elif verb == "AUTH":
-                        ok = cmd.split(" ")[-1] == expected
-                        outer.auth_ok.append(ok)
-                        self.reply("235 ok" if ok else "535 bad credentials")
-                    elif verb == "MAIL":
-                        sender, rcpts = cmd.split(":", 1)[1].split()[0].strip("<>"), []
-                        self.reply("250 ok")
-                    elif verb == "RCPT":
-                        rcpts.append(cmd.split(":", 1)[1].strip().strip("<>"))
-                        self.reply("250 ok")
-                    elif verb == "DATA":
-                        self.reply("354 go on")
-                        data = b""
-                        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                            data += chunk
-                        answer = outer.data_replies.pop(0) if outer.data_replies else "250 queued"
-                        if answer.startswith("250"):
-                            outer.messages.append((sender, rcpts, data))
-                        self.reply(answer)
-                    elif verb == "QUIT":
-                        self.reply("221 bye")
-                        return
-                    else:
-                        self.reply("250 ok")
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.tls_used: list[bool] = [True] if implicit_tls else []
+        self.tls, self.implicit_tls = tls, implicit_tls
+        self.expected_auth = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpSession)
+        self.server.owner = self  # type: ignore[attr-defined]
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -186,3 +216,14 @@ class SmtpServer:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
+
+
+def self_signed(directory: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 made by openssl (its PEM file, to trust) and a server context that uses it."""
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context

@@ -6,6 +6,8 @@ import asyncio
 import email
 from collections.abc import Callable, Iterator
 from email.message import Message
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,15 +17,15 @@ from pipeline.monitor.channels.ledger import MemoryLedger
 from pipeline.monitor.channels.router import AlertRouter
 from pipeline.monitor.models import Alert
 from tests.unit.monitor.channels.conftest import delivered
-from tests.unit.monitor.channels.servers import SmtpServer
+from tests.unit.monitor.channels.servers import SmtpServer, self_signed
 
 
 @pytest.fixture
 def smtp() -> Iterator[Callable[..., SmtpServer]]:
     made: list[SmtpServer] = []
 
-    def start(replies: list[str] | None = None) -> SmtpServer:
-        made.append(SmtpServer("alerts", "pw-123", replies))
+    def start(replies: list[str] | None = None, **tls: Any) -> SmtpServer:
+        made.append(SmtpServer("alerts", "pw-123", replies, **tls))
         return made[-1]
 
     yield start
@@ -31,9 +33,10 @@ def smtp() -> Iterator[Callable[..., SmtpServer]]:
         server.close()
 
 
-def mail_config(channels_file: Callable[[str], ChannelsFile], port: int) -> ChannelsFile:
+def mail_config(channels_file: Callable[[str], ChannelsFile], port: int, security: str = "none",
+                extra: str = "") -> ChannelsFile:
     return channels_file(f"channels:\n  mail:\n    type: email\n    host: 127.0.0.1\n    port: {port}\n"
-                         "    security: none\n    username: alerts\n    password: pw-123\n"
+                         f"    security: {security}\n{extra}    username: alerts\n    password: pw-123\n"
                          "    from: alerts@example.com\n    to: [a@example.com, b@example.com]\n"
                          "routes:\n  - channels: [mail]\n")
 
@@ -73,3 +76,25 @@ def test_a_permanent_smtp_refusal_is_failed(alert: Alert, channels_file: Callabl
     router = AlertRouter(mail_config(channels_file, server.port), MemoryLedger(), metrics, first_seconds=0.01)
     asyncio.run(router.deliver([alert]))
     assert server.messages == [] and delivered(metrics, "mail", "failed") == 1
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_with_a_verified_certificate(alert: Alert, channels_file: Callable[[str], ChannelsFile],
+                                         smtp: Callable[..., SmtpServer], tmp_path: Path, security: str) -> None:
+    cert, context = self_signed(tmp_path)
+    server = smtp(tls=context, implicit_tls=security == "ssl")
+    metrics = Metrics()
+    config = mail_config(channels_file, server.port, security, f"    cafile: {cert}\n")
+    asyncio.run(AlertRouter(config, MemoryLedger(), metrics, first_seconds=0.01).deliver([alert]))
+    assert server.tls_used == [True] and server.auth_ok == [True] and len(server.messages) == 1
+    assert delivered(metrics, "mail", "sent") == 1
+
+
+def test_an_untrusted_certificate_is_refused_for_good(alert: Alert, channels_file: Callable[[str], ChannelsFile],
+                                                      smtp: Callable[..., SmtpServer], tmp_path: Path) -> None:
+    _, context = self_signed(tmp_path)
+    server = smtp(tls=context)
+    metrics = Metrics()
+    config = mail_config(channels_file, server.port, "starttls")  # the system's CAs: the test certificate is unknown
+    asyncio.run(AlertRouter(config, MemoryLedger(), metrics, first_seconds=0.01).deliver([alert]))
+    assert server.auth_ok == [] and server.messages == [] and delivered(metrics, "mail", "failed") == 1
