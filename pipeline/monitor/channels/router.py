@@ -145,9 +145,8 @@ class AlertRouter:
                 continue
             try:
                 await self._deliver_one(self.channels[name], alert)
-            except Exception:
-                log.exception("alert %s to channel %s: delivery could not be recorded; tried again at the next poll",
-                              alert.alert_id, name)
+            except Exception:  # the ledger (ClickHouse) failed: before the send, the next poll tries again
+                log.exception("alert %s to channel %s: alert_deliveries could not be written", alert.alert_id, name)
 
     async def _deliver_one(self, channel: Channel, alert: Alert) -> None:
         key = (alert.alert_id, channel.name)
@@ -175,6 +174,9 @@ class AlertRouter:
             state, detail = "failed", str(exc)
         except TimeoutError:
             state, detail = "unknown", f"no answer within the deadline of {spec.deadline:g} s"
+        except Exception as exc:  # a fault of ours while sending: it may have left; never sent twice
+            log.exception("alert %s to channel %s: unexpected error while sending", alert.alert_id, channel.name)
+            state, detail = "unknown", type(exc).__name__
         detail = channel.scrub(detail)
         self.metrics.alert_deliveries.labels(channel=channel.name, outcome=state).inc()
         extra = {"alert_id": alert.alert_id, "channel": channel.name, "outcome": state, "attempts": tries}
