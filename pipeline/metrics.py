@@ -44,6 +44,9 @@ class Metrics:
                                   "Cases whose first response or resolution was (or is now) later than its SLA.",
                                   registry=r)
         self.alerts = Counter("sociallisten_alerts", "Spike alerts fired by this process.", registry=r)
+        self.alert_deliveries = Counter("sociallisten_alert_deliveries",
+                                        "Alert messages to the configured channels, by channel name and outcome "
+                                        "(sent, failed, unknown, deferred).", ["channel", "outcome"], registry=r)
 
     def render(self) -> bytes:
         """The metrics in Prometheus' text format."""

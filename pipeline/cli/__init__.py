@@ -17,6 +17,7 @@ def _register() -> None:
     # Importing a command module registers its command on ``app``.
     from pipeline.cli import (  # noqa: F401
         bench,
+        channels,
         classify,
         config,
         deadletter,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 
 from pipeline.config.sections import Section
@@ -39,6 +41,17 @@ class AlertSettings(Section):
     alert_webhook: SecretStr | None = Field(
         default=None, description="SOCIALLISTEN_ALERT_WEBHOOK: URL that receives each alert as a JSON POST (kept "
         "secret: logs name only its scheme and host)."
+    )
+    alert_channels_file: Path | None = Field(
+        default=None,
+        description="SOCIALLISTEN_ALERT_CHANNELS_FILE: YAML file of the channels alerts are sent to (DingTalk, "
+        "WeCom, Feishu, e-mail, webhooks) and the routes by severity, brand and signal (README, Alert channels). "
+        "Unset: no channels.",
+    )
+    alert_delivery_max_age_minutes: float = Field(
+        default=60.0, gt=0,
+        description="SOCIALLISTEN_ALERT_DELIVERY_MAX_AGE_MINUTES: alerts fired longer ago than this are not sent to "
+        "the channels any more (e.g. by a new leader after a long outage).",
     )
     alert_poll_seconds: float = Field(
         default=2.0, gt=0,

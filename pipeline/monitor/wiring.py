@@ -9,6 +9,8 @@ worker starts; it registers Faust timers):
 - spike check (on one worker of the group, the leader): detect from the exact rollups, send to the
   alerts topic and the webhook, then record in ClickHouse (at-least-once: a failover between the
   two re-sends the same ``alert_id``);
+- alert delivery (the leader): sends recorded alerts to the channels of ``SOCIALLISTEN_ALERT_CHANNELS_FILE``
+  (DingTalk, WeCom, Feishu, e-mail, webhooks), once per alert and channel (``pipeline.monitor.channels``);
 - alert relay (every worker): picks new alerts up from ClickHouse for its live page, so a page
   served by any worker shows every alert;
 - cascade refresh (every worker): writes the deferred metrics of large cascades that are due,
@@ -33,6 +35,8 @@ from pipeline.hub import Hub
 from pipeline.kafka.send import send_acknowledged
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.cascade_store import CascadeTracker
+from pipeline.monitor.channels.config import load_channels
+from pipeline.monitor.channels.router import AlertOutbox, outbox_for
 from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.live_topic import MENTIONS_KEY, encode
 from pipeline.monitor.models import Alert
@@ -64,6 +68,10 @@ class Monitoring:
         self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cascades")
         self.webhook = Webhook(alerts.alert_webhook.get_secret_value()) if alerts.alert_webhook else None
         self.relay = AlertRelay(ports.storage.ch, ports.storage.run_blocking, alert_hub)
+        self.outbox: AlertOutbox | None = None
+        if alerts.alert_channels_file is not None:
+            self.outbox = outbox_for(load_channels(alerts.alert_channels_file), ports.storage.ch,
+                                     ports.storage.run_blocking, ports.metrics, alerts.alert_delivery_max_age_minutes)
         self.checks = 0
         self._alerts_topic = ports.app.topic(ports.topics.alerts, key_serializer="raw", value_serializer="raw")
         self._live_topic = ports.app.topic(ports.topics.live, key_serializer="raw", value_serializer="raw")
@@ -77,6 +85,8 @@ class Monitoring:
             ports.every(CASCADE_REFRESH_SECONDS, self.refresh_cascades, name="sociallisten.refresh_cascades")
         ports.every(alerts.alert_check_seconds, self.check_spikes, name="sociallisten.check_spikes", on_leader=True)
         ports.every(alerts.alert_poll_seconds, self.relay_alerts, name="sociallisten.relay_alerts")
+        if self.outbox is not None:
+            ports.every(alerts.alert_poll_seconds, self.outbox.poll, name="sociallisten.deliver_alerts", on_leader=True)
         log.info("monitoring attached (alert window %d min, k=%.1f, min %d, cooldown %.0f min)",
                  alerts.alert_window_minutes, alerts.alert_k, alerts.alert_min_count, alerts.alert_cooldown_minutes)
         return self

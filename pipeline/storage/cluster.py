@@ -23,7 +23,7 @@ Sharding keys (why each table is sharded as it is):
   (``rand()`` names no placement). Rollups keep sets of event ids (``uniqExactState``), which
   ``uniqExactMerge`` merges exactly across shards.
 - everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
-  ``dl_id``, the desk tables by ``case_id``, ``alerts`` by ``alert_id``, ``cascades`` by
+  ``dl_id``, the desk tables by ``case_id``, ``alerts`` and ``alert_deliveries`` by ``alert_id``, ``cascades`` by
   ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``.
 """
 
@@ -42,6 +42,7 @@ SHARD_KEYS: dict[str, str] = {
     "desk_case_events": "cityHash64(case_id)",
     "desk_case_messages": "cityHash64(case_id)",
     "alerts": "cityHash64(alert_id)",
+    "alert_deliveries": "cityHash64(alert_id)",
     "audience_events": "rand()",
     "audience_overrides": "cityHash64(author_id)",
     "cascade_nodes": "rand()",

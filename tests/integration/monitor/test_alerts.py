@@ -15,11 +15,13 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.local.ports import free_port
+from pipeline.monitor.channels.text import markdown_inert
 from pipeline.storage import connect
 from pipeline.text import get_analyzer
 from tests.integration.monitor.conftest import TOKEN
 from tests.integration.monitor.streams import BURST_TEXTS, INJECTED_TERMS, burst, steady
 from tests.integration.worker.test_pipeline import read_topic
+from tests.unit.monitor.channels.servers import RobotServer, dingtalk_verifier
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +66,11 @@ def test_burst_of_negative_mentions_raises_exactly_one_alert(worker_env, start_m
         a = analyzer.analyze(text)
         assert "蒙牛" in a.brands and a.sentiment == "negative" and set(INJECTED_TERMS) <= set(a.keywords), text
     hook = Hook()
+    robot = RobotServer({"errcode": 0, "errmsg": "ok"}, dingtalk_verifier("tok-1", "SEC-1"))
+    channels = tmp_path / "alert-channels.yaml"
+    channels.write_text(f"channels:\n  ops:\n    type: dingtalk\n    url: {robot.base}/robot/send?access_token=tok-1\n"
+                        "    secret: SEC-1\nroutes:\n  - channels: [ops]\n    brands: [蒙牛]\n")
+    channels.chmod(0o600)
     now = datetime.now(UTC)
     steady_lines = steady(now)
     path = tmp_path / "steady.jsonl"
@@ -72,6 +79,7 @@ def test_burst_of_negative_mentions_raises_exactly_one_alert(worker_env, start_m
         SOCIALLISTEN_ALERT_CHECK_SECONDS="2", SOCIALLISTEN_ALERT_MIN_COUNT="5",
         SOCIALLISTEN_ALERT_WINDOW_MINUTES="5", SOCIALLISTEN_ALERT_MIN_BASELINE_WINDOWS="12",
         SOCIALLISTEN_ALERT_WEBHOOK=f"http://127.0.0.1:{hook.port}/hook",
+        SOCIALLISTEN_ALERT_CHANNELS_FILE=str(channels),
     )
     ch = connect(worker_env.clickhouse_url)
     headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -115,6 +123,15 @@ def test_burst_of_negative_mentions_raises_exactly_one_alert(worker_env, start_m
                                         distinct="alert_id"))
         assert {a["alert_id"] for a in on_topic if a["signal"] == "negative"} == {alert["alert_id"]}
         _wait(lambda: any(h["alert_id"] == alert["alert_id"] for h in hook.received), 10, "the webhook")
+        # the DingTalk channel: the same alerts, each once, signed as DingTalk checks it, counted in /metrics
+        _wait(lambda: len(robot.received) >= len(everything), 10, "the DingTalk robot")
+        texts = [r.json["markdown"]["text"] for r in robot.received]
+        assert sorted(t.rsplit("Alert id: ", 1)[1] for t in texts) == sorted(
+            markdown_inert(a["alert_id"]) for a in everything)
+        assert all(robot.verified)
+        metrics = httpx.get(f"{worker.url}/metrics").text
+        assert f'sociallisten_alert_deliveries_total{{channel="ops",outcome="sent"}} {len(everything)}.0' in metrics
     finally:
         ch.close()
         hook.close()
+        robot.close()
