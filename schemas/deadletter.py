@@ -41,7 +41,9 @@ class DeadLetter(BaseModel):
         description="short code: too_large, invalid_utf8, invalid_json, validation, analysis_error, ..."
     )
     error: str = Field(description="readable message naming the field and what is wrong")
-    raw_b64: str = Field(description="the original message bytes, base64 (the first MAX_RAW_BYTES of them; 64 KiB when too_large)")
+    raw_b64: str = Field(
+        description="the original message bytes, base64 (the first MAX_RAW_BYTES of them; 64 KiB when too_large)"
+    )
     raw_size: int = Field(default=0, description="size of the original message in bytes")
     raw_truncated: bool = Field(default=False, description="raw_b64 holds only the start of the message")
     received_at: datetime
