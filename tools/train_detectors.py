@@ -18,10 +18,16 @@ Data
       - polarity: the reviews' own positive / negative labels.
     ECD turns of a dialogue with a labelled dev or test row are left out as a whole.
     Weak rows weigh, all together, ``ratio`` times the gold rows (each (source, label) group the
-    same); the ratio is chosen on dev from :data:`WEAK_RATIOS` (0 = gold only).
+    same); the ratio is chosen on dev from :data:`WEAK_RATIOS` (0 = gold only; for the sentiment
+    heads :data:`SENTIMENT_WEAK_RATIOS`).
 
 Features: pipeline/text/features.py (words with negation scope, first and last words,
 character pairs, cue hits, markers, length, the rule detectors' decisions).
+Rules where they are precise: for each detector head, the lowest rule score (2..8) at which
+the rule's own decisions on the train and dev rows are right at least :data:`RULE_PRECISION`
+of the time (over at least :data:`RULE_MIN_ROWS` rows) is stored as ``rule_floor``: a rule
+decision scoring that much stands whatever the head says (``learned.combine``).
+
 Model: weighted L2 logistic regression, full-batch Adam in numpy (pipeline/text/logreg.py),
 deterministic. Weights below ``--min-weight`` in size are dropped before the dev threshold is
 chosen, so the shipped file is exactly what was tuned. Writes ``<head>.json.gz`` per head and
@@ -49,7 +55,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 from _corpora import DEFAULT_DATA, held_out, reviews, weibo  # noqa: E402
 
 from pipeline.text.analyzer import TextAnalyzer  # noqa: E402
-from pipeline.text.learned import MODELS_DIR, Head, Heads  # noqa: E402
+from pipeline.text.buyer_model import model_score  # noqa: E402
+from pipeline.text.learned import HEADS, MODELS_DIR, Head, Heads  # noqa: E402
 from pipeline.text.lexicon import load_lexicon  # noqa: E402
 from pipeline.text.linear import LinearModel  # noqa: E402
 from pipeline.text.logreg import accuracy, best_threshold, design, f1, fit_logistic, vocabulary  # noqa: E402
@@ -60,12 +67,16 @@ LEXICON = ROOT / "pipeline" / "data" / "lexicon.yaml"
 HELD_OUT_CATEGORY = "酒店"
 SEED = 23
 L2S = (1e-4, 3e-4, 1e-3)
-SENTIMENT_L2S = (1e-5, 3e-5, 1e-4)
+SENTIMENT_L2S = (3e-6, 1e-5, 3e-5)
+SENTIMENT_WEAK_RATIOS = (0.3, 1.0, 3.0)
 WEAK_RATIOS = (0.0, 0.3, 1.0)
 MAX_WEAK_PER_GROUP = 30000
 BUYER_WEAK_PER_GROUP = 10000
 MIN_COUNT = 2
 EPOCHS = 300
+RULE_PRECISION = 0.98
+RULE_MIN_ROWS = 30
+RULE_LABELS = {"buyer": "buyer", "service": "service_request", "intent": "purchase_intent"}
 
 Feats = list[str]
 
@@ -152,6 +163,28 @@ def weak_pools(
     return pools
 
 
+def rule_floors(analyzer: TextAnalyzer, rows: list[dict[str, object]]) -> dict[str, float | None]:
+    """Per detector head, the lowest rule score whose decisions are precise on ``rows`` (None: none is)."""
+    norms, tokens = analyzer.prepare([str(r["text"]) for r in rows])
+    decided: dict[str, list[tuple[float, bool]]] = {name: [] for name in RULE_LABELS}
+    for n, t, r in zip(norms, tokens, rows, strict=True):
+        scan = analyzer.cues.scan(n.detect_text)
+        z = model_score(analyzer.buyer_model, t, frozenset(analyzer.lexicon_terms))
+        for name, decision in zip(RULE_LABELS, analyzer.rule_decisions(n, t, scan, z), strict=True):
+            if decision.value:
+                decided[name].append((decision.score, bool(r[RULE_LABELS[name]])))
+    floors: dict[str, float | None] = {}
+    for name, pairs in decided.items():
+        floors[name] = None
+        for floor in range(2, 9):
+            right = [g for s, g in pairs if s >= floor]
+            if len(right) >= RULE_MIN_ROWS and sum(right) >= RULE_PRECISION * len(right):
+                floors[name] = float(floor)
+                break
+    log.info("rule floors (precision >= %.2f on train+dev): %s", RULE_PRECISION, floors)
+    return floors
+
+
 def _weights(n_gold: int, weak: Pool, ratio: float) -> np.ndarray:
     gold = np.ones(n_gold)
     if not weak.labels or ratio == 0:
@@ -166,7 +199,7 @@ def train_head(
 ) -> tuple[Head, dict[str, float]]:
     """Fit every (L2, weak ratio) candidate, keep the best dev F1; its threshold is the dev-best one."""
     best: tuple[float, Head, dict[str, float]] | None = None
-    ratios = WEAK_RATIOS if task.weak.labels else (0.0,)
+    ratios = (SENTIMENT_WEAK_RATIOS if task.sentiment else WEAK_RATIOS) if task.weak.labels else (0.0,)
     for ratio in ratios:
         feats = [f for f, _ in train] + (task.weak.feats if ratio else [])
         y = np.array([float(g) for _, g in train] + ([float(v) for v in task.weak.labels] if ratio else []))
@@ -196,6 +229,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument("--min-weight", type=float, default=0.02)
+    parser.add_argument("--heads", default=",".join(HEADS), help="comma-separated heads to train (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     np.random.seed(SEED)
@@ -216,13 +250,16 @@ def main() -> None:
         Task("polarity", lambda r: None if r["sentiment"] == "neutral" else int(r["sentiment"] == "positive"),
              True, pools["polarity"], accuracy),
     ]
+    floors = rule_floors(analyzer, rows["train"] + rows["dev"])
     args.out.mkdir(parents=True, exist_ok=True)
-    for task in tasks:
+    for task in (t for t in tasks if t.name in args.heads.split(",")):
         split: dict[str, list[tuple[Feats, int]]] = {}
         for s in ("train", "dev"):
             pairs = [(f[0] if task.sentiment else f[1], task.gold(r)) for r, f in zip(rows[s], feats[s], strict=True)]
             split[s] = [(f, g) for f, g in pairs if g is not None]
         head, meta = train_head(task, split["train"], split["dev"], args.min_weight)
+        if task.name in floors:
+            meta["rule_floor"] = floors[task.name]
         meta |= {"trained_on": {"gold_train": len(split["train"]), "weak": dict(Counter(task.weak.groups))},
                  "features": "pipeline/text/features.py", "seed": SEED}
         model = LinearModel(head.model.weights, head.model.bias, meta)

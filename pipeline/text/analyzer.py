@@ -316,6 +316,17 @@ class TextAnalyzer:
         )
         return buyer, service, intent, on, angry
 
+    @property
+    def lexicon_terms(self) -> frozenset[str]:
+        """Every brand name, alias and product of the lexicon."""
+        return self._brand_terms
+
+    def rule_decisions(
+        self, norm: Normalized, toks: list[str], scan: Scan, z: float
+    ) -> tuple[Decision, Decision, Decision]:
+        """The rule detectors' own decisions (buyer, service, intent) for one prepared text."""
+        return self._rules(norm, toks, scan, 0.0, z)[:3]
+
     def learning_features(self, texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
         """Per text, the features of the sentiment heads and of the detector heads (for training).
 

@@ -3,7 +3,7 @@
 Every feature is a string with a one-character kind in front, so that a word, a character
 pair and a cue never share a weight:
 
-* ``w<word>``: the segmenter's word tokens (punctuation dropped, numbers as ``w#``); a word
+* ``w<word>``: the segmenter's word tokens (punctuation and blanks dropped); a word
   within two words after a negator in the same clause is ``n<word>`` instead (不好吃: ``n好吃``);
 * ``h<word>`` / ``t<word>``: the first two words of the first clause and the last word of the
   text (where a customer puts 请问, 亲 or the question particle 吗);
@@ -35,9 +35,11 @@ from pipeline.text.sentiment import negated_positions
 CHAR_SPAN = 100
 """Characters of a text whose character pairs are features (longer texts: the rest adds words only)."""
 LENGTH_BUCKETS = (8, 20, 60, 150)
+WORD_SPAN = 256
+"""Tokens of a text that give word features."""
 HEAD_WORDS = 2
 BOUNDARY = frozenset(",.!?;:，。！？；：~…、\n()（）【】[]《》<>\"'“”‘’ \t")
-_SKIP = BOUNDARY | frozenset("-_/\\|*#@&%+=`^$")
+_SKIP = BOUNDARY | frozenset("-_/\\|*#@&%+=`^$") | frozenset(["  ", "   ", "\r\n", "\u3000", "\xa0"])
 
 
 class Parts(NamedTuple):
@@ -49,28 +51,37 @@ class Parts(NamedTuple):
 
 
 def word_parts(tokens: Sequence[str], negators: frozenset[str]) -> tuple[list[str], list[str]]:
-    """The plain words (``w`` without prefix) and the prefixed ``n``, ``h`` and ``t`` features."""
-    words = ["#" if tok.isdigit() else tok for tok in tokens if tok not in _SKIP and not tok.isspace()]
+    """The plain words (``w`` without prefix) and the prefixed ``n``, ``h`` and ``t`` features.
+
+    Only the first :data:`WORD_SPAN` tokens give word features (a long text costs no more).
+    """
+    tokens = tokens[:WORD_SPAN]
+    skip = _SKIP
     other: list[str] = []
-    if not negators.isdisjoint(tokens):
+    if negators.isdisjoint(tokens):
+        words = [t for t in tokens if t not in skip]
+    else:
         marked = set(negated_positions(tokens))
-        kept = [i for i, tok in enumerate(tokens) if tok not in _SKIP and not tok.isspace()]
-        negated = {n for n, i in enumerate(kept) if i in marked}
-        other = ["n" + w for n, w in enumerate(words) if n in negated]
-        words = [w for n, w in enumerate(words) if n not in negated]
+        words = []
+        for i, t in enumerate(tokens):
+            if t not in skip:
+                if i in marked:
+                    other.append("n" + t)
+                else:
+                    words.append(t)
     head = 0
     for tok in tokens:
         if tok in BOUNDARY and head:
             break
-        if tok in _SKIP or tok.isspace():
+        if tok in skip:
             continue
-        other.append("h" + ("#" if tok.isdigit() else tok))
+        other.append("h" + tok)
         head += 1
         if head == HEAD_WORDS:
             break
-    last = next((t for t in reversed(tokens) if t not in _SKIP and not t.isspace()), None)
+    last = next((t for t in reversed(tokens) if t not in skip), None)
     if last is not None:
-        other.append("t" + ("#" if last.isdigit() else last))
+        other.append("t" + last)
     return words, other
 
 
@@ -127,11 +138,20 @@ def rule_features(**signals: bool) -> list[str]:
     return ["r" + name for name, on in signals.items() if on]
 
 
+_KIND_NAMES = {"r": "rule:", "m": "marker:", "l": "length:"}
+
+
 def readable(feature: str) -> str:
-    """A feature as evidence: the word, characters, cue or emoticon without the kind prefix."""
+    """A feature as evidence: the word, characters, cue or emoticon without the kind prefix.
+
+    Negated words read ``不…<word>``; rule signals, markers and length buckets are named as such
+    (``rule:review``, ``marker:question``, ``length:l0``).
+    """
     kind, rest = feature[:1], feature[1:]
     if kind == "q":
         return rest.split(".", 1)[-1].rstrip("-")
-    if kind in "wnhtce":
+    if kind == "n":
+        return "不…" + rest
+    if kind in "whtce":
         return rest
-    return feature
+    return _KIND_NAMES.get(kind, "") + rest

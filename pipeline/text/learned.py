@@ -53,6 +53,8 @@ class Head:
 
     model: LinearModel
     threshold: float
+    rule_floor: float | None = None
+    """A rule decision scoring at least this stands whatever the head says (the rule is precise there)."""
 
     def score(self, feats: Sequence[str]) -> float:
         """``bias + sum of the weights`` of the features (each occurrence counts)."""
@@ -75,7 +77,8 @@ def load_head(path: Path) -> Head | None:
     if not path.exists():
         return None
     model = load_linear(path)
-    return Head(model, float(model.meta.get("threshold", 0.0)))
+    floor = model.meta.get("rule_floor")
+    return Head(model, float(model.meta.get("threshold", 0.0)), None if floor is None else float(floor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +222,14 @@ def decide_sentiment(opinion: Head, polarity: Head, scores: Sequence[float], evi
 def combine(rule: Decision, head: Head | None, score: float, evidence: Callable[[], list[str]]) -> Decision:
     """The final decision of a detector from its rule decision and its head's score.
 
-    Without a head the rule decides. With one, the head decides (the rule's verdict is one of
-    its features); the evidence is the rule's cues when the rule agrees, else the features
-    that weighed most for the head's yes.
+    Without a head the rule decides. A rule decision scoring at least the head's ``rule_floor``
+    stands (where the rule is precise, see ``tools/train_detectors.py``). Otherwise the head
+    decides (the rule's verdict is one of its features); the evidence is the rule's cues when
+    the rule agrees, else the features that weighed most for the head's yes.
     """
     if head is None:
+        return rule
+    if rule.value and head.rule_floor is not None and rule.score >= head.rule_floor:
         return rule
     if score < head.threshold:
         return NOTHING

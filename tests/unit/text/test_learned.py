@@ -24,7 +24,7 @@ from pipeline.text.sentiment import NEGATORS
 
 def test_word_parts_mark_negation_scope_head_and_tail() -> None:
     words, other = word_parts(["我", "不", "喜欢", "，", "123", "好", "吗"], NEGATORS)
-    assert words == ["我", "不", "#", "好", "吗"]
+    assert words == ["我", "不", "123", "好", "吗"]
     assert "n喜欢" in other  # in the negator's scope: its own feature
     assert other[-3:] == ["h我", "h不", "t吗"]
 
@@ -37,8 +37,9 @@ def test_char_pairs_length_and_flatten() -> None:
     flat = flatten(parts)
     assert flat[:1] == ["w没"] and "c没送" in flat and "n送到" in flat and "e[怒]" in flat and "l0" in flat
     assert rule_features(buyer=True, news=False) == ["rbuyer"]
-    assert [readable(f) for f in ("w好吃", "c没送", "qservice.logistics-", "rbuyer", "e[怒]")] == [
-        "好吃", "没送", "logistics", "rbuyer", "[怒]"
+    names = ("w好吃", "n好吃", "c没送", "qservice.logistics-", "rbuyer", "mquestion", "e[怒]")
+    assert [readable(f) for f in names] == [
+        "好吃", "不…好吃", "没送", "logistics", "rule:buyer", "marker:question", "[怒]"
     ]
 
 
@@ -94,7 +95,7 @@ def test_batch_scores_equal_one_by_one_scores() -> None:
         assert scores[HEADS.index("service")] == 0.0
     assert buyer.rule_score(["rbuyer", "rnews"]) == 2.0
     evidence = batch.tops("polarity", [0, -1, 0])
-    assert evidence == [[], ["好", "[怒]"], []]
+    assert evidence == [[], ["不…好", "[怒]"], []]
 
 
 def test_combine_lets_the_head_decide_and_explains_it() -> None:
