@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 
 from pipeline.search.parse import QueryError
 
@@ -17,12 +17,11 @@ Sort = Literal["time", "engagement"]
 class Search(BaseModel):
     """What to look for: a query, a time range (``created_at``, from inclusive, to exclusive) and an order."""
 
-    q: str = Field("", description="the query (words, \"phrases\", AND/OR/NOT, (), brand: platform: ...)")
-    from_: datetime | None = Field(None, alias="from", description="earliest created_at (inclusive)")
+    q: str = Field(default="", description="the query (words, \"phrases\", AND/OR/NOT, (), brand: platform: ...)")
+    from_: datetime | None = Field(None, validation_alias=AliasChoices("from", "from_"), serialization_alias="from",
+                                   description="earliest created_at (inclusive)")
     to: datetime | None = Field(None, description="latest created_at (exclusive)")
-    sort: Sort = Field("time", description="time (newest first) or engagement (reposts+comments+likes)")
-
-    model_config = {"populate_by_name": True}
+    sort: Sort = Field(default="time", description="time (newest first) or engagement (reposts+comments+likes)")
 
     @field_validator("from_", "to")
     @classmethod
@@ -94,10 +93,8 @@ class Bucket(BaseModel):
     key: str
     count: int
     q: str
-    from_: datetime | None = Field(None, alias="from")
+    from_: datetime | None = Field(None, validation_alias=AliasChoices("from", "from_"), serialization_alias="from")
     to: datetime | None = None
-
-    model_config = {"populate_by_name": True}
 
 
 class Counts(BaseModel):

@@ -29,7 +29,7 @@ MAX_QUERY_CHARS = 2000
 MAX_TERMS = 64
 MAX_DEPTH = 24
 FIELDS = ("brand", "platform", "signal", "sentiment", "author", "kind")
-"""Field filters: ``brand:蒙牛`` ``platform:weibo`` ``signal:buyer`` ``sentiment:negative`` ``author:小王`` ``kind:post``."""
+"""Field filters: ``brand:蒙牛`` ``platform:weibo`` ``signal:buyer`` ``sentiment:negative`` ``author:小王``."""
 Field = Literal["brand", "platform", "signal", "sentiment", "author", "kind"]
 
 
