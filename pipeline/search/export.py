@@ -24,7 +24,7 @@ from pipeline.storage.sql import identifier
 
 log = logging.getLogger(__name__)
 
-BLOCK_ROWS = 5000
+BLOCK_ROWS = 10_000
 EXPORT_COLUMNS = (
     "event_id", "created_at", "platform", "kind", "thread_id", "author_id", "author_name", "author_followers",
     "text", "own_text", "brands", "competitors", "signals", "sentiment", "sentiment_score", "service_category",
@@ -65,7 +65,7 @@ class _Chunks(io.RawIOBase):
 def count(ch: ClickHouse, search: Search) -> int:
     """How many mentions the search finds (for a progress bar)."""
     cond, params = where(search)
-    return int(ch.query(f"SELECT count() AS n FROM mentions FINAL WHERE {cond}", params)[0]["n"])
+    return int(ch.query(f"SELECT uniqExact(event_id) AS n FROM mentions WHERE {cond}", params)[0]["n"])
 
 
 def mention_source(ch: ClickHouse, search: Search, block: int = BLOCK_ROWS) -> Source:

@@ -52,9 +52,11 @@ class SqlBuilder:
             return "1"
         if isinstance(node, Term):
             p = self.param(node.text)
+            # lower-casing the text costs a pass over it: only a term with cased letters needs it
+            text = "own_text" if node.text.upper() == node.text else "lowerUTF8(own_text)"
             if node.phrase:
-                return f"position(lowerUTF8(own_text), {p}) > 0"
-            return f"(has(tokens, {p}) OR position(lowerUTF8(own_text), {p}) > 0)"
+                return f"position({text}, {p}) > 0"
+            return f"(has(tokens, {p}) OR position({text}, {p}) > 0)"
         if isinstance(node, FieldIs):
             return "(" + _FIELD_SQL[node.field].replace("%(p)s", self.param(node.value)) + ")"
         if isinstance(node, Not):

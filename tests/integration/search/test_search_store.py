@@ -87,3 +87,15 @@ def test_a_bi_view_exports_in_blocks(filled: ClickHouse) -> None:
     out = io.BytesIO()
     n = export.export_to(out, export.view_source(filled, "share_of_voice_daily", columns, block=7), columns, "jsonl")
     assert n == len(whole) == len(out.getvalue().splitlines()) > 0
+
+
+def test_a_replayed_batch_changes_no_page_and_no_count(filled: ClickHouse) -> None:
+    search = Search(q="NOT kind:comment", sort="engagement")
+    before = [r["event_id"] for block in run.blocks(filled, search, ["event_id"], block=50) for r in block]
+    counts = run.counts(filled, search)
+    replay = [tuple(v + 1 if c == "version" else v for c, v in zip(MENTION_COLUMNS, r, strict=True))
+              for r in rows()[:150]]
+    filled.insert("mentions", MENTION_COLUMNS, replay)
+    after = [r["event_id"] for block in run.blocks(filled, search, ["event_id"], block=50) for r in block]
+    assert after == before and run.counts(filled, search) == counts
+    assert export.count(filled, search) == len(before)

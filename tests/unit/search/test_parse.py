@@ -53,8 +53,10 @@ def test_sql_takes_every_value_as_a_parameter() -> None:
     rendered = render(sql, params)
     assert "'x\\') or 1=1 --'" in rendered  # escaped by the driver's rules, inside a literal
     sql, params = to_sql(parse("蒙牛 platform:weibo"))
-    assert sql == ("((has(tokens, %(q0)s) OR position(lowerUTF8(own_text), %(q0)s) > 0) AND (platform = %(q1)s))")
+    assert sql == "((has(tokens, %(q0)s) OR position(own_text, %(q0)s) > 0) AND (platform = %(q1)s))"
     assert params == {"q0": "蒙牛", "q1": "weibo"}
+    sql, _ = to_sql(parse("iPhone"))  # a term with cased letters compares the lower-cased text
+    assert sql == "(has(tokens, %(q0)s) OR position(lowerUTF8(own_text), %(q0)s) > 0)"
 
 
 def test_python_semantics() -> None:
