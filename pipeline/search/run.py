@@ -5,8 +5,9 @@ engaged first, so page N costs what page 1 costs and rows inserted meanwhile do 
 
 One row per event without ``FINAL`` (which costs about three times the search itself on 18.16): the
 copies of an event are neighbours in the order (same sort key, same id), so a block keeps the first
-of them and the keyset starts after the last, and the counts count distinct event ids (``uniqExact``). A replayed event is stored again with the same values (only ``ingested_at`` and
-``version`` differ), so both are exact under replays until ClickHouse merges the copies away.
+of them and the keyset starts after the last, and the counts count distinct event ids (``uniqExact``).
+A replayed event is stored again with the same values (only ``ingested_at`` and ``version`` differ),
+so both are exact under replays until ClickHouse merges the copies away.
 """
 
 from __future__ import annotations

@@ -6,7 +6,19 @@ import time
 
 import pytest
 
-from pipeline.search.parse import MAX_DEPTH, MAX_QUERY_CHARS, MAX_TERMS, All, And, FieldIs, Not, Or, QueryError, Term, parse
+from pipeline.search.parse import (
+    MAX_DEPTH,
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    All,
+    And,
+    FieldIs,
+    Not,
+    Or,
+    QueryError,
+    Term,
+    parse,
+)
 from pipeline.search.query import matches, to_sql
 from pipeline.storage.sql import render
 
