@@ -59,6 +59,7 @@ def test_saved_searches_belong_to_their_user(client: TestClient) -> None:
     other = {"Authorization": f"Bearer {OTHER}"}
     assert client.get("/api/searches", headers=other).json() == []
     assert client.delete(f"/api/searches/{sid}", headers=other).status_code == 404
+    assert client.get(f"/api/searches/{sid}/stream", headers=other).status_code == 404
     assert client.delete(f"/api/searches/{sid}", headers=H).status_code == 204
     assert client.get("/api/searches", headers=H).json() == []
 
