@@ -46,8 +46,8 @@ def export_command(
 
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    if out is None and fmt == "xlsx" and sys.stdout.isatty():
-        raise ConfigError("--format xlsx is binary: give --out FILE")
+    if out is None and fmt in ("xlsx", "parquet") and sys.stdout.isatty():
+        raise ConfigError(f"--format {fmt} is binary: give --out FILE")
     search = Search(q=query, from_=_parse_time(from_, "--from"), to=_parse_time(to, "--to"))
     try:
         parse(search.q)
