@@ -23,6 +23,7 @@ def _register() -> None:
         deadletter,
         demo,
         evaluate,
+        export,
         local_cluster,
         migrate,
         replay,

@@ -24,7 +24,8 @@ Sharding keys (why each table is sharded as it is):
   ``uniqExactMerge`` merges exactly across shards.
 - everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
   ``dl_id``, the desk tables by ``case_id``, ``alerts`` and ``alert_deliveries`` by ``alert_id``, ``cascades`` by
-  ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``.
+  ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``,
+  ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ SHARD_KEYS: dict[str, str] = {
     "cascade_nodes": "rand()",
     "cascades": "cityHash64(root_id)",
     "schema_migrations": "cityHash64(version)",
+    "saved_searches": "cityHash64(owner)",
 }
 """The Distributed sharding key of every table (module doc)."""
 

@@ -42,6 +42,9 @@ ROUTE_MODULES: list[str] = [
     "pipeline.web.routes_cascades",
     "pipeline.web.routes_cases",
     "pipeline.web.routes_tickets",
+    "pipeline.web.routes_search",
+    "pipeline.web.routes_export",
+    "pipeline.web.routes_saved",
 ]
 """Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
 SWAGGER_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"

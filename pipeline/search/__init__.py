@@ -1,0 +1,1 @@
+"""Search over stored mentions (query language, pages, counts), saved searches and exports."""
