@@ -58,6 +58,7 @@ def dead_letter(raw: bytes, reason: str, **values: Any) -> Row:
         "dl_id": hashlib.sha256(raw).hexdigest()[:32], "source_topic": "social.posts", "partition": 0, "offset": 0,
         "stage": "decode", "reason": reason, "error": f"{reason}: bad input", "raw_b64": base64.b64encode(raw).decode(),
         "raw_preview": raw[:80].decode("utf-8", "replace"), "received_at": T0, "version": 1,
+        "raw_size": len(raw), "raw_truncated": 0,
     }  # fmt: skip
     row.update(values)
     return row
