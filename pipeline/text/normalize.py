@@ -61,9 +61,10 @@ _URL_TRAIL = ".,;:!?'"
 REPOST_CHAIN_MAX = 64
 """Names kept of a ``//@`` chain: a cascade walks every name, so an unbounded chain costs unbounded time."""
 ANALYSED_CHARS = 500
-"""Characters of a text's own words that are analysed (and kept as ``own_text``): Weibo's limit for
-a post. The repost chain is read from the whole text; the rest of a longer text is stored with the
-event, not analysed, so one event costs at most a fixed amount whatever its length."""
+"""Characters of a text's own words that are analysed (and kept as ``own_text``): several times a
+typical post, comment or review (Weibo's classic limit is 140). The repost chain is read from the
+whole text; the rest of a longer text is stored with the event, not analysed, so one event costs
+at most a fixed amount whatever its length (a brand named only further on is not found)."""
 CHAIN_ELIDED = "…"
 """First name of a chain cut at :data:`REPOST_CHAIN_MAX`: it stands for the names dropped (the nearest ones)."""
 
@@ -222,16 +223,21 @@ _RAW_CHAIN = re.compile(r"[/／]{2}\s?[@＠]")
 """Where a repost chain starts in a text not yet folded (``//@``, ``// @`` in either width)."""
 
 
+def _chain_start(text: str) -> int:
+    """Where the repost chain of a raw text starts (its length when it has none); a fast scan."""
+    m = _RAW_CHAIN.search(text) if "/" in text or "／" in text else None
+    return len(text) if m is None else m.start()
+
+
 def _long_text(text: str) -> tuple[str, list[str]]:
     """The analysed window of a long raw text's own words, and its chain names (not yet simplified).
 
     Reading the whole text costs time in proportion to its length; this reads only the window
     (the own words are cut at :data:`ANALYSED_CHARS` anyway) and the chain, width-folded.
     """
-    m = _RAW_CHAIN.search(text) if "/" in text or "／" in text else None
-    if m is None:
-        return text[:ANALYSED_CHARS], []
-    return text[: min(m.start(), ANALYSED_CHARS)], _chain(_WIDE_OR_CONTROL.sub(_fold_match, text[m.start() :]), 0)
+    cut = _chain_start(text)
+    chain = _chain(_WIDE_OR_CONTROL.sub(_fold_match, text[cut:]), 0) if cut < len(text) else []
+    return text[: min(cut, ANALYSED_CHARS)], chain
 
 
 def analysed_part(text: str) -> str:
@@ -243,10 +249,8 @@ def analysed_part(text: str) -> str:
     """
     if len(text) <= _LONG:
         return text
-    m = _RAW_CHAIN.search(text) if "/" in text or "／" in text else None
-    if m is None:
-        return text[:ANALYSED_CHARS]
-    return text[: min(m.start(), ANALYSED_CHARS)] + text[m.start() :]
+    cut = _chain_start(text)
+    return text[: min(cut, ANALYSED_CHARS)] + text[cut:]
 
 
 def normalize_many(texts: Sequence[str]) -> list[Normalized]:
