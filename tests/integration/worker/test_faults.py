@@ -16,7 +16,9 @@ from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
 from pipeline.sample import generate_events
-from pipeline.storage import connect
+from pipeline.storage import ClickHouse, connect
+from pipeline.storage.errors import StorageError
+from pipeline.storage.migrate import applied_migrations, load_migrations
 from pipeline.storage.stats import stats
 from tests.integration.expect import Expectation, assert_exact, complete, missing_by_partition, wait_until
 
@@ -127,6 +129,13 @@ def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None: 
         ch.close()
 
 
+def _applied(ch: ClickHouse) -> set[str]:
+    try:
+        return set(applied_migrations(ch))
+    except StorageError:  # no schema_migrations table yet
+        return set()
+
+
 def test_failed_enrich_stage_stops_the_worker_and_the_restart_replays_its_batches(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
     from pipeline.worker.stages import EX_SOFTWARE
 
@@ -136,7 +145,9 @@ def test_failed_enrich_stage_stops_the_worker_and_the_restart_replays_its_batche
     ch = connect(worker_env.clickhouse_url)
     try:
         first = start_worker()
-        wait_until(lambda: stats(ch)["mentions"] == 0, 120, "the worker to create its tables")
+        latest = {m.version for m in load_migrations()}
+        # every migration applied (a later one may alter dead_letters): only then is the table parked
+        wait_until(lambda: _applied(ch) >= latest, 120, "the worker to create its tables")
         # an unrecoverable storage error (not an outage): the first dead-letter insert finds no table
         ch.execute("RENAME TABLE dead_letters TO dead_letters_parked")
         produce(worker_env, lines)
