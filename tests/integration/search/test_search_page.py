@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
 from pipeline.storage import connect
 from pipeline.storage.migrate import migrate
 from pipeline.storage.tables import MENTION_COLUMNS
+from tests.fixtures.web_server import serving
 from tests.integration.monitor.test_live_page import CHROMIUM_ARGS
 from tests.integration.search.data import rows
 from tests.integration.search.web import READER, search_app
@@ -28,25 +24,10 @@ def web_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ch = connect(f"chdb://{tmp_path_factory.mktemp('search_page') / 'chdb'}")
     migrate(ch)
     ch.insert("mentions", MENTION_COLUMNS, list(rows()))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(search_app(ch), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
     try:
-        yield url
+        with serving(search_app(ch)) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         ch.close()
 
 
