@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,12 +78,16 @@ def fill(ch: ClickHouse, now: datetime) -> None:
     store(ch, enrich(burst(now), analyzer))
     engine = AlertEngine(ch, AlertSettings(alert_min_count=5, alert_window_minutes=5, alert_min_baseline_windows=12))
     engine.record(engine.detect(now.timestamp()))
-    _desk_cases(ch, now)
+    desk_cases(ch, now, [("logistics", 50), ("refund", 30), ("quality", 2), ("usage", 1)])
 
 
-def _desk_cases(ch: ClickHouse, now: datetime) -> None:
+def desk_cases(ch: ClickHouse, now: datetime, cases: Sequence[tuple[str, int]]) -> None:
+    """Store desk cases as the case agent does: observed, then claimed, replied to or resolved in turn.
+
+    ``cases``: (category, hours before ``now`` it was opened) of each case.
+    """
     cfg = DeskSettings()
-    for i, (category, age_hours) in enumerate([("logistics", 50), ("refund", 30), ("quality", 2), ("usage", 1)]):
+    for i, (category, age_hours) in enumerate(cases):
         at = now - timedelta(hours=age_hours)
         obs = Observation(event_id=f"weibo:d{i}", platform="weibo", kind="post", thread_id=f"weibo:d{i}",
                           url="https://weibo.com/detail/1", author_id=f"u{i}", author_name="小李",

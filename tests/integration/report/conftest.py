@@ -19,10 +19,7 @@ import pytest
 from clickhouse_driver import Client
 
 from pipeline.bench.monitor import enrich, store
-from pipeline.config import AlertSettings, DeskSettings, Settings
-from pipeline.desk import store as desk_store
-from pipeline.desk.lifecycle import Slot, apply
-from pipeline.desk.models import Command, Observation, Op
+from pipeline.config import AlertSettings, Settings
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.monitor.models import Alert
@@ -32,6 +29,7 @@ from pipeline.storage.migrate import migrate
 from pipeline.storage.tables import MENTION_COLUMNS, mention_rows
 from pipeline.text import get_analyzer
 from tests.fixtures.clickhouse import ClickHouseServer
+from tests.integration.deploy.dashboards import desk_cases
 
 DAY = date(2024, 6, 17)  # the newest day of the demo stream (UTC)
 NOON = datetime(2024, 6, 17, 12, tzinfo=UTC)
@@ -57,22 +55,6 @@ def _alerts(ch: ClickHouse) -> None:
     engine.record(alerts)  # stored as the alert leader stores them
 
 
-def _desk(ch: ClickHouse) -> None:
-    cfg = DeskSettings()
-    for i, (category, hours) in enumerate([("logistics", 30), ("refund", 10), ("quality", 4), ("quality", 2)]):
-        at = datetime(2024, 6, 18, tzinfo=UTC) - timedelta(hours=hours)
-        obs = Observation(event_id=f"weibo:d{i}", platform="weibo", kind="post", thread_id=f"weibo:d{i}",
-                          url="https://weibo.com/detail/1", author_id=f"u{i}", author_name="小李",
-                          text="快递三天了还没发货，客服也不理人", created_at=at, category=category,
-                          detector_priority="normal", brand="蒙牛")
-        slot, out = apply(Slot(), Command(op=Op.observe, command_id=f"o{i}", at=at, observation=obs), cfg)
-        desk_store.write_outcome(ch, out.case, out.events, out.new_messages)
-        for n, op in enumerate((Op.claim, Op.reply, Op.resolve)[: i % 3 + 1]):
-            slot, out = apply(slot, Command(op=op, command_id=f"c{i}{n}", at=at + timedelta(minutes=20 * (n + 1)),
-                                            actor="alice", role="agent", case_id=out.case.case_id), cfg)
-            desk_store.write_outcome(ch, out.case, out.events, out.new_messages)
-
-
 def fill(ch: ClickHouse) -> list[dict[str, Any]]:
     """Store the demo data; the mention rows, one per event."""
     items = enrich(DEMO_STREAM_PATH.read_bytes().splitlines(), get_analyzer(Settings().resolved_lexicon))
@@ -80,7 +62,8 @@ def fill(ch: ClickHouse) -> list[dict[str, Any]]:
     store(ch, items, tracker)
     tracker.refresh_due(everything=True)
     _alerts(ch)
-    _desk(ch)
+    opened = [("logistics", 30), ("refund", 10), ("quality", 4), ("quality", 2)]
+    desk_cases(ch, datetime(2024, 6, 18, tzinfo=UTC), opened)
     rows = {r[0]: dict(zip(MENTION_COLUMNS, r, strict=True)) for r in mention_rows(items)}
     return list(rows.values())
 
