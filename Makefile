@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test-deps demo test bench lint clean
+.PHONY: install test-deps demo test bench lint clean train
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test: install test-deps lint
 BENCH_ARGS ?= --rss-events 1000000 --rss-clickhouse local --json
 bench: install test-deps
 	$(VENV)/bin/sociallisten bench $(BENCH_ARGS)
+
+# the learned detector heads (pipeline/text/data/models/) from the labelled train split and weak labels of the
+# shared corpora (/work/shared/data or DATA=...), thresholds chosen on the dev split; a few minutes on one core
+DATA ?= /work/shared/data
+train: install
+	$(PY) tools/train_detectors.py --data $(DATA)
 
 # every check fails the build on its first finding: ruff (style, docstrings, complexity), mypy --strict,
 # and the size rule (no function over 60 lines, no module over 400 in pipeline/ and schemas/)

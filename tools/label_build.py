@@ -68,8 +68,34 @@ def build(root: Path = LABELS) -> tuple[list[dict[str, Any]], dict[str, dict[str
     return rows, agreement
 
 
+def build_silver(root: Path = LABELS) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]]]:
+    """The silver training rows and each silver label's agreement with gold on the calibration rows.
+
+    Inputs: ``silver/items.jsonl`` (tools/label_silver.py) and ``silver/S_K.jsonl`` (batch K, one
+    annotator). Batches not labelled yet are left out. Calibration rows (gold rows of the train
+    split hidden in each batch) are scored, not returned.
+    """
+    items = {i["item_id"]: i for i in _read(root / "silver" / "items.jsonl")}
+    gold = {r["item_id"]: r for r in _read(root / "labels.jsonl")}
+    labelled = [r for p in sorted((root / "silver").glob("S_*.jsonl")) for r in _read(p)]
+    rows: list[dict[str, Any]] = []
+    calib: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for r in labelled:
+        item = items[r["item_id"]]
+        if item["calibration"]:
+            calib.append((r, gold[r["item_id"]]))
+        else:
+            rows.append({**{k: item[k] for k in ("item_id", "source", "category", "split", "origin", "text")},
+                         **{f: r[f] for f in FIELDS}})
+    agreement: dict[str, dict[str, float]] = {"calibration_rows": {"rows": float(len(calib))}}
+    for f in FIELDS:
+        po, k = kappa([s[f] for s, _ in calib], [g[f] for _, g in calib]) if calib else (0.0, 0.0)
+        agreement[f] = {"agreement": round(po, 3), "kappa": round(k, 3)}
+    return rows, agreement
+
+
 def main() -> None:
-    """Write labels.jsonl and agreement.json; print the agreement."""
+    """Write labels.jsonl and agreement.json (and the silver ones); print the agreement."""
     rows, agreement = build()
     with (LABELS / "labels.jsonl").open("w", encoding="utf-8") as fh:
         for row in rows:
@@ -79,6 +105,17 @@ def main() -> None:
     print(f"{len(rows)} rows ({dict(splits)})")
     for f, v in agreement.items():
         print(f"{f:<16} agreement {v['agreement']:.3f}  kappa {v['kappa']:.3f}")
+    if (LABELS / "silver" / "items.jsonl").exists():
+        silver, silver_agreement = build_silver()
+        with (LABELS / "silver" / "labels.jsonl").open("w", encoding="utf-8") as fh:
+            for row in silver:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (LABELS / "silver" / "agreement.json").write_text(json.dumps(silver_agreement, indent=1) + "\n", "utf-8")
+        n = int(silver_agreement["calibration_rows"]["rows"])
+        print(f"silver: {len(silver)} training rows; against gold on {n} calibration rows:")
+        for f in FIELDS:
+            v = silver_agreement[f]
+            print(f"{f:<16} agreement {v['agreement']:.3f}  kappa {v['kappa']:.3f}")
 
 
 if __name__ == "__main__":

@@ -25,13 +25,33 @@ from pipeline.text.detectors import Decision
 from pipeline.text.detectors.brands import BrandDetector
 from pipeline.text.detectors.buyer import detect_buyer
 from pipeline.text.detectors.intent import detect_intent
-from pipeline.text.detectors.service import detect_service
+from pipeline.text.detectors.service import category_of, detect_service, priority
+from pipeline.text.features import Parts, feature_parts, flatten, rule_features, text_features
 from pipeline.text.fingerprint import text_hash
 from pipeline.text.keywords import KeywordExtractor
+from pipeline.text.learned import (
+    BUYER,
+    INTENT,
+    SERVICE,
+    Batch,
+    Head,
+    Heads,
+    Scorer,
+    combine,
+    decide_sentiment,
+    load_heads,
+)
 from pipeline.text.lexicon import Lexicon, load_lexicon
 from pipeline.text.normalize import Normalized, normalize_many
 from pipeline.text.segment import Backend, Segmenter, make_segmenter, tokenize_many, user_dictionary
-from pipeline.text.sentiment import MODEL_FILE, SentimentModel, SentimentResult, empty_model, load_model
+from pipeline.text.sentiment import (
+    MODEL_FILE,
+    NEGATORS,
+    SentimentModel,
+    SentimentResult,
+    empty_model,
+    load_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +155,7 @@ class TextAnalyzer:
         lexicon: Lexicon,
         backend: Backend = "rjieba",
         sentiment_model: SentimentModel | None = None,
+        heads: Heads | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.backend: Backend = backend
@@ -142,6 +163,10 @@ class TextAnalyzer:
         self.brands = BrandDetector(lexicon)
         self.cues = CueBook()
         self._thresholds = {name: float(s.get("threshold", 2.0)) for name, s in settings().items()}
+        self.heads = load_heads() if heads is None else heads
+        self.scorer = Scorer(self.heads)
+        # the learned opinion and polarity heads decide the sentiment unless a lexical model is given
+        self._lexical_sentiment = sentiment_model is not None or self.heads.opinion is None
         if sentiment_model is None:
             sentiment_model = load_model(MODEL_FILE) if MODEL_FILE.exists() else empty_model()
         self.sentiment_model = sentiment_model
@@ -163,8 +188,12 @@ class TextAnalyzer:
         """
         norms, tokens = self.prepare(texts, titles)
         scans = [self.cues.scan(n.detect_text) for n in norms]
-        score = self.sentiment_model.score_tokens
-        sentis = [score(t, n.emoticons) for n, t in zip(norms, tokens, strict=True)]
+        parts = [
+            feature_parts(n.detect_text, t, s, NEGATORS, n.emoticons)
+            for n, t, s in zip(norms, tokens, scans, strict=True)
+        ]
+        batch = self.scorer.batch(parts)
+        sentis = self._sentiments(norms, tokens, batch)
         detect = self.brands.detect
         brands = [detect(n.detect_text, t, n.mentions) for n, t in zip(norms, tokens, strict=True)]
         words = [[t for t in toks if t not in _WORD_SKIP] for toks in tokens]
@@ -174,8 +203,20 @@ class TextAnalyzer:
         model, exclude = self.buyer_model, self._brand_terms
         zs = [model_score(model, t, exclude) for t in tokens]
         return [
-            self._analyze(*args) for args in zip(norms, tokens, scans, sentis, brands, words, keywords, zs, strict=True)
+            self._analyze(*args)
+            for args in zip(norms, tokens, scans, sentis, brands, words, keywords, zs, parts, batch.scores, strict=True)
         ]
+
+    def _sentiments(self, norms: list[Normalized], tokens: list[list[str]], batch: Batch) -> list[SentimentResult]:
+        opinion, polarity = self.heads.opinion, self.heads.polarity
+        if self._lexical_sentiment or opinion is None or polarity is None:
+            score = self.sentiment_model.score_tokens
+            return [score(t, n.emoticons) for n, t in zip(norms, tokens, strict=True)]
+        labels = [decide_sentiment(opinion, polarity, scores, _no_evidence) for scores in batch.scores]
+        signs = [1 if s.label == "positive" else -1 if s.label == "negative" else 0 for s in labels]
+        evidence = batch.tops("polarity", signs)
+        out = [SentimentResult(s.label, s.score, e) for s, e in zip(labels, evidence, strict=True)]
+        return out
 
     def prepare(
         self, texts: Sequence[str], titles: Sequence[str] | None = None
@@ -202,21 +243,18 @@ class TextAnalyzer:
         words: list[str],
         keywords: list[str],
         z: float,
+        parts: Parts,
+        scores: list[float],
     ) -> Analysis:
-        text = norm.detect_text
-        news = scan.marker("news") + (1 if norm.urls else 0) + (1 if "【" in text else 0) >= 2
-        buyer = detect_buyer(
-            scan, news, z, lambda: model_evidence(self.buyer_model, toks, self._brand_terms), self._thresholds["buyer"]
-        )
-        angry = any(e in _ANGRY_EMOTICONS for e in norm.emoticons)
-        customer = (
-            buyer.value
-            or z > 0
-            or scan.marker("second_person") > 0
-            or any(h.counted and h.group.name in CUSTOMER_GROUPS for h in scan.hits.get("buyer", ()))
-        )
-        service = detect_service(scan, customer, news, len(text), senti.score, angry, self._thresholds["service"])
-        intent = detect_intent(scan, buyer.value, self._thresholds["intent"])
+        buyer, service, intent, on, angry = self._rules(norm, toks, scan, senti.score, z)
+        if self.heads.buyer or self.heads.service or self.heads.intent:
+            rule_service = service
+            buyer = self._combine(buyer, self.heads.buyer, scores[BUYER], parts, on)
+            service = self._combine(service, self.heads.service, scores[SERVICE], parts, on)
+            if service.value and not rule_service.value:
+                category = category_of(scan)
+                service = service._replace(category=category, priority=priority(scan, category, senti.score, angry))
+            intent = self._combine(intent, self.heads.intent, scores[INTENT], parts, on)
         brands, brand_evidence = found
         competitors = [b for b in brands if b not in self._own]
         own_brand = any(b in self._own for b in brands)
@@ -248,6 +286,63 @@ class TextAnalyzer:
         )
 
 
+    @staticmethod
+    def _combine(rule: Decision, head: Head | None, base: float, parts: Parts, on: list[str]) -> Decision:
+        if head is None:
+            return rule
+        return combine(rule, head, base + head.rule_score(on), lambda: head.top([*flatten(parts), *on]))
+
+    def _rules(
+        self, norm: Normalized, toks: list[str], scan: Scan, senti_score: float, z: float
+    ) -> tuple[Decision, Decision, Decision, list[str], bool]:
+        """The rule decisions (buyer, service, intent), their ``r`` features and whether the writer is angry."""
+        text = norm.detect_text
+        news = scan.marker("news") + (1 if norm.urls else 0) + (1 if "【" in text else 0) >= 2
+        buyer = detect_buyer(
+            scan, news, z, lambda: model_evidence(self.buyer_model, toks, self._brand_terms), self._thresholds["buyer"]
+        )
+        angry = any(e in _ANGRY_EMOTICONS for e in norm.emoticons)
+        customer = (
+            buyer.value
+            or z > 0
+            or scan.marker("second_person") > 0
+            or any(h.counted and h.group.name in CUSTOMER_GROUPS for h in scan.hits.get("buyer", ()))
+        )
+        service = detect_service(scan, customer, news, len(text), senti_score, angry, self._thresholds["service"])
+        intent = detect_intent(scan, buyer.value, self._thresholds["intent"])
+        on = rule_features(
+            buyer=buyer.value, service=service.value, intent=intent.value, news=news,
+            customer=customer, review=z > 0, angry=angry,
+        )
+        return buyer, service, intent, on, angry
+
+    @property
+    def lexicon_terms(self) -> frozenset[str]:
+        """Every brand name, alias and product of the lexicon."""
+        return self._brand_terms
+
+    def rule_decisions(
+        self, norm: Normalized, toks: list[str], scan: Scan, z: float
+    ) -> tuple[Decision, Decision, Decision]:
+        """The rule detectors' own decisions (buyer, service, intent) for one prepared text."""
+        return self._rules(norm, toks, scan, 0.0, z)[:3]
+
+    def learning_features(self, texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
+        """Per text, the features of the sentiment heads and of the detector heads (for training).
+
+        The detector heads see the rule features too: their weights are added by
+        :meth:`_combine` to the batch score of the text features.
+        """
+        norms, tokens = self.prepare(texts)
+        out: list[tuple[list[str], list[str]]] = []
+        model, exclude = self.buyer_model, self._brand_terms
+        for n, t in zip(norms, tokens, strict=True):
+            scan = self.cues.scan(n.detect_text)
+            feats = text_features(n.detect_text, t, scan, NEGATORS, n.emoticons)
+            on = self._rules(n, t, scan, 0.0, model_score(model, t, exclude))[3]
+            out.append((feats, feats + on))
+        return out
+
 def signal_names(
     *, buyer: bool, service_request: bool, purchase_intent: bool, competitors: bool, own_brand: bool, sentiment: str
 ) -> list[str]:
@@ -273,6 +368,10 @@ def _evidence(
         "purchase_intent": intent.evidence,
         "sentiment": sentiment,
     }
+
+
+def _no_evidence(sign: int) -> list[str]:
+    return []
 
 
 _CACHE: dict[tuple[Path, str], TextAnalyzer] = {}

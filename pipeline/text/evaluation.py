@@ -1,6 +1,9 @@
 """Detector metrics against labelled rows: precision, recall and F1, sentiment accuracy.
 
 Pure functions over predictions and gold labels; the ``eval`` command and the tests use them.
+:func:`evaluate_labels` scores the project's labels (pipeline/data/labels/labels.jsonl) per
+detector and per source with confusion counts and bootstrap 95 % intervals
+(:mod:`pipeline.text.bootstrap`), and sentiment per domain (:func:`sentiment_domain`).
 Labelled rows: ``{"id", "text", "buyer": 0|1, "service_request": 0|1, "brands": [...]}``;
 sentiment rows: ``{"id", "text", "sentiment": "positive"|"negative"|"neutral"}``.
 Brand and competitor scores are micro-averaged over (row, brand) pairs.
@@ -12,7 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from pipeline.text.analyzer import TextAnalyzer
+from pipeline.text.bootstrap import accuracy_interval, binary_intervals, count_intervals
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +139,116 @@ def evaluate(
         sentiment_rows=len(sentiment),
         sentiment_accuracy=accuracy(predicted, [str(r["sentiment"]) for r in sentiment]),
     )
+
+
+DETECTORS = ("buyer", "service_request", "purchase_intent")
+HELD_OUT_CATEGORY = "酒店"
+"""The review category no model is trained on: sentiment is measured on it as an unseen domain."""
+IN_DOMAIN = frozenset({"product reviews", "takeout reviews"})
+"""The sentiment domains of the review corpora the models are trained on."""
+
+
+def sentiment_domain(row: Mapping[str, Any]) -> str:
+    """The sentiment domain of a labelled row, from its source and category."""
+    source, category = str(row.get("source", "")), str(row.get("category", ""))
+    if category == HELD_OUT_CATEGORY:
+        return "hotel (held out)"
+    if source.startswith("ced_") or category == "蒙牛":  # the 蒙牛 "reviews" are Weibo posts
+        return "weibo"
+    if source == "waimai_10k":
+        return "takeout reviews"
+    if source.startswith("ecd"):
+        return "service dialogues"
+    return "product reviews" if source else "unknown"
+
+
+def _binary_block(predicted: Sequence[bool], gold: Sequence[bool], draws: int) -> dict[str, Any]:
+    score = binary_score(predicted, gold)
+    tn = sum(1 for p, g in zip(predicted, gold, strict=True) if not p and not g)
+    return {
+        "rows": len(gold),
+        **score.as_dict(),
+        "tn": tn,
+        "interval_95": binary_intervals(predicted, gold, draws),
+    }
+
+
+def _groups(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """Row indexes of all rows and of each source."""
+    out = {"all": list(range(len(rows)))}
+    for i, r in enumerate(rows):
+        out.setdefault(str(r.get("source", "")) or "unknown", []).append(i)
+    return out
+
+
+def _pick(values: Sequence[Any], ix: Sequence[int]) -> list[Any]:
+    return [values[i] for i in ix]
+
+
+def _sentiment_block(predicted: Sequence[str], gold: Sequence[str], draws: int) -> dict[str, Any]:
+    right = [p == g for p, g in zip(predicted, gold, strict=True)]
+    confusion: dict[str, dict[str, int]] = {}
+    for p, g in zip(predicted, gold, strict=True):
+        confusion.setdefault(g, {}).setdefault(p, 0)
+        confusion[g][p] += 1
+    return {
+        "rows": len(gold),
+        "accuracy": round(sum(right) / len(gold), 4) if gold else 0.0,
+        "interval_95": accuracy_interval(right, draws),
+        "confusion": confusion,
+    }
+
+
+def evaluate_labels(
+    analyzer: TextAnalyzer, rows: Sequence[Mapping[str, Any]], draws: int = 1000
+) -> dict[str, Any]:
+    """Every detector per source (P, R, F1, confusion counts, bootstrap 95 % intervals) and sentiment per domain.
+
+    A detector (or sentiment) is scored only when every row carries its label.
+    """
+    analyses = analyzer.analyze_batch([str(r["text"]) for r in rows])
+    groups = _groups(rows)
+    report: dict[str, Any] = {"rows": len(rows)}
+    for name in DETECTORS:
+        if rows and all(name in r for r in rows):
+            pred = [bool(getattr(a, name)) for a in analyses]
+            gold = [bool(r[name]) for r in rows]
+            report[name] = {k: _binary_block(_pick(pred, ix), _pick(gold, ix), draws) for k, ix in groups.items()}
+    if rows and all("brands" in r for r in rows):
+        competitors = set(analyzer.lexicon.competitors)
+        want = [list(r.get("brands") or []) for r in rows]
+        pairs = {
+            "brands": ([a.brands for a in analyses], want),
+            "competitors": ([a.competitors for a in analyses], [[b for b in w if b in competitors] for w in want]),
+        }
+        for key, (got, gold_sets) in pairs.items():
+            report[key] = {k: _set_block(_pick(got, ix), _pick(gold_sets, ix), draws) for k, ix in groups.items()}
+    if rows and all("sentiment" in r for r in rows):
+        pred_s = [a.sentiment for a in analyses]
+        gold_s = [str(r["sentiment"]) for r in rows]
+        domains = [sentiment_domain(r) for r in rows]
+        by_domain: dict[str, list[int]] = {"all": list(range(len(rows)))}
+        by_domain["in-domain reviews"] = [i for i, d in enumerate(domains) if d in IN_DOMAIN]
+        for i, d in enumerate(domains):
+            by_domain.setdefault(d, []).append(i)
+        report["sentiment"] = {
+            k: _sentiment_block(_pick(pred_s, ix), _pick(gold_s, ix), draws) for k, ix in by_domain.items()
+        }
+    return report
+
+
+def _set_block(predicted: Sequence[Iterable[str]], gold: Sequence[Iterable[str]], draws: int) -> dict[str, Any]:
+    per_row = [set_score([p], [g]) for p, g in zip(predicted, gold, strict=True)]
+    total = set_score(predicted, gold)
+    tp = np.array([s.tp for s in per_row], dtype=float)
+    fp = np.array([s.fp for s in per_row], dtype=float)
+    fn = np.array([s.fn for s in per_row], dtype=float)
+    return {"rows": len(per_row), **total.as_dict(), "interval_95": count_intervals(tp, fp, fn, draws)}
+
+
+def evaluate_sentiment_rows(
+    analyzer: TextAnalyzer, rows: Sequence[Mapping[str, Any]], draws: int = 1000
+) -> dict[str, Any]:
+    """Accuracy (with interval and confusion) of the sentiment on ``{"text", "sentiment"}`` rows."""
+    predicted = [a.sentiment for a in analyzer.analyze_batch([str(r["text"]) for r in rows])]
+    return _sentiment_block(predicted, [str(r["sentiment"]) for r in rows], draws)

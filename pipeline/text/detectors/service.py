@@ -117,3 +117,19 @@ def priority(scan: Scan, category: str, sentiment_score: float, angry_emoticon: 
     if category == "how_to" and sentiment_score > -0.5:
         return "low"
     return "normal"
+
+
+def category_of(scan: Scan) -> str:
+    """The category of a request the rules did not flag: the category with the most cue weight.
+
+    Every positive service cue counts here, gated or not (the model found the request); a
+    question without any is ``how_to``, anything else ``other``.
+    """
+    totals: dict[str, float] = {}
+    for hit in scan.hits.get("service", ()):
+        if hit.weight > 0 and hit.group.category is not None:
+            totals[hit.group.category] = totals.get(hit.group.category, 0.0) + hit.weight
+    if not totals:
+        return "how_to" if is_question(scan) else "other"
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    return max(totals, key=lambda c: (totals[c], -order[c]))

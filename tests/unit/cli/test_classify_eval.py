@@ -70,10 +70,33 @@ def test_classify_with_a_broken_lexicon(tmp_path) -> None:  # type: ignore[no-un
 
 
 def test_eval_prints_a_table_and_json() -> None:
-    args = ["eval", str(LABELLED), "--lexicon", str(DEV_LEXICON), "--sentiment", str(SENTIMENT), "--json"]
+    args = ["eval", str(LABELLED), "--lexicon", str(DEV_LEXICON), "--sentiment", str(SENTIMENT), "--draws", "50"]
+    args.append("--json")
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "precision" in result.stdout and "service_request" in result.stdout
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["rows"] == 321 and report["sentiment"]["rows"] == 1500
+    assert report["rows"] == 321 and report["sentiment_file"]["rows"] == 1500
     assert set(report) >= {"buyer", "service_request", "brands", "competitors"}
+    buyer = report["buyer"]["all"]
+    assert buyer["tp"] + buyer["fp"] + buyer["fn"] + buyer["tn"] == 321
+    lo, hi = buyer["interval_95"]["precision"]
+    assert lo <= buyer["precision"] <= hi
+
+
+def test_eval_scores_a_split_of_the_project_labels_per_source_and_domain(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "reviews" / "online_shopping_10_cats.csv"
+    corpus.parent.mkdir()
+    corpus.write_text("cat,label,review,id\n酒店,1,房间干净，服务很好,1\n酒店,0,隔音太差，一夜没睡,2\n书籍,1,好书,3\n",
+                      encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--split", "dev", "--draws", "20", "--hotel-corpus", str(corpus), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["split"] == "dev" and report["rows"] == 465
+    assert {"all", "waimai_10k", "ecd_taobao_cs"} <= set(report["service_request"])
+    assert report["purchase_intent"]["all"]["rows"] == 465
+    assert {"all", "in-domain reviews", "hotel (held out)", "weibo"} <= set(report["sentiment"])
+    assert report["hotel_corpus"]["rows"] == 2
+    assert "Sentiment (three classes) per domain" in result.stdout
+    bad = runner.invoke(app, ["eval", "--split", "nope"])
+    assert bad.exit_code != 0

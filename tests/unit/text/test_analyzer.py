@@ -58,7 +58,7 @@ def test_classify_record_has_exactly_the_documented_keys() -> None:
 
 
 def test_signals_are_named_and_ordered() -> None:
-    a = analyzer().analyze("想买个诺基亚")
+    a = analyzer().analyze("求推荐，诺基亚和三星哪个好？")
     assert a.signals == [s for s in SIGNALS if s in a.signals]
     assert "purchase_intent" in a.signals and "competitor_mention" in a.signals
     assert sum(s in a.signals for s in ("positive", "negative", "neutral")) == 1

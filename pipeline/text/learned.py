@@ -1,0 +1,238 @@
+"""The learned detectors: logistic-regression heads over :mod:`pipeline.text.features`.
+
+Trained by ``tools/train_detectors.py`` (``make train``) and shipped as gzipped JSON linear
+models (:class:`~pipeline.text.linear.LinearModel`) in ``data/models/``, one file per head:
+
+=========== ===================================================== =========================
+head        decides                                               features
+=========== ===================================================== =========================
+buyer       the writer bought / received / used it first-hand      text + rule signals
+service     the writer needs the company to act or answer          text + rule signals
+intent      the writer wants to buy, asks which or where           text + rule signals
+opinion     the text states an opinion (else: neutral sentiment)   text
+polarity    positive or negative, given an opinion                  text
+=========== ===================================================== =========================
+
+A head's score is ``bias + sum(weights of the text's features)``; its decision threshold (a
+score, chosen on the dev split only) is ``meta["threshold"]`` of its file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import itemgetter
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.text.detectors import NOTHING, Decision
+from pipeline.text.features import Parts, readable
+from pipeline.text.linear import LinearModel, load_linear
+
+MODELS_DIR = Path(__file__).resolve().parent / "data" / "models"
+HEADS = ("buyer", "service", "intent", "opinion", "polarity")
+BUYER, SERVICE, INTENT, OPINION, POLARITY = range(len(HEADS))
+EVIDENCE_MIN = 0.2
+"""Features weighing less than this are not named as evidence of a sentiment."""
+Evidence = Callable[[int], list[str]]
+"""Top features of the polarity head in a direction (1 for positive, -1 for negative)."""
+_first = itemgetter(0)
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function, clipped to avoid overflow."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """One trained head: its linear model and the score at or above which it says yes."""
+
+    model: LinearModel
+    threshold: float
+    rule_floor: float | None = None
+    """A rule decision scoring at least this stands whatever the head says (the rule is precise there)."""
+
+    def score(self, feats: Sequence[str]) -> float:
+        """``bias + sum of the weights`` of the features (each occurrence counts)."""
+        return self.model.bias + sum(filter(None, map(self.model.weights.get, feats)))
+
+    def rule_score(self, on: Sequence[str]) -> float:
+        """What the rule features named in ``on`` add to the score."""
+        get = self.model.weights.get
+        return sum(get(f, 0.0) for f in on)
+
+    def top(self, feats: Sequence[str], k: int = 3, sign: int = 1) -> list[str]:
+        """The ``k`` features that pushed the score most in direction ``sign``, readable."""
+        get = self.model.weights.get
+        scored = [(w * sign, f) for f in feats if (w := get(f)) and w * sign > 0]
+        return list(dict.fromkeys(readable(f) for _, f in sorted(scored, key=_first, reverse=True)[:k]))
+
+
+def load_head(path: Path) -> Head | None:
+    """The head stored in ``path`` (None when the file does not exist)."""
+    if not path.exists():
+        return None
+    model = load_linear(path)
+    floor = model.meta.get("rule_floor")
+    return Head(model, float(model.meta.get("threshold", 0.0)), None if floor is None else float(floor))
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """Every trained head; a missing file leaves that decision to the rules."""
+
+    buyer: Head | None
+    service: Head | None
+    intent: Head | None
+    opinion: Head | None
+    polarity: Head | None
+
+
+def load_heads(directory: Path = MODELS_DIR) -> Heads:
+    """The heads in ``directory`` (``<head>.json.gz``)."""
+    return Heads(*(load_head(directory / f"{name}.json.gz") for name in HEADS))
+
+
+def head_tuple(heads: Heads) -> tuple[Head | None, ...]:
+    """The heads in the order of :data:`HEADS`."""
+    return (heads.buyer, heads.service, heads.intent, heads.opinion, heads.polarity)
+
+
+class Scorer:
+    """Every head's weights in one matrix, so that a whole batch is scored with a few numpy calls.
+
+    Column ``j`` belongs to ``HEADS[j]`` (zeros for a missing head); row ``i`` to feature
+    ``names[i]`` (the last row, all zeros, to unknown features). Plain words and character
+    pairs are looked up without their prefix in tables of their own (:class:`~pipeline.text.features.Parts`).
+    Per text the cost is one dictionary lookup per feature; the sums run in numpy.
+    """
+
+    def __init__(self, heads: Heads) -> None:
+        present = [(j, h) for j, h in enumerate(head_tuple(heads)) if h is not None]
+        vocab: dict[str, int] = {}
+        for _, head in present:
+            for f in head.model.weights:
+                vocab.setdefault(f, len(vocab))
+        self.names = [readable(f) for f in vocab]
+        """Readable name of each row's feature (the evidence)."""
+        self._unknown = len(vocab)
+        self._tables: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        for f, i in vocab.items():
+            if f[:1] == "w":
+                self._tables[0][f[1:]] = i
+            elif f[:1] == "c":
+                self._tables[1][f[1:]] = i
+            else:
+                self._tables[2][f] = i
+        self._weights = np.zeros((len(vocab) + 1, len(HEADS)))
+        self._bias = np.zeros(len(HEADS))
+        for j, head in present:
+            for f, w in head.model.weights.items():
+                self._weights[vocab[f], j] = w
+            self._bias[j] = head.model.bias
+
+    def batch(self, parts: Sequence[Parts]) -> Batch:
+        """The scores of every head for every text (``bias + sum of weights``; a repeated feature counts again)."""
+        n = len(parts)
+        sums = np.zeros((n, len(HEADS))) + self._bias
+        rows: list[np.ndarray] = []
+        texts: list[np.ndarray] = []
+        unknown = repeat(self._unknown)
+        for kind, table in enumerate(self._tables):
+            lists = [p[kind] for p in parts]
+            flat = list(chain.from_iterable(lists))
+            index = np.fromiter(map(table.get, flat, unknown), dtype=np.int64, count=len(flat))
+            lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+            bounds = np.concatenate(([0], np.cumsum(lengths)))
+            running = np.concatenate((np.zeros((1, len(HEADS))), np.cumsum(self._weights[index], axis=0)))
+            sums += running[bounds[1:]] - running[bounds[:-1]]
+            rows.append(index)
+            texts.append(np.repeat(np.arange(n), lengths))
+        return Batch(sums, np.concatenate(rows), np.concatenate(texts), self)
+
+    def column(self, index: np.ndarray, column: int) -> np.ndarray:
+        """The weights of the feature rows ``index`` in one head's column."""
+        out: np.ndarray = self._weights[index, column]
+        return out
+
+
+class Batch:
+    """The head scores of a batch of texts (:meth:`Scorer.batch`)."""
+
+    __slots__ = ("scores", "_index", "_text_of", "_scorer")
+
+    def __init__(self, scores: np.ndarray, index: np.ndarray, text_of: np.ndarray, scorer: Scorer) -> None:
+        self.scores: list[list[float]] = scores.tolist()
+        """Per text, the score of every head (order of :data:`HEADS`)."""
+        self._index = index
+        self._text_of = text_of
+        self._scorer = scorer
+
+    def tops(self, head: str, signs: Sequence[int], k: int = 3) -> list[list[str]]:
+        """Per text, the ``k`` features that pushed ``head`` most in the text's direction (sign 0: none).
+
+        Only features weighing at least :data:`EVIDENCE_MIN` are named; one numpy sort serves
+        the whole batch instead of one per text.
+        """
+        out: list[list[str]] = [[] for _ in self.scores]
+        if not out or not len(self._index):
+            return out
+        text_of = self._text_of
+        contrib = self._scorer.column(self._index, HEADS.index(head)) * np.asarray(signs, dtype=float)[text_of]
+        keep = np.flatnonzero(contrib >= EVIDENCE_MIN)
+        order = keep[np.lexsort((-contrib[keep], text_of[keep]))]
+        names = self._scorer.names
+        for t, row in zip(text_of[order].tolist(), self._index[order].tolist(), strict=True):
+            found = out[t]
+            if len(found) < k and names[row] not in found:
+                found.append(names[row])
+        return out
+
+
+class Sentiment:
+    """Three-class sentiment from the opinion and polarity heads.
+
+    ``neutral`` when the opinion head's score is below its threshold (no opinion), else
+    ``positive`` or ``negative`` by the polarity head. The score is ``2 * sigmoid(polarity) - 1``.
+    """
+
+    __slots__ = ("label", "score", "evidence")
+
+    def __init__(self, label: str, score: float, evidence: list[str]) -> None:
+        self.label = label
+        self.score = score
+        self.evidence = evidence
+
+
+def decide_sentiment(opinion: Head, polarity: Head, scores: Sequence[float], evidence: Evidence) -> Sentiment:
+    """The sentiment from the opinion and polarity scores (``scores`` in the order of :data:`HEADS`)."""
+    z = scores[POLARITY]
+    score = round(2.0 * sigmoid(z) - 1.0, 4)
+    if scores[OPINION] < opinion.threshold:
+        return Sentiment("neutral", score, [])
+    if z >= polarity.threshold:
+        return Sentiment("positive", score, evidence(1))
+    return Sentiment("negative", score, evidence(-1))
+
+
+def combine(rule: Decision, head: Head | None, score: float, evidence: Callable[[], list[str]]) -> Decision:
+    """The final decision of a detector from its rule decision and its head's score.
+
+    Without a head the rule decides. A rule decision scoring at least the head's ``rule_floor``
+    stands (where the rule is precise, see ``tools/train_detectors.py``). Otherwise the head
+    decides (the rule's verdict is one of its features); the evidence is the rule's cues when
+    the rule agrees, else the features that weighed most for the head's yes.
+    """
+    if head is None:
+        return rule
+    if rule.value and head.rule_floor is not None and rule.score >= head.rule_floor:
+        return rule
+    if score < head.threshold:
+        return NOTHING
+    if rule.value:
+        return rule._replace(score=round(score, 4))
+    return Decision(True, round(score, 4), evidence())
