@@ -49,10 +49,13 @@ BENCH_ARGS ?= --rss-events 1000000 --rss-clickhouse local --json
 bench: install test-deps
 	$(VENV)/bin/sociallisten bench $(BENCH_ARGS)
 
-# the learned detector heads (pipeline/text/data/models/) from the labelled train split and weak labels of the
-# shared corpora (/work/shared/data or DATA=...), thresholds chosen on the dev split; a few minutes on one core
+# the learned detector heads (pipeline/text/data/models/): labels merged from the annotations (gold splits and
+# silver rows, pipeline/data/labels/), then trained on the train split (+ silver) and weak labels of the shared
+# corpora (/work/shared/data or DATA=...); choices by cross-validation on train and on dev, never on test.
+# About 15 minutes on one core.
 DATA ?= /work/shared/data
 train: install
+	$(PY) tools/label_build.py
 	$(PY) tools/train_detectors.py --data $(DATA)
 
 # every check fails the build on its first finding: ruff (style, docstrings, complexity), mypy --strict,

@@ -98,13 +98,16 @@ def eval_command(
     hotel_exclude: Path | None = typer.Option(
         None, "--hotel-exclude", help="Rows to leave out of the hotel rows (default: ../dev/sentiment.jsonl)."
     ),
+    models: Path | None = typer.Option(
+        None, "--models", help="Directory of learned heads to score instead of the shipped ones (make train's output)."
+    ),
     draws: int = typer.Option(1000, "--draws", min=10, help="Bootstrap draws of the 95 % intervals."),
     as_json: bool = typer.Option(False, "--json", help="Also print the report as one JSON object on the last line."),
 ) -> None:
     """Precision, recall, F1 with 95 % intervals per detector and source, sentiment per domain."""
     if split not in SPLITS:
         raise typer.BadParameter(f"--split must be one of {', '.join(SPLITS)}")
-    analyzer = load_analyzer(lexicon)
+    analyzer = load_analyzer(lexicon, models)
     rows = select_split(read_rows(labelled, "labelled"), split)
     report = evaluate_labels(analyzer, rows, draws)
     report["split"] = split

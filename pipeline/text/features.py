@@ -7,6 +7,7 @@ pair and a cue never share a weight:
   within two words after a negator in the same clause is ``n<word>`` instead (不好吃: ``n好吃``);
 * ``h<word>`` / ``t<word>``: the first two words of the first clause and the last word of the
   text (where a customer puts 请问, 亲 or the question particle 吗);
+* ``z<word>``: the words of the last clause (the conclusion, which decides a mixed text);
 * ``c<xy>``: character pairs of the first :data:`CHAR_SPAN` characters (they generalise over
   segmentation errors and unseen compounds: 没送, 少了, 发票);
 * ``q<detector>.<group>``: a cue of the rule detectors (``data/cues_*.yaml``), with ``-``
@@ -82,6 +83,15 @@ def word_parts(tokens: Sequence[str], negators: frozenset[str]) -> tuple[list[st
     last = next((t for t in reversed(tokens) if t not in skip), None)
     if last is not None:
         other.append("t" + last)
+    tail: list[str] = []
+    for tok in reversed(tokens):
+        if tok in BOUNDARY:
+            if tail:
+                break
+            continue
+        if tok not in skip:
+            tail.append("z" + tok)
+    other.extend(tail)
     return words, other
 
 
@@ -152,6 +162,6 @@ def readable(feature: str) -> str:
         return rest.split(".", 1)[-1].rstrip("-")
     if kind == "n":
         return "不…" + rest
-    if kind in "whtce":
+    if kind in "whtcez":
         return rest
     return _KIND_NAMES.get(kind, "") + rest

@@ -100,3 +100,21 @@ def test_eval_scores_a_split_of_the_project_labels_per_source_and_domain(tmp_pat
     assert "Sentiment (three classes) per domain" in result.stdout
     bad = runner.invoke(app, ["eval", "--split", "nope"])
     assert bad.exit_code != 0
+
+
+def test_eval_scores_another_models_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--models``: an empty directory leaves every decision to the rules; a missing one is refused."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(LABELLED.read_text(encoding="utf-8").splitlines(keepends=True)[:120]), encoding="utf-8")
+    empty = tmp_path / "models"
+    empty.mkdir()
+    args = ["eval", str(rows), "--lexicon", str(DEV_LEXICON), "--draws", "20", "--json"]
+    shipped = json.loads(runner.invoke(app, args).stdout.strip().splitlines()[-1])
+    result = runner.invoke(app, [*args, "--models", str(empty)])
+    assert result.exit_code == 0, result.output
+    rules = json.loads(result.stdout.strip().splitlines()[-1])
+    assert rules["rows"] == shipped["rows"] == 120
+    differs = [k for k in ("buyer", "service_request") if rules[k]["all"] != shipped[k]["all"]]
+    assert differs, "the learned heads changed no decision on the shared dev rows"
+    missing = runner.invoke(app, [*args, "--models", str(empty / "nope")])
+    assert missing.exit_code == 2 and "not a directory" in missing.stderr

@@ -26,7 +26,9 @@ def test_word_parts_mark_negation_scope_head_and_tail() -> None:
     words, other = word_parts(["我", "不", "喜欢", "，", "123", "好", "吗"], NEGATORS)
     assert words == ["我", "不", "123", "好", "吗"]
     assert "n喜欢" in other  # in the negator's scope: its own feature
-    assert other[-3:] == ["h我", "h不", "t吗"]
+    assert other[-6:] == ["h我", "h不", "t吗", "z吗", "z好", "z123"]  # the last clause: 123 好 吗
+    _, other = word_parts(["好吃", "，", "就是", "慢", "。", "!"], NEGATORS)
+    assert [f for f in other if f[0] == "z"] == ["z慢", "z就是"]  # trailing punctuation skipped, the comma ends it
 
 
 def test_char_pairs_length_and_flatten() -> None:
