@@ -39,8 +39,11 @@ test-deps:
 demo: install
 	$(VENV)/bin/sociallisten demo
 
+# the suite runs on PYTEST_WORKERS pytest-xdist processes (tests/fixtures/xdist_groups.py says which tests
+# share one); PYTEST_WORKERS=0 runs it serially in one process
+PYTEST_WORKERS ?= 3
 test: install test-deps lint
-	@$(PY) -m pytest -q -p no:cacheprovider --durations=30 $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -q -p no:cacheprovider --durations=30 -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 # every figure of the benchmark (throughput stages on chDB, the default backend), and the worker's

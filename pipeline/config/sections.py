@@ -46,7 +46,8 @@ class KafkaSettings(Section):
     produce_timeout: float = Field(
         default=30.0, ge=1.0, le=1200.0,
         description="SOCIALLISTEN_PRODUCE_TIMEOUT: seconds a send to Kafka (dead letters, desk commands, alerts) "
-        "may take before it fails and is retried. Faust's default, 20 min, would hold a batch that long.",
+        "may take before it fails and is retried. Faust's default, 20 min, would hold a batch that long. "
+        "The CLI's producers (replay, deadletter replay) wait this long for a broker before they fail.",
     )
     fetch_partition_bytes: int = Field(
         default=1024 * 1024, ge=64 * 1024,

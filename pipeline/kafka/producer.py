@@ -69,7 +69,9 @@ def route(line: bytes, topics: Topics) -> tuple[str, bytes | None]:
 def make_producer(bootstrap: str, *, kafka: KafkaSettings | None = None, **overrides: object) -> KafkaProducer:
     """A kafka-python producer tuned for throughput with acks from all replicas.
 
-    ``kafka`` (the settings' Kafka section) adds the security options (SSL, SASL) of every client.
+    ``kafka`` (the settings' Kafka section) adds the security options (SSL, SASL) of every client,
+    and its ``produce_timeout`` bounds how long reaching a broker may take (kafka-python's bootstrap
+    wait; 30 s by default, as kafka-python's own).
     """
     config: dict[str, object] = {
         "bootstrap_servers": bootstrap_servers(bootstrap).split(","),
@@ -81,7 +83,8 @@ def make_producer(bootstrap: str, *, kafka: KafkaSettings | None = None, **overr
         "retries": 10,
         "client_id": "sociallisten-replay",
     }
-    config.update(kafka_python_options(kafka) if kafka is not None else {})
+    if kafka is not None:
+        config.update(kafka_python_options(kafka), bootstrap_timeout_ms=int(kafka.produce_timeout * 1000))
     config.update(overrides)
     try:
         return KafkaProducer(**config)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixtures.kafka import ROOT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.cpu_heavy]
 
 REQUIRED = (
     "events_per_s_ceiling", "events_per_s_faust", "events_per_s_classify", "events_per_s_full", "events_per_s_naive",

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.bench.hostile import run
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.cpu_heavy]
 
 
 def test_hostile_mix_is_stored_or_dead_lettered_exactly() -> None:

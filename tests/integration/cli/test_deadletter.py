@@ -76,8 +76,9 @@ def test_re_driving_with_the_broker_down_fails_loudly(worker_env, start_worker, 
         wait_until(lambda: stats(ch)["dead_lettered"] == 2, 120, "both lines dead-lettered")
     finally:
         ch.close()
-    # nothing listens on this port: the re-drive must not claim success
-    failed = worker_env.run("deadletter", "replay", SOCIALLISTEN_KAFKA_URL="127.0.0.1:9", timeout=180)
+    # nothing listens on this port: the re-drive must not claim success (after 2 s of trying, not the default 30)
+    failed = worker_env.run("deadletter", "replay", timeout=180,
+                            SOCIALLISTEN_KAFKA_URL="127.0.0.1:9", SOCIALLISTEN_PRODUCE_TIMEOUT="2")
     err = failed.stderr.decode()
     assert failed.returncode == 1
     assert "re-sent" not in err

@@ -101,6 +101,7 @@ def _analysing(analysers: list[psutil.Process]) -> bool:
     return any(sum(proc.cpu_times()[:2]) - cpu >= 0.01 for proc, cpu in zip(analysers, before, strict=True))
 
 
+@pytest.mark.cpu_heavy
 def test_sigterm_to_the_whole_group_mid_batch_finishes_the_batches_in_hand(  # type: ignore[no-untyped-def]
     worker_env, start_worker
 ) -> None:

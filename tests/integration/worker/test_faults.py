@@ -56,6 +56,7 @@ class Producing(threading.Thread):
             raise AssertionError(f"the producer failed: {self.error}") from self.error
 
 
+@pytest.mark.cpu_heavy
 def test_kill_9_mid_stream_then_restart_counts_exact(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
     lines = list(generate_events(20000, seed=11, invalid_rate=0.01))
     exp = Expectation.from_lines(lines)
@@ -108,6 +109,7 @@ def test_clickhouse_outage_recovers_without_restart(worker_env, start_worker, cl
     assert max(rss) - rss[0] < 150, f"RSS grew from {rss[0]:.0f} to {max(rss):.0f} MB during the outage"
 
 
+@pytest.mark.cpu_heavy
 def test_two_workers_one_killed_totals_exact(worker_env, start_worker) -> None:  # type: ignore[no-untyped-def]
     lines = list(generate_events(12000, seed=13, invalid_rate=0.01))
     exp = Expectation.from_lines(lines)
