@@ -1,0 +1,128 @@
+"""Hot events: near-duplicate posts and their reposts grouped as they arrive (pure, in memory).
+
+Each post's :class:`~pipeline.text.simhash.Fingerprint` is looked up under a constant number of keys:
+
+- **bands**: the 64-bit SimHash cut into :data:`BANDS` 16-bit bands. Two fingerprints within
+  Hamming distance 3 agree on at least one band (pigeonhole), so every earlier post within
+  distance 3 is a candidate;
+- **anchors**: the text's smallest trigram hashes. A copy with a few characters edited keeps
+  most trigrams and so, very likely, one of these; this finds copies whose SimHash moved further
+  than 3 bits (on 50-character posts three edited characters move it about 9 bits).
+
+A candidate is the same event when its SimHash is within ``radius`` bits (:data:`RADIUS`); the post
+joins the event of the closest one, else it starts an event of its own (the event id is the id of
+its first post). A repost joins its root post's event (the repost cascade), whatever its own text.
+
+Buckets keep their :data:`BUCKET` most recent posts and the index keeps the posts of its last two
+generations (``capacity`` posts in all), so a lookup costs the same however long the worker runs
+and memory stays bounded. The same post assigned again (a replayed batch) gets the same event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pipeline.text.simhash import Fingerprint, hamming
+
+BANDS = 4
+"""16-bit bands of the 64-bit SimHash: any two fingerprints within 3 bits share one."""
+RADIUS = 12
+"""Default largest SimHash distance of two posts of the same event (measured: docs/monitoring.md)."""
+BUCKET = 8
+"""Posts kept per key (the most recent)."""
+_BAND_TAG = 1 << 60  # band keys never collide with anchors (48-bit values)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The event a post was put in and why."""
+
+    event_id: str
+    how: str
+    """``new`` (first post of its event), ``copy`` (near-duplicate of an earlier post), ``repost``."""
+    distance: int = 0
+    """SimHash distance to the post it was matched with (0 unless ``copy``)."""
+
+
+Entry = tuple[int, str]
+"""(simhash, event id) of an indexed post."""
+
+
+class EventIndex:
+    """Assigns posts to events in arrival order; bounded, constant work per post."""
+
+    def __init__(self, capacity: int = 200_000, radius: int = RADIUS) -> None:
+        """Keep about ``capacity`` recent posts; posts within ``radius`` bits are the same event."""
+        if capacity < 2:
+            raise ValueError("capacity must be at least 2")
+        self.radius = radius
+        self._half = capacity // 2
+        self._buckets: list[dict[int, list[Entry]]] = [{}, {}]  # [current, previous]
+        self._events: list[dict[str, Assignment]] = [{}, {}]
+        self._added = 0
+
+    def __len__(self) -> int:
+        """Posts remembered (both generations)."""
+        return len(self._events[0]) + len(self._events[1])
+
+    def assign(self, post_id: str, fingerprint: Fingerprint, root_id: str | None = None) -> Assignment:
+        """The event of a post (``root_id``: the root post of a repost)."""
+        known = self._known(post_id)
+        if known is not None:
+            return known
+        if root_id is not None and root_id != post_id:
+            root = self._known(root_id)
+            found = Assignment(root.event_id if root is not None else root_id, "repost")
+        else:
+            found = self._match(post_id, fingerprint)
+            if fingerprint.simhash:
+                self._index(fingerprint, found.event_id)
+        self._remember(post_id, found)
+        return found
+
+    def _known(self, post_id: str) -> Assignment | None:
+        current, previous = self._events
+        return current.get(post_id) or previous.get(post_id)
+
+    def _match(self, post_id: str, fp: Fingerprint) -> Assignment:
+        if not fp.simhash:
+            return Assignment(post_id, "new")
+        best: Entry | None = None
+        best_distance = self.radius + 1
+        for key in _keys(fp):
+            for buckets in self._buckets:
+                for entry in buckets.get(key, ()):
+                    distance = hamming(fp.simhash, entry[0])
+                    if distance < best_distance:
+                        best, best_distance = entry, distance
+        if best is None:
+            return Assignment(post_id, "new")
+        return Assignment(best[1], "copy", best_distance)
+
+    def _index(self, fp: Fingerprint, event_id: str) -> None:
+        current = self._buckets[0]
+        entry = (fp.simhash, event_id)
+        for key in _keys(fp):
+            bucket = current.get(key)
+            if bucket is None:
+                current[key] = [entry]
+            else:
+                if len(bucket) >= BUCKET:
+                    del bucket[0]
+                bucket.append(entry)
+
+    def _remember(self, post_id: str, found: Assignment) -> None:
+        self._events[0][post_id] = found
+        self._added += 1
+        if self._added >= self._half:  # a new generation: the oldest half is forgotten
+            self._buckets = [{}, self._buckets[0]]
+            self._events = [{}, self._events[0]]
+            self._added = 0
+
+
+def _keys(fp: Fingerprint) -> Iterator[int]:
+    h = fp.simhash
+    for band in range(BANDS):
+        yield _BAND_TAG | (band << 16) | ((h >> (16 * band)) & 0xFFFF)
+    yield from fp.anchors
