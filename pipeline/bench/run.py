@@ -55,7 +55,8 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_DESK_ENABLED": "false",  # the pipeline's own cost: the case agent is not in the figures
         # a batch holds about as many events whether they come one or `pack` per message
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
-        "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # the one runtime choice passed on, to compare loops
+        "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # runtime choices passed on, to compare them
+        "SOCIALLISTEN_EVENTS_ENABLED": str(defaults.monitor.events_enabled).lower(),
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])

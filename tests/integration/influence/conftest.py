@@ -1,0 +1,65 @@
+"""The demo stream in a database per backend (chDB and clickhouse-server 18.16), stored as the worker stores it.
+
+Mentions and their hot-event assignments (``event_members``, as the worker's event listener writes
+them); :func:`store_demo` stores the same events again, as a replay after a crash does.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from functools import cache
+
+import pytest
+from clickhouse_driver import Client
+
+from pipeline.bench.monitor import enrich
+from pipeline.config import Settings
+from pipeline.monitor.event_index import EventIndex
+from pipeline.monitor.events import EVENT_COLUMNS, event_rows
+from pipeline.records import Enriched
+from pipeline.sample import DEMO_STREAM_PATH
+from pipeline.storage import ClickHouse, connect
+from pipeline.storage.migrate import migrate
+from pipeline.storage.tables import MENTION_COLUMNS, mention_rows
+from pipeline.text import get_analyzer
+from tests.fixtures.clickhouse import ClickHouseServer
+
+
+@cache
+def demo_items() -> list[Enriched]:
+    """The demo stream's valid events, analysed (once per session)."""
+    return enrich(DEMO_STREAM_PATH.read_bytes().splitlines(), get_analyzer(Settings().resolved_lexicon))
+
+
+def store_demo(ch: ClickHouse) -> None:
+    """Store the demo events as a freshly started worker does (a new event index, new row versions)."""
+    items = demo_items()
+    ch.insert("mentions", MENTION_COLUMNS, mention_rows(items))
+    ch.insert("event_members", list(EVENT_COLUMNS), event_rows(EventIndex(), items, time.time_ns() // 1000))
+
+
+@pytest.fixture(scope="package", params=["chdb", "server"])
+def demo_ch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouse]:
+    """The demo data stored once in a fresh database on each backend."""
+    server: ClickHouseServer | None = None
+    if request.param == "chdb":
+        url = f"chdb://{tmp_path_factory.mktemp('influence') / 'chdb'}"
+    else:
+        server = request.getfixturevalue("clickhouse_server")
+        database = f"t_{uuid.uuid4().hex[:12]}"
+        url = server.url(database)
+    ch = connect(url)
+    try:
+        migrate(ch)
+        store_demo(ch)
+        yield ch
+    finally:
+        ch.close()
+        if server is not None and server.running:
+            client = Client(server.host, port=server.port, connect_timeout=2)
+            try:
+                client.execute(f"DROP DATABASE IF EXISTS {database}")
+            finally:
+                client.disconnect()
