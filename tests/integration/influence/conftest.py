@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
+import orjson
 import pytest
 from clickhouse_driver import Client
 
@@ -26,11 +28,24 @@ from pipeline.storage.tables import MENTION_COLUMNS, mention_rows
 from pipeline.text import get_analyzer
 from tests.fixtures.clickhouse import ClickHouseServer
 
+GROUP_TEXTS = ["群里有人问蒙牛纯牛奶哪里买最便宜", "蒙牛的快递到了，箱子压坏了，找谁退货",
+               "团购了蒙牛特仑苏，已经收到了"]
+
+
+def _group_events() -> list[bytes]:
+    """QQ group chat about a brand: the demo stream has no group_id."""
+    start = datetime(2024, 6, 17, 9, tzinfo=UTC)
+    return [orjson.dumps({"id": f"qq:g{i}", "platform": "qq", "kind": "post", "group_id": f"qq-group-{i % 2}",
+                          "author": {"id": f"g{i}", "followers": 10 + i, "posts": 5}, "text": text,
+                          "created_at": (start + timedelta(minutes=i)).isoformat()})
+            for i, text in enumerate(GROUP_TEXTS * 2)]
+
 
 @cache
 def demo_items() -> list[Enriched]:
-    """The demo stream's valid events, analysed (once per session)."""
-    return enrich(DEMO_STREAM_PATH.read_bytes().splitlines(), get_analyzer(Settings().resolved_lexicon))
+    """The demo stream's valid events and a few group messages, analysed (once per session)."""
+    lines = [*DEMO_STREAM_PATH.read_bytes().splitlines(), *_group_events()]
+    return enrich(lines, get_analyzer(Settings().resolved_lexicon))
 
 
 def store_demo(ch: ClickHouse) -> None:

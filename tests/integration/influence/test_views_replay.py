@@ -14,6 +14,11 @@ pytestmark = pytest.mark.integration
 VIEWS = {
     "hot_events": "event_id",
     "hot_events_hourly": "event_id, hour",
+    "post_performance": "event_id",
+    "account_index_daily": "platform, author_id, day",
+    "term_daily": "day, brand, term",
+    "platform_roles": "brand, platform",
+    "group_roles": "brand, platform, group_id",
 }
 """New views and the columns that identify a row."""
 
@@ -27,7 +32,9 @@ def test_views_are_exact_after_three_inserts(demo_ch: ClickHouse) -> None:
     store_demo(demo_ch)
     store_demo(demo_ch)
     assert demo_ch.query("SELECT count() AS n FROM mentions")[0]["n"] >= 2 * len(demo_items())  # really stored again
-    assert _snapshot(demo_ch) == once
+    again = _snapshot(demo_ch)
+    for view in VIEWS:
+        assert again[view] == once[view], view
     assert all(once.values())
 
 
