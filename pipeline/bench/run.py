@@ -111,6 +111,13 @@ def _rate(result: dict[str, Any]) -> float:
     return counted / max(float(result["done"]) - float(result["first"]), 1e-9)
 
 
+def _cpu_us(result: dict[str, Any]) -> float:
+    # CPU of the worker's process tree (analysis processes included) per event, over the same span as _rate:
+    # less moved by other load on the machine than the rate
+    counted = float(result["events"]) - float(result.get("first_n", 0))
+    return 1e6 * float(result.get("cpu_seconds", 0.0)) / max(counted, 1.0)
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -214,6 +221,7 @@ def transport_stages(stream: Stream) -> dict[str, Any]:
     proc, out = _child("full", bootstrap, "a.", events, workdir, stream.ch_url("full"))
     full = _wait(proc, out, 3600)
     results["events_per_s_full"] = round(_rate(full))
+    results["cpu_us_per_event_full"] = round(_cpu_us(full), 1)
     results["peak_rss_mb"] = round(full["peak_rss_mb"], 1)
     step("Faust decode-and-count again (after the full pipeline)")
     proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "", group="a.count-after")

@@ -93,6 +93,7 @@ class MonitorSettings(Section):
         description="SOCIALLISTEN_EVENT_RADIUS: largest SimHash distance (bits of 64) of two posts of one event.",
     )
     event_index_size: int = Field(
-        default=200_000, ge=100,
-        description="SOCIALLISTEN_EVENT_INDEX_SIZE: recent posts a worker remembers to match new ones against.",
+        default=50_000, ge=100,
+        description="SOCIALLISTEN_EVENT_INDEX_SIZE: recent posts a worker remembers to match new ones against "
+        "(about 0.9 KB of memory each).",
     )

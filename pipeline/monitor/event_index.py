@@ -10,8 +10,9 @@ Each post's :class:`~pipeline.text.simhash.Fingerprint` is looked up under a con
   than 3 bits (on 50-character posts three edited characters move it about 9 bits).
 
 A candidate is the same event when its SimHash is within ``radius`` bits (:data:`RADIUS`); the post
-joins the event of the closest one, else it starts an event of its own (the event id is the id of
-its first post). A repost joins its root post's event (the repost cascade), whatever its own text.
+joins the event of the closest one (the first found within :data:`NEAR` bits), else it starts an event
+of its own (the event id is the id of its first post). A repost joins its root post's event (the repost
+cascade), whatever its own text.
 
 Buckets keep their :data:`BUCKET` most recent posts and the index keeps the posts of its last two
 generations (``capacity`` posts in all), so a lookup costs the same however long the worker runs
@@ -20,10 +21,9 @@ and memory stays bounded. The same post assigned again (a replayed batch) gets t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline.text.simhash import Fingerprint, hamming
+from pipeline.text.simhash import Fingerprint
 
 BANDS = 4
 """16-bit bands of the 64-bit SimHash: any two fingerprints within 3 bits share one."""
@@ -31,6 +31,8 @@ RADIUS = 12
 """Default largest SimHash distance of two posts of the same event (measured: docs/monitoring.md)."""
 BUCKET = 8
 """Posts kept per key (the most recent)."""
+NEAR = 3
+"""A candidate this close is taken at once (the bands find every such post; nothing closer is worth a search)."""
 _BAND_TAG = 1 << 60  # band keys never collide with anchors (48-bit values)
 
 
@@ -52,7 +54,7 @@ Entry = tuple[int, str]
 class EventIndex:
     """Assigns posts to events in arrival order; bounded, constant work per post."""
 
-    def __init__(self, capacity: int = 200_000, radius: int = RADIUS) -> None:
+    def __init__(self, capacity: int = 50_000, radius: int = RADIUS) -> None:
         """Keep about ``capacity`` recent posts; posts within ``radius`` bits are the same event."""
         if capacity < 2:
             raise ValueError("capacity must be at least 2")
@@ -68,42 +70,41 @@ class EventIndex:
 
     def assign(self, post_id: str, fingerprint: Fingerprint, root_id: str | None = None) -> Assignment:
         """The event of a post (``root_id``: the root post of a repost)."""
-        known = self._known(post_id)
+        current, previous = self._events
+        known = current.get(post_id) or previous.get(post_id)
         if known is not None:
             return known
         if root_id is not None and root_id != post_id:
-            root = self._known(root_id)
+            root = current.get(root_id) or previous.get(root_id)
             found = Assignment(root.event_id if root is not None else root_id, "repost")
+        elif fingerprint.simhash:
+            keys = _keys(fingerprint)
+            found = self._match(post_id, fingerprint.simhash, keys)
+            self._index(keys, (fingerprint.simhash, found.event_id))
         else:
-            found = self._match(post_id, fingerprint)
-            if fingerprint.simhash:
-                self._index(fingerprint, found.event_id)
+            found = Assignment(post_id, "new")
         self._remember(post_id, found)
         return found
 
-    def _known(self, post_id: str) -> Assignment | None:
-        current, previous = self._events
-        return current.get(post_id) or previous.get(post_id)
-
-    def _match(self, post_id: str, fp: Fingerprint) -> Assignment:
-        if not fp.simhash:
-            return Assignment(post_id, "new")
+    def _match(self, post_id: str, simhash: int, keys: list[int]) -> Assignment:
+        """The closest indexed post within the radius; the first within :data:`NEAR` bits ends the search."""
         best: Entry | None = None
         best_distance = self.radius + 1
-        for key in _keys(fp):
-            for buckets in self._buckets:
+        for buckets in self._buckets:
+            for key in keys:
                 for entry in buckets.get(key, ()):
-                    distance = hamming(fp.simhash, entry[0])
+                    distance = (simhash ^ entry[0]).bit_count()
                     if distance < best_distance:
                         best, best_distance = entry, distance
+                        if distance <= NEAR:
+                            return Assignment(entry[1], "copy", distance)
         if best is None:
             return Assignment(post_id, "new")
         return Assignment(best[1], "copy", best_distance)
 
-    def _index(self, fp: Fingerprint, event_id: str) -> None:
+    def _index(self, keys: list[int], entry: Entry) -> None:
         current = self._buckets[0]
-        entry = (fp.simhash, event_id)
-        for key in _keys(fp):
+        for key in keys:
             bucket = current.get(key)
             if bucket is None:
                 current[key] = [entry]
@@ -121,8 +122,7 @@ class EventIndex:
             self._added = 0
 
 
-def _keys(fp: Fingerprint) -> Iterator[int]:
+def _keys(fp: Fingerprint) -> list[int]:
     h = fp.simhash
-    for band in range(BANDS):
-        yield _BAND_TAG | (band << 16) | ((h >> (16 * band)) & 0xFFFF)
-    yield from fp.anchors
+    return [_BAND_TAG | (h & 0xFFFF), _BAND_TAG | (1 << 16) | ((h >> 16) & 0xFFFF),
+            _BAND_TAG | (2 << 16) | ((h >> 32) & 0xFFFF), _BAND_TAG | (3 << 16) | (h >> 48), *fp.anchors]

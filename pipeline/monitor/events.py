@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pipeline.config import MonitorSettings
-from pipeline.monitor.audience import suspect_account
+from pipeline.monitor.audience import BOT_MAX_FOLLOWERS, NEW_ACCOUNT_MAX_FOLLOWERS, suspect_account
 from pipeline.monitor.event_index import EventIndex
 from pipeline.records import BatchResult, Enriched
 from pipeline.text.simhash import Fingerprint, fingerprints
@@ -26,8 +27,7 @@ from pipeline.worker.features import WorkerPorts
 from schemas.events import Kind
 
 EVENT_COLUMNS = ("mention_id", "event_id", "how", "distance", "platform", "kind", "author_id", "suspect_account",
-                 "created_at", "simhash", "brands", "excerpt", "version")
-EXCERPT_CHARS = 200
+                 "created_at", "simhash", "brands", "version")
 _NO_PRINT = Fingerprint(0, ())
 _DAY = 86400.0
 
@@ -35,19 +35,28 @@ _DAY = 86400.0
 def event_rows(index: EventIndex, items: Sequence[Enriched], version: int) -> list[tuple[Any, ...]]:
     """Assign the posts and reposts of a batch to events; their ``event_members`` rows (pure but for ``index``)."""
     members = [item for item in items if item.event.kind is not Kind.comment]
-    texted = [item for item in members if item.event.kind is not Kind.repost]
-    prints = dict(zip((id(i) for i in texted), fingerprints([i.analysis.own_text for i in texted]), strict=True))
+    texted = [i for i, item in enumerate(members) if item.event.kind is not Kind.repost]
+    prints = [_NO_PRINT] * len(members)
+    for i, fp in zip(texted, fingerprints([members[i].analysis.own_text for i in texted]), strict=True):
+        prints[i] = fp
     rows: list[tuple[Any, ...]] = []
-    for item in members:
+    assign = index.assign
+    for item, fp in zip(members, prints, strict=True):
         ev = item.event
-        fp = prints.get(id(item), _NO_PRINT)
-        found = index.assign(ev.id, fp, ev.root_id if ev.kind is Kind.repost else None)
         author = ev.author
-        age = (ev.created_at - author.created_at).total_seconds() / _DAY if author.created_at else None
+        found = assign(ev.id, fp, ev.root_id if ev.kind is Kind.repost else None)
         rows.append((ev.id, found.event_id, found.how, found.distance, ev.platform.value, ev.kind.value, author.id,
-                     int(suspect_account(author.followers, author.posts, age)), ev.created_at, fp.simhash,
-                     item.analysis.brands, ev.text[:EXCERPT_CHARS], version))
+                     _suspect(author.followers, author.posts, author.created_at, ev.created_at), ev.created_at,
+                     fp.simhash, item.analysis.brands, version))
     return rows
+
+
+def _suspect(followers: int, posts: int, account_created: datetime | None, at: datetime) -> int:
+    """The audience model's profile rule (:func:`~pipeline.monitor.audience.suspect_account`) as 0/1."""
+    if followers >= NEW_ACCOUNT_MAX_FOLLOWERS and followers >= BOT_MAX_FOLLOWERS:
+        return 0  # the common case, without the date arithmetic
+    age = (at - account_created).total_seconds() / _DAY if account_created else None
+    return int(suspect_account(followers, posts, age))
 
 
 class EventClustering:

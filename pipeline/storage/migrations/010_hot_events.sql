@@ -17,20 +17,19 @@ CREATE TABLE IF NOT EXISTS event_members
     created_at DateTime('UTC'),
     simhash UInt64,
     brands Array(String),
-    excerpt String,
     version UInt64
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(created_at)
 ORDER BY mention_id;
 
--- One row per event: first post, size, spread and the share of suspected low-quality authors.
+-- One row per event: first post, size, spread and the share of suspected low-quality authors (the first
+-- post's text is in mentions: the API and the dashboard look it up there).
 CREATE VIEW IF NOT EXISTS hot_events AS
 SELECT event_id,
        min(created_at) AS first_at,
        max(created_at) AS last_at,
        argMin(mention_id, created_at) AS first_post,
-       argMin(excerpt, created_at) AS first_text,
        count() AS posts,
        countIf(how = 'copy') AS copies,
        countIf(how = 'repost') AS reposts,

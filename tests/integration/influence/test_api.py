@@ -39,8 +39,11 @@ def test_events_on_the_demo_data(client: TestClient) -> None:
     assert len(events) == 5 and events[0]["posts"] >= events[-1]["posts"] >= 2
     top = events[0]
     assert sum(h["posts"] for h in top["timeline"]) == top["posts"]
+    texts = {i.event.id: i.event.text for i in demo_items()}
+    assert top["first_text"] and texts[top["first_post"]].startswith(top["first_text"])
     one = client.get(f"/api/events/{top['event_id']}", params={"members": 3}, headers=AUTH).json()
     assert one["posts"] == top["posts"] and len(one["members"]) == 3
+    assert all(texts[m["mention_id"]].startswith(m["text"]) for m in one["members"])
     assert client.get("/api/events/weibo:nope", headers=AUTH).status_code == 404
     later = client.get("/api/events", params={"from": "2030-01-01T00:00:00Z"}, headers=AUTH).json()
     assert later == []

@@ -49,7 +49,7 @@ def test_a_streamed_cascade_and_its_audience_reach_the_api(worker_env, start_mon
                   followers=20, posts=5)
     young["author"]["created_at"] = (now - timedelta(days=5)).isoformat()
     comment = event("蒙牛这个活动什么时候开奖", now - timedelta(minutes=6), prefix="8", kind="comment", root=rid)
-    copy = event("蒙牛新品发布🔥转发抽奖送一箱特仑苏！！", now - timedelta(minutes=5), prefix="8")  # another author's copy
+    copy = event("蒙牛新品发布🔥转发抽奖送一箱特仑苏！！", now - timedelta(minutes=5), prefix="8")  # another's copy
     producer = make_producer(worker_env.kafka_url)
     try:
         for ev, topic in ((root, "posts"), (a, "posts"), (b, "posts"), (young, "posts"), (comment, "comments"),
