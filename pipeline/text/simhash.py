@@ -31,6 +31,8 @@ ANCHORS = 4
 """Anchors per text: the smallest trigram hashes."""
 MAX_CHARS = 500
 """Only the first characters are fingerprinted (the analysed part of a text is no longer)."""
+CHUNK = 16_384
+"""Texts per vectorised pass (the anchors' sort key holds the text's number in 16 bits)."""
 
 _SEP = "\x00"
 _KEPT = np.array([chr(c).isalnum() for c in range(0x10000)], dtype=bool)
@@ -70,7 +72,9 @@ def clean(text: str) -> str:
 
 
 def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
-    """SimHash and anchors of each text, in one vectorised pass over the batch."""
+    """SimHash and anchors of each text, in one vectorised pass over the batch (chunks of :data:`CHUNK` texts)."""
+    if len(texts) > CHUNK:
+        return [fp for at in range(0, len(texts), CHUNK) for fp in fingerprints(texts[at:at + CHUNK])]
     if not texts:
         return []
     joined = _SEP.join(t[:MAX_CHARS].replace(_SEP, "") for t in texts).lower()

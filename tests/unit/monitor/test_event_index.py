@@ -31,6 +31,8 @@ def test_short_texts_are_not_fingerprinted_and_batches_do_not_mix() -> None:
     assert fingerprints([POST])[0] == post  # alone or in a batch: the same fingerprint
     assert hamming(post.simhash, other.simhash) > 16
     assert fingerprints([]) == []
+    many = fingerprints([POST, *["短"] * 20_000, POST])  # more texts than one vectorised pass takes
+    assert many[0] == many[-1] == post and many[1] == short
 
 
 def test_one_edit_moves_the_fingerprint_a_little() -> None:
