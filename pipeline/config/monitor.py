@@ -86,7 +86,7 @@ class MonitorSettings(Section):
     events_enabled: bool = Field(
         default=True,
         description="SOCIALLISTEN_EVENTS_ENABLED: group near-duplicate posts and their reposts into hot events "
-        "as they arrive (SimHash, table event_members).",
+        "as they arrive (SimHash; stored with the mentions, views hot_events and hot_events_hourly).",
     )
     event_radius: int = Field(
         default=12, ge=0, le=32,

@@ -49,10 +49,16 @@ class Assignment:
 
 Entry = tuple[int, str]
 """(simhash, event id) of an indexed post."""
+Stored = tuple[str, str, int]
+"""An assignment as remembered: (event id, how, distance)."""
 
 
 class EventIndex:
-    """Assigns posts to events in arrival order; bounded, constant work per post."""
+    """Assigns posts to events in arrival order; bounded, constant work per post.
+
+    Everything it keeps is plain tuples of ints and strings (buckets are replaced, never changed), which
+    the garbage collector stops tracking: a large index adds nothing to its passes.
+    """
 
     def __init__(self, capacity: int = 50_000, radius: int = RADIUS) -> None:
         """Keep about ``capacity`` recent posts; posts within ``radius`` bits are the same event."""
@@ -60,8 +66,8 @@ class EventIndex:
             raise ValueError("capacity must be at least 2")
         self.radius = radius
         self._half = capacity // 2
-        self._buckets: list[dict[int, list[Entry]]] = [{}, {}]  # [current, previous]
-        self._events: list[dict[str, Assignment]] = [{}, {}]
+        self._buckets: list[dict[int, tuple[Entry, ...]]] = [{}, {}]  # [current, previous]
+        self._events: list[dict[str, Stored]] = [{}, {}]
         self._added = 0
 
     def __len__(self) -> int:
@@ -73,20 +79,20 @@ class EventIndex:
         current, previous = self._events
         known = current.get(post_id) or previous.get(post_id)
         if known is not None:
-            return known
+            return Assignment(*known)
         if root_id is not None and root_id != post_id:
             root = current.get(root_id) or previous.get(root_id)
-            found = Assignment(root.event_id if root is not None else root_id, "repost")
+            found: Stored = (root[0] if root is not None else root_id, "repost", 0)
         elif fingerprint.simhash:
             keys = _keys(fingerprint)
             found = self._match(post_id, fingerprint.simhash, keys)
-            self._index(keys, (fingerprint.simhash, found.event_id))
+            self._index(keys, (fingerprint.simhash, found[0]))
         else:
-            found = Assignment(post_id, "new")
+            found = (post_id, "new", 0)
         self._remember(post_id, found)
-        return found
+        return Assignment(*found)
 
-    def _match(self, post_id: str, simhash: int, keys: list[int]) -> Assignment:
+    def _match(self, post_id: str, simhash: int, keys: list[int]) -> Stored:
         """The closest indexed post within the radius; the first within :data:`NEAR` bits ends the search."""
         best: Entry | None = None
         best_distance = self.radius + 1
@@ -97,23 +103,18 @@ class EventIndex:
                     if distance < best_distance:
                         best, best_distance = entry, distance
                         if distance <= NEAR:
-                            return Assignment(entry[1], "copy", distance)
+                            return entry[1], "copy", distance
         if best is None:
-            return Assignment(post_id, "new")
-        return Assignment(best[1], "copy", best_distance)
+            return post_id, "new", 0
+        return best[1], "copy", best_distance
 
     def _index(self, keys: list[int], entry: Entry) -> None:
         current = self._buckets[0]
         for key in keys:
             bucket = current.get(key)
-            if bucket is None:
-                current[key] = [entry]
-            else:
-                if len(bucket) >= BUCKET:
-                    del bucket[0]
-                bucket.append(entry)
+            current[key] = (*bucket[1 - BUCKET:], entry) if bucket else (entry,)
 
-    def _remember(self, post_id: str, found: Assignment) -> None:
+    def _remember(self, post_id: str, found: Stored) -> None:
         self._events[0][post_id] = found
         self._added += 1
         if self._added >= self._half:  # a new generation: the oldest half is forgotten

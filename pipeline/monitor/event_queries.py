@@ -7,8 +7,8 @@ from typing import Any
 
 from pipeline.storage import ClickHouse
 
-TEXT_CHARS = 200
-"""Characters of a post's text shown with an event."""
+MEMBER = ("SELECT event_id AS mention_id, hot_event_how AS how, hot_event_distance AS distance, platform, kind, "
+          "author_id, author_name, created_at, substringUTF8(text, 1, 200) AS text FROM mentions FINAL ")
 
 
 def hot_events(ch: ClickHouse, *, since: datetime | None = None, until: datetime | None = None,
@@ -34,36 +34,19 @@ def hot_events(ch: ClickHouse, *, since: datetime | None = None, until: datetime
     for r in ch.query("SELECT event_id, hour, posts FROM hot_events_hourly WHERE event_id IN %(ids)s "
                       "ORDER BY event_id, hour", {"ids": tuple(sizes)}):
         sizes[r["event_id"]].append({"hour": r["hour"], "posts": r["posts"]})
-    texts = first_texts(ch, [r["first_post"] for r in rows])
     for r in rows:
         r["timeline"] = sizes[r["event_id"]]
-        r["first_text"] = texts.get(r["first_post"], "")
     return rows
 
 
-def first_texts(ch: ClickHouse, post_ids: list[str]) -> dict[str, str]:
-    """The first :data:`TEXT_CHARS` characters of each post's text (a lookup by the mentions' key)."""
-    if not post_ids:
-        return {}
-    rows = ch.query("SELECT event_id, substringUTF8(text, 1, %(n)s) AS text FROM mentions FINAL "
-                    "WHERE event_id IN %(ids)s", {"ids": tuple(post_ids), "n": TEXT_CHARS})
-    return {r["event_id"]: r["text"] for r in rows}
-
-
 def hot_event(ch: ClickHouse, event_id: str, members: int = 100) -> dict[str, Any] | None:
-    """One event with its hourly sizes and its first ``members`` posts."""
+    """One event with its hourly sizes and its first ``members`` posts (how each joined)."""
     rows = ch.query("SELECT * FROM hot_events WHERE event_id = %(e)s", {"e": event_id})
     if not rows:
         return None
     row = rows[0]
-    row["first_text"] = first_texts(ch, [row["first_post"]]).get(row["first_post"], "")
     row["timeline"] = ch.query("SELECT hour, posts FROM hot_events_hourly WHERE event_id = %(e)s ORDER BY hour",
                                {"e": event_id})
-    row["members"] = ch.query(
-        "SELECT mention_id, how, distance, platform, kind, author_id, suspect_account, created_at "
-        "FROM event_members FINAL WHERE event_id = %(e)s ORDER BY created_at, mention_id LIMIT %(n)s",
-        {"e": event_id, "n": members})
-    texts = first_texts(ch, [m["mention_id"] for m in row["members"]])
-    for m in row["members"]:
-        m["text"] = texts.get(m["mention_id"], "")
+    row["members"] = ch.query(MEMBER + "WHERE hot_event = %(e)s ORDER BY created_at, event_id LIMIT %(n)s",
+                              {"e": event_id, "n": members})
     return row

@@ -25,8 +25,7 @@ Sharding keys (why each table is sharded as it is):
 - everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
   ``dl_id``, the desk tables by ``case_id``, ``alerts`` and ``alert_deliveries`` by ``alert_id``, ``cascades`` by
   ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``,
-  ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard),
-  ``event_members`` by ``mention_id`` (the views group events across shards).
+  ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard).
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ SHARD_KEYS: dict[str, str] = {
     "audience_events": "rand()",
     "audience_overrides": "cityHash64(author_id)",
     "cascade_nodes": "rand()",
-    "event_members": "cityHash64(mention_id)",
     "cascades": "cityHash64(root_id)",
     "schema_migrations": "cityHash64(version)",
     "saved_searches": "cityHash64(owner)",

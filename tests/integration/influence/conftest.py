@@ -1,12 +1,11 @@
 """The demo stream in a database per backend (chDB and clickhouse-server 18.16), stored as the worker stores it.
 
-Mentions and their hot-event assignments (``event_members``, as the worker's event listener writes
-them); :func:`store_demo` stores the same events again, as a replay after a crash does.
+Mentions with their hot-event assignments (as the worker's event preparer sets them); :func:`store_demo`
+stores the same events again, as a replay after a restarted worker does.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from clickhouse_driver import Client
 from pipeline.bench.monitor import enrich
 from pipeline.config import Settings
 from pipeline.monitor.event_index import EventIndex
-from pipeline.monitor.events import EVENT_COLUMNS, event_rows
+from pipeline.monitor.events import assign_events
 from pipeline.records import Enriched
 from pipeline.sample import DEMO_STREAM_PATH
 from pipeline.storage import ClickHouse, connect
@@ -51,8 +50,8 @@ def demo_items() -> list[Enriched]:
 def store_demo(ch: ClickHouse) -> None:
     """Store the demo events as a freshly started worker does (a new event index, new row versions)."""
     items = demo_items()
+    assign_events(EventIndex(), items)
     ch.insert("mentions", MENTION_COLUMNS, mention_rows(items))
-    ch.insert("event_members", list(EVENT_COLUMNS), event_rows(EventIndex(), items, time.time_ns() // 1000))
 
 
 @pytest.fixture(scope="package", params=["chdb", "server"])
