@@ -20,6 +20,7 @@ from pipeline.desk.agent import Desk, install_desk
 from pipeline.hub import Hubs
 from pipeline.kafka.security import aiokafka_options
 from pipeline.kafka.topics import bootstrap_servers
+from pipeline.monitor.events import EventClustering
 from pipeline.monitor.live_topic import LiveTopicReader
 from pipeline.monitor.wiring import Monitoring
 from pipeline.records import BatchListener
@@ -92,6 +93,8 @@ def assemble(
     hubs = Hubs()
     monitoring = Monitoring(ports, settings.monitor, settings.alerts, mentions=hubs.mentions,
                             alert_hub=hubs.alerts).install()
+    if settings.monitor.events_enabled:
+        EventClustering(ports, settings.monitor).install()
     desk = None
     if settings.desk.desk_enabled:
         desk = install_desk(ports, settings.desk, partitions=settings.kafka.partitions, cases=hubs.cases,

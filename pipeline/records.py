@@ -34,6 +34,14 @@ class Enriched:
     record: RawRecord
     event: SocialEvent
     analysis: Analysis
+    hot_event: str = ""
+    """The hot event it belongs to ('' unless assigned: comments, or event clustering off)."""
+    hot_event_how: str = ""
+    """How it joined: ``new``, ``copy`` or ``repost`` (pipeline/monitor/event_index.py)."""
+    hot_event_distance: int = 0
+    """SimHash distance to the post it was matched with (``copy`` only)."""
+    simhash: int = 0
+    """SimHash of its own text (0: not a post, or too short to compare)."""
 
     @property
     def repost_depth(self) -> int:
@@ -53,6 +61,10 @@ class BatchResult:
 
 Decoded = list[tuple[RawRecord, SocialEvent]]
 """Valid events of a batch with the records they came from."""
+
+BatchPreparer = Callable[[BatchResult], None]
+"""Called with each batch, in arrival order, before it is written; may set fields of its events (hot
+events). Runs on a thread of its own; a preparer that raises is logged and the batch is written as is."""
 
 BatchListener = Callable[[BatchResult], Awaitable[None]]
 """Called after a batch is stored and before its offsets are released (service desk, live feed,

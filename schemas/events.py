@@ -190,6 +190,9 @@ class SocialEvent(BaseModel):
     campaign: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="campaign this post drives traffic to (tracked link / code)"
     )
+    group_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")] | None = Field(
+        default=None, description="the group or circle it was posted in (QQ group, WeChat group, circle); optional"
+    )
 
     _coerce_platform = _member_validator("platform", _PLATFORMS)
     _coerce_kind = _member_validator("kind", _KINDS)

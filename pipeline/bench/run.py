@@ -55,7 +55,8 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_DESK_ENABLED": "false",  # the pipeline's own cost: the case agent is not in the figures
         # a batch holds about as many events whether they come one or `pack` per message
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
-        "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # the one runtime choice passed on, to compare loops
+        "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # runtime choices passed on, to compare them
+        "SOCIALLISTEN_EVENTS_ENABLED": str(defaults.monitor.events_enabled).lower(),
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -108,6 +109,13 @@ def _rate(result: dict[str, Any]) -> float:
     # from the end of the first batch to the last event: start-up and group join are excluded
     counted = float(result["events"]) - float(result.get("first_n", 0))
     return counted / max(float(result["done"]) - float(result["first"]), 1e-9)
+
+
+def _cpu_us(result: dict[str, Any]) -> float:
+    # CPU of the worker's process tree (analysis processes included) per event, over the same span as _rate:
+    # less moved by other load on the machine than the rate
+    counted = float(result["events"]) - float(result.get("first_n", 0))
+    return 1e6 * float(result.get("cpu_seconds", 0.0)) / max(counted, 1.0)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -213,6 +221,7 @@ def transport_stages(stream: Stream) -> dict[str, Any]:
     proc, out = _child("full", bootstrap, "a.", events, workdir, stream.ch_url("full"))
     full = _wait(proc, out, 3600)
     results["events_per_s_full"] = round(_rate(full))
+    results["cpu_us_per_event_full"] = round(_cpu_us(full), 1)
     results["peak_rss_mb"] = round(full["peak_rss_mb"], 1)
     step("Faust decode-and-count again (after the full pipeline)")
     proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "", group="a.count-after")

@@ -91,6 +91,7 @@ def naive(lines: Sequence[bytes], ch: ClickHouse, brand_names: Sequence[str]) ->
             "repost_depth": 0, "brands": brands, "competitors": [], "own_brand": 0, "buyer": int(buyer),
             "service_request": int(service), "purchase_intent": 0, "sentiment": "neutral", "sentiment_score": 0.0,
             "evidence": "{}", "signals": [], "version": 1, "author_created": EPOCH, "text_hash": 0,
+            "hot_event": "", "hot_event_how": "", "hot_event_distance": 0, "simhash": 0, "group_id": "",
         })
         ch.insert("mentions", MENTION_COLUMNS, [tuple(row[c] for c in MENTION_COLUMNS)])
     return len(lines) / (time.perf_counter() - start)

@@ -83,3 +83,17 @@ class MonitorSettings(Section):
         description="SOCIALLISTEN_CASCADES_ENABLED: keep the metrics of repost cascades per root post up to date "
         "(their nodes are recorded regardless, with the mentions).",
     )
+    events_enabled: bool = Field(
+        default=True,
+        description="SOCIALLISTEN_EVENTS_ENABLED: group near-duplicate posts and their reposts into hot events "
+        "as they arrive (SimHash; stored with the mentions, views hot_events and hot_events_hourly).",
+    )
+    event_radius: int = Field(
+        default=12, ge=0, le=32,
+        description="SOCIALLISTEN_EVENT_RADIUS: largest SimHash distance (bits of 64) of two posts of one event.",
+    )
+    event_index_size: int = Field(
+        default=50_000, ge=100,
+        description="SOCIALLISTEN_EVENT_INDEX_SIZE: recent posts a worker remembers to match new ones against "
+        "(about 0.9 KB of memory each).",
+    )

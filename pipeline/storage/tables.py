@@ -26,6 +26,8 @@ MENTION_COLUMNS: tuple[str, ...] = (
     "brands", "competitors", "own_brand", "buyer", "service_request", "service_category", "priority",
     "purchase_intent", "sentiment", "sentiment_score", "evidence", "signals", "version",
     "author_created", "text_hash",  # added by migration 006 (ALTER TABLE ... ADD COLUMN appends)
+    "hot_event", "hot_event_how", "hot_event_distance", "simhash",  # migration 010
+    "group_id",  # migration 012
 )  # fmt: skip
 
 DEADLETTER_COLUMNS: tuple[str, ...] = (
@@ -59,6 +61,7 @@ def mention_tuple(item: Enriched, ingested_at: datetime, version: int) -> tuple[
         an.service_category or "", an.priority or "",
         int(an.purchase_intent), an.sentiment, float(an.sentiment_score), orjson.dumps(an.evidence).decode(),
         an.signals, version, author.created_at or EPOCH, an.text_hash,
+        item.hot_event, item.hot_event_how, item.hot_event_distance, item.simhash, ev.group_id or "",
     )  # fmt: skip
 
 

@@ -40,6 +40,8 @@ ROUTE_MODULES: list[str] = [
     "pipeline.web.routes_alerts",
     "pipeline.web.routes_audience",
     "pipeline.web.routes_cascades",
+    "pipeline.web.routes_events",
+    "pipeline.web.routes_influence",
     "pipeline.web.routes_cases",
     "pipeline.web.routes_tickets",
     "pipeline.web.routes_search",

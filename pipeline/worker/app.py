@@ -102,7 +102,8 @@ class Worker:
         self.writer = BatchWriter(ch, send_dead_letter, retry=self.retry, metrics=self.metrics)
         self.stages = Stages(self.app, self.pool, self.writer, settings.worker, self.retry, self.metrics)
         self.ports = WorkerPorts(app=self.app, topics=self.topics, storage=StorageAccess(ch, self.writer.run_blocking),
-                                 retry=self.retry, metrics=self.metrics, add_listener=self.stages.add_listener)
+                                 retry=self.retry, metrics=self.metrics, add_listener=self.stages.add_listener,
+                                 add_preparer=self.stages.add_preparer)
         """What features may use of this worker."""
         self.exit_code = 0
         """What :meth:`run` returns (set by the job run beside the worker)."""

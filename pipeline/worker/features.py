@@ -16,7 +16,7 @@ import faust
 
 from pipeline.kafka.topics import Topics
 from pipeline.metrics import Metrics
-from pipeline.records import BatchListener
+from pipeline.records import BatchListener, BatchPreparer
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse
 
@@ -54,6 +54,8 @@ class WorkerPorts:
     metrics: Metrics
     add_listener: Callable[[BatchListener], None]
     """Register a listener: called after each batch is stored, before its offsets are released."""
+    add_preparer: Callable[[BatchPreparer], None]
+    """Register a preparer: called with each batch in arrival order before it is written."""
 
     def every(self, seconds: float, job: Job, *, name: str, on_leader: bool = False) -> None:
         """Run ``job`` every ``seconds`` (on one worker of the group only, with ``on_leader``)."""

@@ -4,7 +4,8 @@
   decoded and its analysis started in the analysis processes; the batch is queued in flight
   (bounded: ``SOCIALLISTEN_PIPELINE_DEPTH``; a full queue holds the drain loop, which stops
   fetching) and its messages are held so their offsets cannot be committed.
-- **write**: batches are written in arrival order as their analyses finish (:class:`BatchWriter`).
+- **write**: batches are written in arrival order as their analyses finish (:class:`BatchWriter`),
+  after the preparers (hot events) saw them, in order, on a thread of their own.
 - **notify**: one batch behind the writes, every listener sees the stored batch (service desk,
   live feed, cascades); a transient failure is retried under the retry policy.
 - **release**: the batch's offsets may be committed — only after the write and every listener.
@@ -20,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -28,7 +30,7 @@ from faust.types import Message
 
 from pipeline.config import WorkerSettings
 from pipeline.metrics import Metrics
-from pipeline.records import BatchListener, BatchResult, RawRecord
+from pipeline.records import BatchListener, BatchPreparer, BatchResult, RawRecord
 from pipeline.retry import RetryPolicy
 from pipeline.text.normalize import analysed_part
 from pipeline.worker.analysis_pool import AnalysisPool
@@ -113,6 +115,8 @@ class Stages:
         self.retry = retry
         self.metrics = metrics
         self.listeners: list[BatchListener] = []
+        self.preparers: list[BatchPreparer] = []
+        self._prepare_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
         self.stats = WorkerStats()
         self.in_flight: asyncio.Queue[InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
         """Batches taken from the inputs and not yet stored."""
@@ -124,6 +128,10 @@ class Stages:
     def add_listener(self, listener: BatchListener) -> None:
         """Call ``listener`` with every stored batch, before its offsets are released."""
         self.listeners.append(listener)
+
+    def add_preparer(self, preparer: BatchPreparer) -> None:
+        """Call ``preparer`` with every batch, in arrival order, before it is written."""
+        self.preparers.append(preparer)
 
     def idle(self) -> bool:
         """Whether a batch taken now would start at once (the drain then hands batches over early).
@@ -187,6 +195,8 @@ class Stages:
             batch = await self.in_flight.get()
             result = await batch.result
             started = time.perf_counter()
+            if self.preparers and result.enriched:
+                await asyncio.get_running_loop().run_in_executor(self._prepare_thread, self._prepare, result)
             await self.writer.write(result)
             self.metrics.batch_seconds.labels(stage="write").observe(time.perf_counter() - started)
             self._count_stored(result)
@@ -202,6 +212,14 @@ class Stages:
             self.metrics.batch_seconds.labels(stage="notify").observe(time.perf_counter() - started)
             batch_consumer(self.app).release(batch.messages)  # offsets move only after the write and every listener
             self.stats.count(len(batch.messages), result)
+
+    def _prepare(self, result: BatchResult) -> None:
+        for preparer in self.preparers:
+            try:
+                preparer(result)
+            except Exception:
+                log.exception("batch preparer %s failed; the batch is written without it",
+                              getattr(preparer, "__qualname__", repr(preparer)))
 
     def _count_stored(self, result: BatchResult) -> None:
         self.metrics.events_stored.inc(len(result.enriched))

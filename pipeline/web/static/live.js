@@ -75,6 +75,48 @@
     } catch (e) { /* the stream still works */ }
   }
 
+  // Hot events and rising terms: loaded on connect, then at most every INSIGHT_MS while mentions arrive.
+  const INSIGHT_MS = 5000;
+  let insightAt = 0;
+  let insightTimer = null;
+
+  function fillList(id, rows, line, meta) {
+    const list = $(id);
+    list.textContent = "";
+    rows.forEach((r) => {
+      const li = text("li", line(r));
+      li.appendChild(text("div", meta(r), "meta"));
+      list.appendChild(li);
+    });
+  }
+
+  async function loadInsights(token, generation) {
+    insightAt = Date.now();
+    const brand = $("f-brand").value.trim();
+    const get = async (path, p) => {
+      const resp = await fetch(path + "?" + new URLSearchParams(p), { headers: { Authorization: "Bearer " + token } });
+      return resp.ok ? resp.json() : null;
+    };
+    try {
+      const events = await get("/api/events", brand ? { limit: "10", brand } : { limit: "10" });
+      const trends = await get("/api/trends", brand ? { brand } : {});
+      if (generation !== opened) return;
+      if (events) fillList("events", events, (e) => e.first_text,
+        (e) => `${e.posts} posts · ${e.reposts} reposts · ${e.copies} copies · ${e.authors} authors · ` +
+               `${Math.round(100 * e.low_quality_share)}% low quality · ${e.platforms.join(", ")}`);
+      if (trends) {
+        fillList("trends", trends.terms.slice(0, 10), (t) => t.term, (t) => `${t.mentions} (expected ${t.expected})`);
+        fillList("new-words", trends.new_words.slice(0, 10), (w) => w.word, (w) => `${w.count}×`);
+      }
+    } catch (e) { /* the stream still works */ }
+  }
+
+  function insightsSoon(token, generation) {
+    if (insightTimer) return;
+    const wait = Math.max(0, insightAt + INSIGHT_MS - Date.now());
+    insightTimer = setTimeout(() => { insightTimer = null; if (generation === opened) loadInsights(token, generation); }, wait);
+  }
+
   // EventSource sends no headers: open the stream with a short-lived ticket, never the token itself.
   async function streamTicket(token) {
     const resp = await fetch("/api/stream-ticket", { method: "POST", headers: { Authorization: "Bearer " + token } });
@@ -106,7 +148,7 @@
         setTimeout(() => { if (generation === opened) open(token, generation); }, 2000);
       }
     };
-    source.addEventListener("mention", (e) => addMention(JSON.parse(e.data)));
+    source.addEventListener("mention", (e) => { addMention(JSON.parse(e.data)); insightsSoon(token, generation); });
     source.addEventListener("counters", (e) => showCounters(JSON.parse(e.data)));
     source.addEventListener("alert", (e) => addAlert(JSON.parse(e.data)));
   }
@@ -123,6 +165,7 @@
     if (!token) { setStatus(false, "token needed"); return; }
     open(token, opened);
     loadAlerts(token);
+    loadInsights(token, opened);
   }
 
   $("token").value = localStorage.getItem("sociallisten.token") || "";

@@ -18,7 +18,7 @@ REQUIRED = (
     "full_over_ceiling", "full_over_faust", "full_over_naive", "latency_p50_s", "latency_p99_s", "peak_rss_mb",
     "events", "events_per_s_faust_packed", "events_per_s_full_packed", "full_packed_over_faust",
     "peak_rss_mb_at_rss_events", "rss_events", "events_per_s_faust_batch_drain", "full_over_faust_batch_drain",
-    "events_per_s_faust_before", "events_per_s_faust_after",
+    "events_per_s_faust_before", "events_per_s_faust_after", "cpu_us_per_event_full",
 )  # fmt: skip
 
 

@@ -14,6 +14,8 @@ from pipeline.desk import store as desk_store
 from pipeline.desk.lifecycle import Slot, apply
 from pipeline.desk.models import Command, Observation, Op
 from pipeline.monitor.alerts import AlertEngine
+from pipeline.monitor.event_index import EventIndex
+from pipeline.monitor.events import assign_events
 from pipeline.sample import generate_events
 from pipeline.storage import ClickHouse
 from pipeline.text import get_analyzer
@@ -71,11 +73,13 @@ def expand(sql: str, since: datetime, until: datetime, brands: list[str]) -> str
 
 
 def fill(ch: ClickHouse, now: datetime) -> None:
-    """Mentions and their derived tables, alerts and desk cases, all within the last days before ``now``."""
+    """Mentions and their derived tables, hot events, alerts and desk cases, all within the last days before ``now``."""
     analyzer = get_analyzer(Settings().resolved_lexicon)
-    store(ch, enrich(list(generate_events(1500, seed=11, start=now, days=3)), analyzer))
-    store(ch, enrich(steady(now), analyzer))
-    store(ch, enrich(burst(now), analyzer))
+    index = EventIndex()  # the worker's hot-event assignment, before each batch is stored
+    for items in (enrich(list(generate_events(1500, seed=11, start=now, days=3)), analyzer),
+                  enrich(steady(now), analyzer), enrich(burst(now), analyzer)):
+        assign_events(index, items)
+        store(ch, items)
     engine = AlertEngine(ch, AlertSettings(alert_min_count=5, alert_window_minutes=5, alert_min_baseline_windows=12))
     engine.record(engine.detect(now.timestamp()))
     desk_cases(ch, now, [("logistics", 50), ("refund", 30), ("quality", 2), ("usage", 1)])

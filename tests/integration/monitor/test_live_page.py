@@ -1,4 +1,7 @@
-"""The live page in headless Chromium shows a produced mention within 2 s; the SSE stream filters."""
+"""The live page in headless Chromium shows a produced mention within 2 s, hot events and rising terms.
+
+The SSE stream filters.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +57,10 @@ def test_live_page_shows_a_mention_within_two_seconds(worker_env, start_monitor)
             assert page.locator("#counters tbody tr").count() > 0
             assert any("/api/mentions/stream?" in u and "ticket=" in u for u in urls)
             assert not [u for u in urls if TOKEN in u], "the token never goes into a URL"
+            _produce(producer, topic, "蒙牛纯牛奶搞活动😀超市买一送一！！")  # a copy: the warm-up text is an event
+            page.wait_for_selector("#events li", timeout=30_000)
+            assert "超市买一送一" in page.locator("#events li").first.inner_text()
+            assert page.locator("#trends li").count() > 0
             browser.close()
     finally:
         producer.close()

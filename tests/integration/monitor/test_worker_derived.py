@@ -1,7 +1,7 @@
-"""Derived monitoring rows end to end: a repost cascade and audience rows are served by the API.
+"""Derived monitoring rows end to end: a repost cascade, audience rows and a hot event are served by the API.
 
 Through the real broker, a monitoring worker and clickhouse-server: the cascade and the audience
-rows derived from the mentions insert.
+rows derived from the mentions insert; the hot event from the worker's event listener.
 """
 
 from __future__ import annotations
@@ -49,9 +49,11 @@ def test_a_streamed_cascade_and_its_audience_reach_the_api(worker_env, start_mon
                   followers=20, posts=5)
     young["author"]["created_at"] = (now - timedelta(days=5)).isoformat()
     comment = event("蒙牛这个活动什么时候开奖", now - timedelta(minutes=6), prefix="8", kind="comment", root=rid)
+    copy = event("蒙牛新品发布🔥转发抽奖送一箱特仑苏！！", now - timedelta(minutes=5), prefix="8")  # another's copy
     producer = make_producer(worker_env.kafka_url)
     try:
-        for ev, topic in ((root, "posts"), (a, "posts"), (b, "posts"), (young, "posts"), (comment, "comments")):
+        for ev, topic in ((root, "posts"), (a, "posts"), (b, "posts"), (young, "posts"), (comment, "comments"),
+                          (copy, "posts")):
             # keyed by thread: the whole cascade goes to one partition, in order
             producer.send(f"{worker_env.prefix}{topic}", key=rid.encode(), value=orjson.dumps(ev)).get(timeout=30)
     finally:
@@ -67,3 +69,8 @@ def test_a_streamed_cascade_and_its_audience_reach_the_api(worker_env, start_mon
     assert author["segment"] == "suspected_low_quality"  # a five-day-old account with 20 followers
     big = _poll(f"{worker.url}/api/audience/authors/weibo/{root['author']['id']}", lambda r: r["events"] >= 1)
     assert "high_value" in big["segments"] and big["followers"] == 90_000
+
+    hot = _poll(f"{worker.url}/api/events/{rid}", lambda e: e["posts"] == 5)  # the root, its reposts and the copy
+    assert (hot["first_post"], hot["reposts"], hot["copies"], hot["authors"]) == (rid, 3, 1, 5)
+    assert hot["low_quality_share"] == pytest.approx(1 / 5)  # the five-day-old account
+    assert {m["how"] for m in hot["members"]} == {"new", "repost", "copy"}

@@ -42,6 +42,7 @@ def mention(event_id: str, **values: Any) -> Row:
         "purchase_intent": int("purchase_intent" in signals), "sentiment": "neutral", "sentiment_score": 0.5,
         "evidence": "{}", "signals": signals, "version": 1,
         "author_created": datetime(1970, 1, 1), "text_hash": 0,  # naive = UTC, as stored
+        "hot_event": "", "hot_event_how": "", "hot_event_distance": 0, "simhash": 0, "group_id": "",
     }  # fmt: skip
     unknown = set(values) - set(row)
     assert not unknown, f"not mention columns: {unknown}"
