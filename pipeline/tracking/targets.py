@@ -31,7 +31,10 @@ def safe_target(url: str) -> str:
         raise UnsafeTarget("the URL may hold only printable ASCII without spaces (percent-encode the rest)")
     if "\\" in url:
         raise UnsafeTarget("backslashes are not allowed in a redirect target")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise UnsafeTarget(f"not a URL: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise UnsafeTarget("only http:// and https:// targets are allowed")

@@ -45,6 +45,7 @@ ROUTE_MODULES: list[str] = [
     "pipeline.web.routes_search",
     "pipeline.web.routes_export",
     "pipeline.web.routes_saved",
+    "pipeline.web.routes_tracking",
 ]
 """Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
 SWAGGER_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
