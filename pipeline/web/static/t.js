@@ -19,11 +19,15 @@
     if (!(navigator.sendBeacon && navigator.sendBeacon(end, new Blob([body], { type: "text/plain" }))))
       fetch(end, { method: "POST", body: body, keepalive: true, mode: "no-cors" });
   }
-  d.addEventListener("visibilitychange", function () {
-    if (d.visibilityState === "visible") { shown = Date.now(); return; }
-    if (shown) { dwell += Date.now() - shown; shown = 0; }
+  function hide() {
+    if (!shown) return;
+    dwell += Date.now() - shown; shown = 0;
     send("leave");
+  }
+  d.addEventListener("visibilitychange", function () {
+    if (d.visibilityState === "visible") shown = shown || Date.now(); else hide();
   });
+  w.addEventListener("pagehide", hide);
   w.setInterval(function () { if (shown) send("heartbeat"); }, 15000);
   send("pageview");
 })(document, window);
