@@ -1,19 +1,18 @@
-"""What the web tier records for a click or a beacon: the event, built from the request's parts.
+"""What the web tier records of a request: the visitor id, the referrer's host, a beacon's event.
 
-Pure apart from the clock and the salt: the routes (:mod:`pipeline.web.routes_tracking`) pass
-the headers in and queue the result in the outbox.
+Pure apart from the clock: the redirect (:mod:`pipeline.web.link_redirect`) and the beacon route
+(:mod:`pipeline.web.routes_tracking`) pass the headers in and queue the result in the outbox.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from pipeline.tracking.privacy import RotatingSalt, ua_class
-from schemas.tracking import ClickEvent, UaClass, VisitBeacon, VisitEvent
+from pipeline.tracking.privacy import ua_class
+from schemas.tracking import UaClass, VisitBeacon, VisitEvent
 
 VISITOR_COOKIE = "sl_vid"
 VISITOR_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -35,14 +34,6 @@ def referrer_host(referer: str | None) -> str:
     except ValueError:
         return ""
     return host[:253] if re.fullmatch(r"[a-z0-9.\-]+", host) else ""
-
-
-def click(code: str, visitor: str, *, client: str, user_agent: str | None, referer: str | None,
-          salt: RotatingSalt) -> ClickEvent:
-    """The click event of one request to ``/l/{code}`` (no address, no user agent in it)."""
-    cls = ua_class(user_agent)
-    return ClickEvent(click_id=uuid.uuid4().hex, code=code, clicked_at=datetime.now(UTC), referrer=referrer_host(referer),
-                      ua_class=cls, visitor_id=visitor, ip_hash=salt.hash(client), bot=cls is UaClass.bot)
 
 
 def visit(beacon: VisitBeacon, user_agent: str | None) -> VisitEvent:

@@ -1,7 +1,7 @@
 """Deep tracking on the web tier: ``/l/{code}``, ``/t.js``, ``/t/visit``, links, orders and campaigns.
 
-- ``GET /l/{code}``: 302 to the link's fixed target at once; the click goes to ``<prefix>clicks``
-  through the outbox (never awaited). Sets the first-party visitor cookie ``sl_vid``.
+- ``GET /l/{code}`` (:mod:`pipeline.web.link_redirect`, in front of the app): 302 to the link's fixed
+  target at once; the click goes to ``<prefix>clicks`` through the outbox (never awaited).
 - ``GET /t.js``: the beacon for the brand's pages; ``POST /t/visit``: one beacon (``text/plain``
   JSON from ``navigator.sendBeacon``, no preflight) to ``<prefix>visits``.
 - ``POST /api/links`` (supervisor), ``POST /api/conversions`` (shop), ``GET /api/campaigns`` and
@@ -14,24 +14,19 @@ import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.tracking import funnel, recorder
-from pipeline.tracking.links import LinkCache, LinkError, create_link, find_link
-from pipeline.tracking.privacy import RotatingSalt
-from pipeline.tracking.targets import with_tracking
+from pipeline.tracking.links import LinkError, create_link
 from pipeline.web.auth import Principal, Role, require, require_shop
 from pipeline.web.context import WebContext, context
 from pipeline.worker.decode import describe_validation_error
-from schemas.tracking import CODE_PATTERN, ConversionIn, LinkIn, TrackedLink, VisitBeacon
+from schemas.tracking import ConversionIn, LinkIn, TrackedLink, VisitBeacon
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["tracking"])
 BEACON_MAX_BYTES = 2048
-COOKIE_SECONDS = 365 * 86400
-_salt = RotatingSalt()
-_links = LinkCache()
 
 
 def _record(ctx: WebContext, short: str, key: str, value: bytes) -> bool:
@@ -39,37 +34,6 @@ def _record(ctx: WebContext, short: str, key: str, value: bytes) -> bool:
         return False
     ctx.outbox.add(getattr(ctx.topics, short), key.encode(), value)
     return True
-
-
-async def _link(ctx: WebContext, code: str) -> TrackedLink | None:
-    known, link = _links.get(code)
-    if not known:
-        link = await ctx.run_blocking(find_link, ctx.ch, code)
-        _links.put(code, link)
-    return link
-
-
-@router.get("/l/{code}", include_in_schema=False)
-async def follow(request: Request, code: str) -> Response:
-    """Redirect to the link's target and record the click."""
-    import re
-
-    ctx = context(request)
-    link = await _link(ctx, code) if re.match(CODE_PATTERN, code) else None
-    if link is None:
-        return Response("no such link", status_code=404, media_type="text/plain")
-    visitor, new = recorder.visitor_id(request.cookies.get(recorder.VISITOR_COOKIE))
-    headers = request.headers
-    event = recorder.click(code, visitor, client=request.client.host if request.client else "", salt=_salt,
-                           user_agent=headers.get("user-agent"), referer=headers.get("referer"))
-    if not _record(ctx, "clicks", visitor, event.model_dump_json().encode()):
-        log.warning("a click on %s was not recorded: no outbox to Kafka in this process", code)
-    response = RedirectResponse(with_tracking(link.target, code, visitor), status_code=302)
-    response.headers["cache-control"] = "no-store"
-    if new:
-        response.set_cookie(recorder.VISITOR_COOKIE, visitor, max_age=COOKIE_SECONDS, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https")
-    return response
 
 
 @router.get("/t.js", include_in_schema=False)
