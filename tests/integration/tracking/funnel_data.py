@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.storage import ClickHouse
 from pipeline.tracking.links import create_link
+from pipeline.tracking.rows import CLICK_COLUMNS, CONVERSION_COLUMNS, VISIT_COLUMNS, click_row, conversion_row, visit_row
 from pipeline.tracking.synthetic import TrackingStream, generate_tracking
 from schemas.tracking import LinkIn
 
@@ -68,3 +70,11 @@ def middle(values: list[int], level: float) -> set[float]:
     """The values an exact quantile at ``level`` may pick (either neighbour of the position), in seconds."""
     pos = level * (len(values) - 1)
     return {round(values[int(pos)] / 1000, 1), round(values[min(len(values) - 1, int(pos) + 1)] / 1000, 1)}
+
+
+def store(ch: ClickHouse, s: TrackingStream) -> None:
+    """Write a stream's rows as the worker does (one version)."""
+    version = time.time_ns() // 1000
+    ch.insert("clicks", CLICK_COLUMNS, [click_row(c, version) for c in s.clicks])
+    ch.insert("visits", VISIT_COLUMNS, [visit_row(v, version) for v in s.visits])
+    ch.insert("conversions", CONVERSION_COLUMNS, [conversion_row(o, version) for o in s.conversions])

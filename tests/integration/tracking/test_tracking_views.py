@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from pipeline.tracking import funnel as funnel_module
-from pipeline.tracking.rows import CLICK_COLUMNS, CONVERSION_COLUMNS, VISIT_COLUMNS, click_row, conversion_row, visit_row
-from tests.integration.tracking.funnel_data import CAMPAIGN, expected, make_links, middle, stream
+from tests.integration.tracking.funnel_data import CAMPAIGN, expected, make_links, middle, store, stream
 
 pytestmark = pytest.mark.integration
 
@@ -17,10 +14,7 @@ def test_funnel_is_exact_and_replays_change_nothing(ch) -> None:  # type: ignore
     codes = make_links(ch)
     s = stream(codes)
     for _ in range(2):  # the same events written twice (a replay), with newer versions
-        version = time.time_ns() // 1000
-        ch.insert("clicks", CLICK_COLUMNS, [click_row(c, version) for c in s.clicks])
-        ch.insert("visits", VISIT_COLUMNS, [visit_row(v, version) for v in s.visits])
-        ch.insert("conversions", CONVERSION_COLUMNS, [conversion_row(o, version) for o in s.conversions])
+        store(ch, s)
     want = expected(s)
     [row] = funnel_module.funnel(ch, by="campaign", campaign=CAMPAIGN, days=7)
     assert (row.clicks, row.bot_clicks, row.visitors, row.engaged_visitors, row.orders) == (
