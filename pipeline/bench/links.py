@@ -1,14 +1,15 @@
 """``/l/{code}`` under load on loopback, recording every click (acceptance 2 of issue 26).
 
-    python -m pipeline.bench.links [--rate 500] [--seconds 10] [--outage 0] [--connections 32] [--json]
+    python -m pipeline.bench.links [--rate 500] [--seconds 10] [--outage 0] [--connections 32]
+                                   [--json]
 
 Starts an embedded Tansu broker and, in a child process, the web app (uvicorn, chDB, one tracked
 link, the outbox to Kafka). Sends ``--rate`` requests per second for ``--seconds`` seconds on a
 fixed schedule (open loop, ``--connections`` keep-alive connections, no cookies: every request is a
-new visitor) and measures each request's latency from its planned start. With ``--outage N`` the broker is paused (SIGSTOP)
-for N seconds a third of the way in. Afterwards it reads the clicks topic until every redirect's
-click is there (distinct ids) and prints the figures: latency percentiles in ms, the rate achieved,
-redirects, clicks in Kafka and clicks missing.
+new visitor) and measures each request's latency from its planned start. With ``--outage N`` the
+broker is paused (SIGSTOP) for N seconds a third of the way in. Afterwards it reads the clicks topic
+until every redirect's click is there (distinct ids) and prints the figures: latency percentiles in
+ms, the rate achieved, redirects, clicks in Kafka and clicks missing, CPU per request.
 """
 
 from __future__ import annotations
@@ -172,7 +173,8 @@ def run(rate: float, seconds: float, outage: float, connections: int) -> dict[st
             child.terminate()
             child.join(10)
     return {
-        "requests": len(statuses), "redirects": redirects, "rate_target": rate, "rate_achieved": round(len(statuses) / took, 1),
+        "requests": len(statuses), "redirects": redirects, "rate_target": rate,
+        "rate_achieved": round(len(statuses) / took, 1),
         "outage_seconds": outage, "latency_ms": {
             "p50": round(statistics.median(latencies) * 1000, 2), "p90": round(_percentile(latencies, 0.9), 2),
             "p99": round(_percentile(latencies, 0.99), 2), "max": round(max(latencies) * 1000, 2)},

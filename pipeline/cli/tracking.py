@@ -77,4 +77,5 @@ def import_command(file: Path = typer.Argument(..., help="CSV with order_id, tim
         sent = send_events(producer, Topics.from_settings(settings), orders)
     finally:
         producer.close()
-    typer.echo(f"sent {sent} orders to {terminal_safe(settings.topic('conversions'))}, every one acknowledged", err=True)
+    topic = terminal_safe(settings.topic("conversions"))
+    typer.echo(f"sent {sent} orders to {topic}, every one acknowledged", err=True)

@@ -14,6 +14,7 @@ from pipeline.config.settings import DATA_DIR, DEMO_LEXICON, PACKAGE_DIR, Settin
 
 __all__ = [
     "DATA_DIR", "DEMO_LEXICON", "PACKAGE_DIR", "PRIORITIES", "AlertSettings", "DeskSettings", "KafkaSettings",
-    "LogSettings", "MonitorSettings", "Settings", "StorageSettings", "TrackingSettings", "WebSettings", "WorkerSettings", "describe",
+    "LogSettings", "MonitorSettings", "Settings", "StorageSettings", "TrackingSettings", "WebSettings",
+    "WorkerSettings", "describe",
     "load_settings",
 ]

@@ -99,9 +99,10 @@ def _orders(ch: ClickHouse, key: str, where: str, params: dict[str, Any], days: 
 def _reads(ch: ClickHouse, key: str, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     return ch.query(
         f"SELECT {key} AS key, sum(ifNull(reads, 0)) AS reads FROM "
-        f"(SELECT DISTINCT post_id, campaign, platform, account FROM tracked_links FINAL WHERE post_id != '' AND {where})"
-        " AS l ANY INNER JOIN (SELECT event_id AS post_id, reads FROM mentions FINAL WHERE event_id IN "
-        "(SELECT post_id FROM tracked_links) AND reads IS NOT NULL) AS m USING post_id GROUP BY key", params)
+        "(SELECT DISTINCT post_id, campaign, platform, account FROM tracked_links FINAL "
+        f"WHERE post_id != '' AND {where}) AS l ANY INNER JOIN (SELECT event_id AS post_id, reads FROM mentions FINAL "
+        "WHERE event_id IN (SELECT post_id FROM tracked_links) AND reads IS NOT NULL) AS m USING post_id "
+        "GROUP BY key", params)
 
 
 def funnel(ch: ClickHouse, *, by: str = "campaign", campaign: str | None = None, days: int = 7) -> list[FunnelRow]:
@@ -133,8 +134,8 @@ def funnel(ch: ClickHouse, *, by: str = "campaign", campaign: str | None = None,
 
 def unattributed(ch: ClickHouse, days: int = 7) -> dict[str, Any]:
     """Orders with no tracked click in the window: how many, and their revenue."""
-    rows = ch.query(f"SELECT count() AS orders, sum(amount_cents) AS cents FROM ({ATTRIBUTION_SQL}) WHERE code = ''",
-                    {"window": days * 86400})
+    rows = ch.query(f"SELECT count() AS orders, sum(amount_cents) AS cents FROM ({ATTRIBUTION_SQL}) "
+                    "WHERE code = ''", {"window": days * 86400})
     return {"orders": int(rows[0]["orders"]), "revenue": int(rows[0]["cents"] or 0) / 100}
 
 

@@ -49,8 +49,11 @@ def generate_tracking(
     codes: list[str], *, clicks: int, views: int, orders: int, now: datetime, seed: int = 26,
     stale_orders: int = 0, bot_clicks: int = 0, days: float = 3.0, window_days: int = 7,
 ) -> TrackingStream:
-    """``clicks`` clicks (``bot_clicks`` of them by a bot, ``stale_orders`` older than the window) on ``codes``,
-    ``views`` page views of visitors who clicked, ``orders`` attributed orders and ``stale_orders`` unattributed.
+    """Clicks, page views and orders on ``codes``, in the ``days`` before ``now``.
+
+    ``clicks`` clicks (``bot_clicks`` of them by a bot, ``stale_orders`` older than the window),
+    ``views`` page views of visitors who clicked, ``orders`` attributed orders and ``stale_orders``
+    unattributed ones.
     """
     rng = random.Random(seed)
     out = TrackingStream()

@@ -1,4 +1,4 @@
-"""Redirect targets of tracked links: http/https only, checked once at creation (no open redirect).
+r"""Redirect targets of tracked links: http/https only, checked once at creation (no open redirect).
 
 :func:`safe_target` refuses anything a browser could read as another scheme or another host than
 the one shown: ``javascript:``, scheme-relative ``//evil``, backslashes (browsers read ``\\`` as

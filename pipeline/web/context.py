@@ -10,9 +10,9 @@ from fastapi import Request
 from pipeline.config import Settings
 from pipeline.desk.agent import CaseDesk
 from pipeline.hub import Hubs
+from pipeline.kafka.topics import Topics
 from pipeline.metrics import Metrics
 from pipeline.monitor.live import LiveFeed
-from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
 from pipeline.tracking.outbox import Outbox
 from pipeline.web.ops import ReadinessAnswer

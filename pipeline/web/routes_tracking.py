@@ -41,7 +41,8 @@ async def beacon_script() -> FileResponse:
     """The visit beacon (no third-party code; see docs/tracking.md for how to include it)."""
     from pipeline.web.app import STATIC
 
-    return FileResponse(STATIC / "t.js", media_type="text/javascript", headers={"cache-control": "public, max-age=3600"})
+    return FileResponse(STATIC / "t.js", media_type="text/javascript",
+                        headers={"cache-control": "public, max-age=3600"})
 
 
 @router.post("/t/visit", status_code=204, include_in_schema=False)

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 
 from pipeline.storage import ClickHouse
 from pipeline.tracking.links import create_link
-from pipeline.tracking.rows import CLICK_COLUMNS, CONVERSION_COLUMNS, VISIT_COLUMNS, click_row, conversion_row, visit_row
+from pipeline.tracking.rows import (
+    CLICK_COLUMNS,
+    CONVERSION_COLUMNS,
+    VISIT_COLUMNS,
+    click_row,
+    conversion_row,
+    visit_row,
+)
 from pipeline.tracking.synthetic import TrackingStream, generate_tracking
 from schemas.tracking import LinkIn
 

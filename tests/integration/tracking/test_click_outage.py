@@ -1,6 +1,7 @@
-"""Acceptance 2 (the part a test can show): ``/l/{code}`` keeps redirecting while Kafka is down, and the
-clicks made meanwhile reach Kafka once it is back (the 30-second outage is ``python -m pipeline.bench.links
---outage 30``).
+"""Acceptance 2, the outage: ``/l/{code}`` keeps redirecting while Kafka is down, and no click is lost.
+
+The clicks made meanwhile reach Kafka once it is back (the 30-second outage is ``python -m
+pipeline.bench.links --outage 30``).
 
 The broker's process is stopped (SIGSTOP) and continued (SIGCONT): a memory-only Tansu that is killed and
 started again comes back without topics, and it acknowledges a produce to a topic it does not have without

@@ -12,8 +12,8 @@ import orjson
 import pytest
 from playwright.sync_api import sync_playwright
 
-from pipeline.kafka.topics import ensure_topics
 from pipeline.config import Settings
+from pipeline.kafka.topics import ensure_topics
 from pipeline.storage import connect
 from pipeline.storage.migrate import migrate
 from schemas.tracking import ClickEvent, VisitEvent

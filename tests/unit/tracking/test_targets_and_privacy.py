@@ -16,7 +16,8 @@ HOSTILE = [
     "https://good.com\\@evil.com", "https://good.com@evil.com", "https://user:pw@evil.com/", "https://good.com%40evil.com",
     "https://evil.com\t/", "https://evil.com\n.good.com", "https://ev\x00il.com", "https://evil.com\u202e/moc.doog",
     "https://еvil.com/", "ftp://evil.com/", "vbscript:x", "https:///evil.com", "https://", "https://evil..com/",
-    "https://evil.com:99999/", "https://[::1/", "https://evil.com//", "http://a b.com/", "https://evil.com/" + "a" * 2100,
+    "https://evil.com:99999/", "https://[::1/", "https://evil.com//", "http://a b.com/",
+    "https://evil.com/" + "a" * 2100,
 ]
 
 
