@@ -8,6 +8,7 @@ days before it; with none, it is unattributed. Bot clicks and bot visitors are c
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -72,8 +73,16 @@ class FunnelRow(BaseModel):
     currencies: list[str] = []
 
 
+Window = tuple[datetime, datetime] | None
+"""``[start, end)`` of clicks, first visits and orders; None: all time."""
+
+
 def _where(campaign: str | None) -> tuple[str, dict[str, Any]]:
     return ("campaign = %(campaign)s", {"campaign": campaign}) if campaign is not None else ("campaign != ''", {})
+
+
+def _within(where: str, column: str, window: Window) -> str:
+    return f"{where} AND {column} >= %(start)s AND {column} < %(end)s" if window else where
 
 
 def _clicks(ch: ClickHouse, key: str, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -105,25 +114,31 @@ def _reads(ch: ClickHouse, key: str, where: str, params: dict[str, Any]) -> list
         "GROUP BY key", params)
 
 
-def funnel(ch: ClickHouse, *, by: str = "campaign", campaign: str | None = None, days: int = 7) -> list[FunnelRow]:
-    """The funnel by ``by`` (a key of :data:`DIMENSIONS`), of one campaign or of all; ordered by key."""
+def funnel(ch: ClickHouse, *, by: str = "campaign", campaign: str | None = None, days: int = 7,
+           window: Window = None) -> list[FunnelRow]:
+    """The funnel by ``by`` (a key of :data:`DIMENSIONS`), of one campaign or of all; ordered by key.
+
+    ``window``: only clicks, first visits and orders in ``[start, end)`` (reads are the posts' totals).
+    """
     click_key, visitor_key, order_key, link_key = DIMENSIONS[by]
     where, params = _where(campaign)
+    if window:
+        params = {**params, "start": window[0], "end": window[1]}
     rows: dict[str, FunnelRow] = {}
 
     def row(key: Any) -> FunnelRow:
         return rows.setdefault(str(key), FunnelRow(key=str(key)))
 
-    for r in _clicks(ch, click_key, where, params):
+    for r in _clicks(ch, click_key, _within(where, "clicked_at", window), params):
         row(r["key"]).clicks, row(r["key"]).bot_clicks = int(r["clicks"]), int(r["bot_clicks"])
-    for r in _visitors(ch, visitor_key, where, params):
+    for r in _visitors(ch, visitor_key, _within(where, "first_seen", window), params):
         line = row(r["key"])
         line.visitors, line.engaged_visitors, line.bot_visitors = (
             int(r["visitors"]), int(r["engaged_visitors"]), int(r["bot_visitors"]))
         if int(r["humans"]):
             line.median_seconds_on_site = round(float(r["median_ms"]) / 1000, 1)
             line.p90_seconds_on_site = round(float(r["p90_ms"]) / 1000, 1)
-    for r in _orders(ch, order_key, where, params, days):
+    for r in _orders(ch, order_key, _within(where, "ordered_at", window), params, days):
         line = row(r["key"])
         line.orders, line.revenue, line.currencies = int(r["orders"]), int(r["cents"]) / 100, sorted(r["currencies"])
     if link_key:
