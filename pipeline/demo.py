@@ -23,6 +23,7 @@ from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
 from pipeline.storage.stats import stats
+from pipeline.tracking.demo import run_campaign
 from pipeline.worker.decode import decode_event
 from pipeline.worker.features import RunBlocking
 
@@ -113,6 +114,7 @@ async def run_demo(
             timeout, stored, len(expected.valid_ids), dead, len(expected.invalid_hashes),
         )
     totals = await run_blocking(stats, ch)
+    campaign = await run_campaign(settings, bootstrap, ch, run_blocking)
     return {
         "events_in": total,
         "events_stored": stored,
@@ -129,5 +131,6 @@ async def run_demo(
         "competitors_by_brand": totals.get("competitors_by_brand", {}),
         "dead_letters_by_reason": totals.get("dead_letters_by_reason", {}),
         "sentiment": totals.get("sentiment", {}),
+        "campaign_funnel": campaign,
         "elapsed_s": round(time.monotonic() - started, 1),
     }

@@ -43,8 +43,14 @@ def _post_author(ch: ClickHouse, post_id: str) -> tuple[str, str]:
     return (str(rows[0]["platform"]), str(rows[0]["author_id"])) if rows else ("", "")
 
 
-def create_link(ch: ClickHouse, request: LinkIn, created_by: str) -> TrackedLink:
-    """Check the target, pick a new code, fill platform/account from the post when missing, store it."""
+def create_link(ch: ClickHouse, request: LinkIn, created_by: str, code: str | None = None) -> TrackedLink:
+    """Check the target, pick a new code, fill platform/account from the post when missing, store it.
+
+    ``code``: use this code (the demo's fixed ones); when it exists already, the stored link is returned
+    unchanged (a link is fixed at creation).
+    """
+    if code is not None and (existing := find_link(ch, code)) is not None:
+        return existing
     try:
         target = safe_target(request.url)
     except ValueError as exc:
@@ -54,10 +60,12 @@ def create_link(ch: ClickHouse, request: LinkIn, created_by: str) -> TrackedLink
         post_platform, author = _post_author(ch, request.post)
         platform, account = platform or post_platform, account or author
     for _ in range(5):
-        code = new_code()
-        if find_link(ch, code) is None:
+        if code is not None:
             break
-    else:  # pragma: no cover - 2^48 codes
+        candidate = new_code()
+        if find_link(ch, candidate) is None:
+            code = candidate
+    if code is None:  # pragma: no cover - 2^48 codes
         raise LinkError("could not find a free code")
     link = TrackedLink(code=code, target=target, campaign=request.campaign, post_id=request.post,
                        platform=platform, account=account)
