@@ -3,7 +3,8 @@
 After the bundled stream is stored, :func:`run_campaign` picks the own brand's most engaging posts,
 makes one link per post for the campaign :data:`CAMPAIGN`, each with a fixed code (a second demo
 run finds them), generates clicks, page views and orders that follow the posts (fixed seed: a
-second run sends the same events, which replace themselves), sends them through Kafka to the worker and returns the campaign's funnel.
+second run sends the same events, which replace themselves), sends them through Kafka to the
+worker and returns the campaign's funnel.
 """
 
 from __future__ import annotations
