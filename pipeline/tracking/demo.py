@@ -21,7 +21,7 @@ from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
 from pipeline.tracking.funnel import funnel
 from pipeline.tracking.links import create_link
-from pipeline.tracking.produce import send_events
+from pipeline.tracking.produce import TrackingEvent, send_events
 from pipeline.tracking.synthetic import TrackingStream, generate_tracking
 from pipeline.worker.features import RunBlocking
 from schemas.tracking import LinkIn
@@ -69,7 +69,7 @@ async def run_campaign(settings: Settings, bootstrap: str, ch: ClickHouse, run_b
     if not await run_blocking(_posts, ch):
         return {}
     name, stream, codes = await run_blocking(prepare, ch)
-    events = [*stream.clicks, *stream.visits, *stream.conversions]
+    events: list[TrackingEvent] = [*stream.clicks, *stream.visits, *stream.conversions]
 
     def send() -> None:
         producer = make_producer(bootstrap, kafka=settings.kafka)
