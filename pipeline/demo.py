@@ -114,7 +114,6 @@ async def run_demo(
             timeout, stored, len(expected.valid_ids), dead, len(expected.invalid_hashes),
         )
     totals = await run_blocking(stats, ch)
-    campaign = await run_campaign(settings, bootstrap, ch, run_blocking)
     return {
         "events_in": total,
         "events_stored": stored,
@@ -131,6 +130,6 @@ async def run_demo(
         "competitors_by_brand": totals.get("competitors_by_brand", {}),
         "dead_letters_by_reason": totals.get("dead_letters_by_reason", {}),
         "sentiment": totals.get("sentiment", {}),
-        "campaign_funnel": campaign,
+        "campaign_funnel": await run_campaign(settings, bootstrap, ch, run_blocking),
         "elapsed_s": round(time.monotonic() - started, 1),
     }
