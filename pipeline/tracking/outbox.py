@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 """Events sent together (one produce request per partition)."""
+YIELD_EVERY = 50
+"""Queued sends between two chances for the event loop to answer requests."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,11 @@ class Outbox:
         """Send the head of the queue; True when all of it was acknowledged (then it leaves the queue)."""
         batch = [self.queue[i] for i in range(min(BATCH, len(self.queue)))]
         try:
-            futures = [await producer.send(p.topic, p.value, key=p.key) for p in batch]
+            futures = []
+            for n, p in enumerate(batch, start=1):
+                futures.append(await producer.send(p.topic, p.value, key=p.key))
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a backlog sent after an outage must not hold the redirects up
             results = await asyncio.gather(*futures, return_exceptions=True)
         except Exception as exc:  # noqa: BLE001 - no metadata, not connected: the batch stays queued
             self._outage(exc)
