@@ -25,6 +25,7 @@ from pipeline.monitor.live_topic import LiveTopicReader
 from pipeline.monitor.wiring import Monitoring
 from pipeline.records import BatchListener
 from pipeline.storage import ClickHouse
+from pipeline.tracking.outbox import Outbox
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
 from pipeline.web.ops import create_ops_app
@@ -101,8 +102,10 @@ def assemble(
                             data_dir=settings.data_dir)
     serving = web or settings.web.ops_port is not None  # nobody asks for readiness otherwise: no probes
     health = HealthProbe(ports, bootstrap, settings.kafka).install() if serving else None
+    outbox = Outbox(bootstrap, client_options=aiokafka_options(settings.kafka)) if web else None
     context = WebContext(settings=settings, storage=ports.storage, hubs=hubs, live=monitoring.live, desk=desk,
-                         metrics=ports.metrics, readiness=health.readiness.answer if health else None)
+                         metrics=ports.metrics, readiness=health.readiness.answer if health else None,
+                         outbox=outbox, topics=worker.topics)
     app = Application(settings, bootstrap, worker, hubs, monitoring, desk, context)
     if web:
         app.serve_web()

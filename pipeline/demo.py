@@ -23,6 +23,7 @@ from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
 from pipeline.storage.stats import stats
+from pipeline.tracking.demo import run_campaign
 from pipeline.worker.decode import decode_event
 from pipeline.worker.features import RunBlocking
 
@@ -129,5 +130,6 @@ async def run_demo(
         "competitors_by_brand": totals.get("competitors_by_brand", {}),
         "dead_letters_by_reason": totals.get("dead_letters_by_reason", {}),
         "sentiment": totals.get("sentiment", {}),
+        "campaign_funnel": await run_campaign(settings, bootstrap, ch, run_blocking),
         "elapsed_s": round(time.monotonic() - started, 1),
     }

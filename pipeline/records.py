@@ -9,7 +9,8 @@ so they carry no validation of their own (the event inside is a validated
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.text import Analysis
 from schemas.deadletter import DeadLetter, Stage
@@ -52,11 +53,27 @@ class Enriched:
 
 
 @dataclass(slots=True)
+class TableRows:
+    """Rows for one table with the records they came from (a refused row is dead-lettered alone)."""
+
+    records: list[RawRecord] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class BatchResult:
     """What one batch produced."""
 
     enriched: list[Enriched]
     dead_letters: list[DeadLetter]
+    tracked: dict[str, TableRows] = field(default_factory=dict)
+    """Tracking rows (clicks, visits, conversions) by table name (:mod:`pipeline.tracking.decode`)."""
+
+    @property
+    def tracked_rows(self) -> int:
+        """How many tracking rows the batch holds."""
+        return sum(len(t.rows) for t in self.tracked.values())
 
 
 Decoded = list[tuple[RawRecord, SocialEvent]]

@@ -30,6 +30,7 @@ from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.live_topic import LiveTopicReader
 from pipeline.monitor.relay import AlertRelay
 from pipeline.storage import ClickHouse
+from pipeline.tracking.outbox import Outbox
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
 from pipeline.web.server import serve
@@ -66,8 +67,10 @@ class WebTier:
             web_enabled=False, producer_request_timeout=settings.kafka.produce_timeout)
         self.desk = DeskClient(self.client_app, self.topics.cases, settings.desk, partitions=settings.kafka.partitions)
         self.storage = StorageAccess(ch, self.run_blocking)
+        self.outbox = Outbox(self.bootstrap, client_options=aiokafka_options(settings.kafka))
         self.context = WebContext(settings=settings, storage=self.storage, hubs=self.hubs, live=self.live,
-                                  desk=self.desk, metrics=Metrics(), readiness=self.readiness.answer)
+                                  desk=self.desk, metrics=Metrics(), readiness=self.readiness.answer,
+                                  outbox=self.outbox, topics=self.topics)
 
     async def run_blocking(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         """Run a blocking ClickHouse call on the web tier's storage threads."""
@@ -87,6 +90,7 @@ class WebTier:
         try:
             await asyncio.gather(*tasks)
         finally:
+            await self.outbox.close()  # the clicks, visits and orders still queued
             await self.client_app.stop()
             self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -33,6 +33,7 @@ def _register() -> None:
         serve,
         stats,
         tail,
+        tracking,
         users,
         worker,
     )

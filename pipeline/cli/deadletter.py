@@ -137,7 +137,7 @@ def replay_command(
             if row["stage"] == "command":
                 deliveries.send(topics.cases, *resigned_command(raw, settings))
                 continue
-            topic = str(row["source_topic"]) if str(row["source_topic"]) in topics.inputs else topics.posts
+            topic = str(row["source_topic"]) if str(row["source_topic"]) in topics.consumed else topics.posts
             _, key = route(raw, topics)
             deliveries.send(topic, raw, key=key)
         deliveries.finish()  # BrokerError unless Kafka acknowledged every message: `error: ...`, exit 1

@@ -53,3 +53,28 @@ def render_demo(summary: Mapping[str, Any]) -> None:
             table.add_row(key, f"{value:,}" if isinstance(value, int) else safe_cell(value))
     console.print(table)
     render_stats({k: v for k, v in summary.items() if isinstance(v, Mapping)})
+    render_campaign(summary.get("campaign_funnel") or {})
+
+
+FUNNEL_COLUMNS = ("clicks", "visitors", "engaged_visitors", "median_seconds_on_site", "orders", "revenue")
+
+
+def render_campaign(campaign: Mapping[str, Any]) -> None:
+    """Print a campaign's funnel (the demo's), in total and per post, when there is one."""
+    if not campaign.get("funnel"):
+        return
+    title = (f"Campaign funnel: {safe_cell(campaign['campaign'])} ({campaign['links']} links, "
+             f"{campaign['participants']:,} participants; bots and unattributed orders apart)")
+    table = Table(title=title, title_justify="left")
+    table.add_column("post")
+    for column in FUNNEL_COLUMNS:
+        table.add_column(column, justify="right")
+    for label, row in [("all", campaign["funnel"]), *((r["key"], r) for r in campaign.get("by_post", []))]:
+        table.add_row(safe_cell(label), *(_number(row.get(c)) for c in FUNNEL_COLUMNS))
+    console.print(table)
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"

@@ -28,7 +28,7 @@ def _path(file: Path | None) -> Path:
 @users_app.command("add")
 def add_command(
     name: str = typer.Argument(..., help="The person's name (letters, digits, . _ - @): cases are recorded under it."),
-    role: str = typer.Option("agent", "--role", help="readonly, agent or supervisor."),
+    role: str = typer.Option("agent", "--role", help="readonly, agent, supervisor, or shop (sends orders only)."),
     file: Path | None = FILE_OPTION,
 ) -> None:
     """Add a user and print a new random token once (only its SHA-256 is stored)."""

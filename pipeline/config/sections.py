@@ -290,3 +290,13 @@ class ReportSettings(Section):
         "(SOCIALLISTEN_REPORT_DIR) and 'webhook' (a JSON POST to SOCIALLISTEN_ALERT_WEBHOOK with the Markdown "
         "text and the files' names).",
     )
+
+
+class TrackingSettings(Section):
+    """Deep tracking: links, clicks, visits and conversions (docs/tracking.md)."""
+
+    attribution_days: int = Field(
+        default=7, ge=1, le=365,
+        description="SOCIALLISTEN_ATTRIBUTION_DAYS: an order is attributed to the last tracked click of its visitor "
+        "at most this many days before it; older clicks leave it unattributed.",
+    )

@@ -22,6 +22,7 @@ from pipeline.config.sections import (
     LogSettings,
     ReportSettings,
     StorageSettings,
+    TrackingSettings,
     WebSettings,
     WorkerSettings,
 )
@@ -57,6 +58,7 @@ class Settings(BaseSettings):
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    tracking: TrackingSettings = Field(default_factory=TrackingSettings)
 
     @property
     def resolved_clickhouse_url(self) -> str:

@@ -31,6 +31,9 @@ class Topics:
     alerts: str
     cases: str
     live: str
+    clicks: str = ""
+    visits: str = ""
+    conversions: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
@@ -42,6 +45,9 @@ class Topics:
             alerts=settings.topic("alerts"),
             cases=settings.topic("cases"),
             live=settings.topic("live"),
+            clicks=settings.topic("clicks"),
+            visits=settings.topic("visits"),
+            conversions=settings.topic("conversions"),
         )
 
     @property
@@ -49,9 +55,20 @@ class Topics:
         """Topics the worker consumes."""
         return (self.posts, self.comments)
 
+    @property
+    def tracking(self) -> dict[str, str]:
+        """The tracking topics (deep tracking: clicks, visits, conversions): full name -> short name."""
+        return {name: short for short, name in
+                (("clicks", self.clicks), ("visits", self.visits), ("conversions", self.conversions)) if name}
+
+    @property
+    def consumed(self) -> tuple[str, ...]:
+        """Every topic the worker's batches come from: the inputs and the tracking topics."""
+        return (*self.inputs, *self.tracking)
+
     def all(self) -> tuple[str, ...]:
         """Every topic the project uses."""
-        return (self.posts, self.comments, self.deadletter, self.alerts, self.cases, self.live)
+        return (self.posts, self.comments, self.deadletter, self.alerts, self.cases, self.live, *self.tracking)
 
     def for_kind(self, kind: str | None) -> str:
         """Topic of an event of this kind (comments apart, everything else is a post)."""

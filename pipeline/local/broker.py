@@ -63,6 +63,20 @@ class EmbeddedBroker:
         """``host:port`` for Kafka clients."""
         return f"{self.host}:{self.port}"
 
+    def pause(self) -> None:
+        """Stop the broker's process where it is (SIGSTOP): clients get no answer until :meth:`resume`.
+
+        Unlike :meth:`stop`, the memory-only broker keeps its topics and messages, so an outage can be
+        simulated without losing what it already acknowledged (a restarted Tansu starts empty).
+        """
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused broker run again (SIGCONT)."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
+
     def start(self, timeout: float = 20.0) -> EmbeddedBroker:
         """Start the broker and wait until it accepts connections."""
         if self._proc is not None:

@@ -21,6 +21,7 @@ from pipeline.report.models import (
 )
 from pipeline.report.period import Period, Trend, share
 from pipeline.storage.backend import ClickHouse
+from pipeline.tracking.funnel import FunnelRow, funnel
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,20 @@ def _alerts(ch: ClickHouse, p: dict[str, Any]) -> list[SpikeAlert]:
     ]
 
 
+def _campaigns(ch: ClickHouse, period: Period, attribution_days: int) -> list[FunnelRow]:
+    """The tracked campaigns' funnels in the period; none when no link was ever made (one cheap query)."""
+    if not ch.query("SELECT count() AS n FROM tracked_links")[0]["n"]:
+        return []
+    rows = funnel(ch, by="campaign", days=attribution_days, window=(period.start_at, period.end_at))
+    return [r for r in rows if r.clicks or r.visitors or r.orders]
+
+
 def build_report(ch: ClickHouse, period: Period, brand: str, own_brands: Sequence[str],
-                 now: datetime | None = None) -> Report:
-    """Every number of the report on ``period`` for ``brand`` ('' = every mention)."""
+                 now: datetime | None = None, attribution_days: int = 7) -> Report:
+    """Every number of the report on ``period`` for ``brand`` ('' = every mention).
+
+    Campaigns (deep tracking) are not per brand: the report shows every tracked campaign's funnel.
+    """
     p = _params(period, brand)
     counts = ch.query(q.COUNTS, p)
     categories: dict[str, dict[int, int]] = {}
@@ -150,6 +162,7 @@ def build_report(ch: ClickHouse, period: Period, brand: str, own_brands: Sequenc
         share_of_voice=sov, series=_series(ch, period, p, (focus + others)[:SERIES_BRANDS]),
         top_posts=_posts(ch, p), top_authors=_authors(ch, p), cascades=_cascades(ch, p),
         amplified_cascades=int(ch.query(q.AMPLIFIED, p)[0]["n"] or 0), alerts=_alerts(ch, p), desk=_desk(ch, p),
+        campaigns=_campaigns(ch, period, attribution_days),
     )
     log.info("report %s for %r: %d mentions, %d brands, %d alerts", period.slug, brand or "*",
              report.mentions.current, len(sov), len(report.alerts))

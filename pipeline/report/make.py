@@ -32,7 +32,8 @@ def period_for(ch: ClickHouse, kind: PeriodKind, day: date | None) -> Period:
 def make_report(ch: ClickHouse, settings: Settings, period: Period, brand: str | None) -> Report:
     """The report on ``period`` for ``brand`` (None: the lexicon's own brand; '' = every mention)."""
     own = own_brands(settings)
-    return build_report(ch, period, own[0] if brand is None and own else (brand or ""), own)
+    return build_report(ch, period, own[0] if brand is None and own else (brand or ""), own,
+                        attribution_days=settings.tracking.attribution_days)
 
 
 def render(report: Report, fmt: str) -> bytes:

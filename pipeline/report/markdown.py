@@ -63,6 +63,11 @@ def render_markdown(report: Report) -> str:
         ["时间", "品牌", "信号", "数量", "级别", "说明"],
         [[f"{a.fired_at:%m-%d %H:%M}", md_escape(a.brand) or "全部", zh(labels.SIGNAL, a.signal), str(a.count),
           md_escape(a.severity), md_escape(a.explanation)] for a in r.alerts])
+    if r.campaigns:
+        out += ["## 营销活动转化（点击 → 访客 → 订单）", ""] + _table(
+            ["活动", "点击", "访客", "深度访客（≥10 秒）", "停留中位数（秒）", "订单", "销售额"],
+            [[md_escape(c.key), str(c.clicks), str(c.visitors), str(c.engaged_visitors),
+              _seconds(c.median_seconds_on_site), str(c.orders), f"{c.revenue:,.2f}"] for c in r.campaigns])
     d = r.desk
     response = f"{d.avg_first_response_minutes:.0f}" if d.avg_first_response_minutes is not None else "—"
     out += ["## 客服工单与 SLA", ""] + _table(["指标", "数值"], [
@@ -71,3 +76,7 @@ def render_markdown(report: Report) -> str:
         ["首次回复超时 / 解决超时", f"{d.first_response_breaches} / {d.resolution_breaches}"],
         ["期末积压 / 其中逾期", f"{d.backlog} / {d.overdue}"]])
     return "\n".join(out)
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.0f}" if value is not None else "—"

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.report.period import Period, Trend
+from pipeline.tracking.funnel import FunnelRow
 
 
 class _Frozen(BaseModel):
@@ -114,6 +115,8 @@ class Report(_Frozen):
     amplified_cascades: int
     alerts: list[SpikeAlert]
     desk: Desk
+    campaigns: list[FunnelRow] = Field(default_factory=list,
+                                       description="tracked campaigns' funnels in the period (when any exist)")
 
     @property
     def empty(self) -> bool:

@@ -110,12 +110,24 @@ def _spread(pdf: PdfPages, r: Report) -> None:
     _save(pdf, fig)
 
 
+def _campaigns(pdf: PdfPages, r: Report) -> None:
+    if not r.campaigns:
+        return
+    fig, (table,) = _page(pdf, 1)
+    _table(table, "营销活动转化（点击 → 访客 → 订单）",
+           ["活动", "点击", "访客", "深度访客", "停留中位数（秒）", "订单", "销售额"],
+           [[_cut(c.key, 16), str(c.clicks), str(c.visitors), str(c.engaged_visitors),
+             f"{c.median_seconds_on_site:.0f}" if c.median_seconds_on_site is not None else "—", str(c.orders),
+             f"{c.revenue:,.2f}"] for c in r.campaigns[:20]], [0.25, 0.1, 0.1, 0.12, 0.15, 0.1, 0.18])
+    _save(pdf, fig)
+
+
 def render_pdf(report: Report) -> bytes:
     """The report as PDF bytes: overview with the volume and share charts, sentiment, people, spread."""
     buf = io.BytesIO()
     with cjk_style():
         with PdfPages(buf, metadata={"Title": f"{report.period.title} {report.period.label}",
                                      "Creator": "sociallisten"}) as pdf:
-            for page in (_overview, _charts, _people, _spread):
+            for page in (_overview, _charts, _people, _spread, _campaigns):
                 page(pdf, report)
     return buf.getvalue()

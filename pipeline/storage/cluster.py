@@ -25,7 +25,9 @@ Sharding keys (why each table is sharded as it is):
 - everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
   ``dl_id``, the desk tables by ``case_id``, ``alerts`` and ``alert_deliveries`` by ``alert_id``, ``cascades`` by
   ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``,
-  ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard).
+  ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard), the
+  tracking tables by their ids (``tracked_links`` by ``code``, ``clicks`` by ``click_id``, ``visits``
+  by ``event_id``, ``conversions`` by ``order_id``).
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ SHARD_KEYS: dict[str, str] = {
     "cascades": "cityHash64(root_id)",
     "schema_migrations": "cityHash64(version)",
     "saved_searches": "cityHash64(owner)",
+    "tracked_links": "cityHash64(code)",
+    "clicks": "cityHash64(click_id)",
+    "visits": "cityHash64(event_id)",
+    "conversions": "cityHash64(order_id)",
 }
 """The Distributed sharding key of every table (module doc)."""
 

@@ -52,7 +52,7 @@ class Parts(NamedTuple):
 
 
 def word_parts(tokens: Sequence[str], negators: frozenset[str]) -> tuple[list[str], list[str]]:
-    """The plain words (``w`` without prefix) and the prefixed ``n``, ``h`` and ``t`` features.
+    """The plain words (``w`` without prefix) and the prefixed ``n``, ``h``, ``t`` and ``z`` features.
 
     Only the first :data:`WORD_SPAN` tokens give word features (a long text costs no more).
     """
@@ -83,16 +83,20 @@ def word_parts(tokens: Sequence[str], negators: frozenset[str]) -> tuple[list[st
     last = next((t for t in reversed(tokens) if t not in skip), None)
     if last is not None:
         other.append("t" + last)
+    other.extend(tail_words(tokens))
+    return words, other
+
+
+def tail_words(tokens: Sequence[str]) -> list[str]:
+    """``z`` features: the words of the last clause, last first (trailing punctuation skipped)."""
     tail: list[str] = []
     for tok in reversed(tokens):
         if tok in BOUNDARY:
             if tail:
                 break
-            continue
-        if tok not in skip:
+        elif tok not in _SKIP:
             tail.append("z" + tok)
-    other.extend(tail)
-    return words, other
+    return tail
 
 
 def char_pairs(text: str) -> list[str]:

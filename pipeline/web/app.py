@@ -27,6 +27,7 @@ from pipeline import __version__
 from pipeline.web.auth import parse_tokens
 from pipeline.web.context import WebContext
 from pipeline.web.guard import BodyLimit, SecurityHeaders
+from pipeline.web.link_redirect import LinkRedirects
 from pipeline.web.ops import ops_router
 from pipeline.web.throttle import FailureLimiter
 from pipeline.web.tickets import TicketSigner
@@ -47,6 +48,7 @@ ROUTE_MODULES: list[str] = [
     "pipeline.web.routes_search",
     "pipeline.web.routes_export",
     "pipeline.web.routes_saved",
+    "pipeline.web.routes_tracking",
 ]
 """Feature routers, e.g. 'pipeline.web.routes_cases'; each module defines ``router``."""
 SWAGGER_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
@@ -70,7 +72,8 @@ def create_web_app(ctx: WebContext) -> FastAPI:
     app.state.tickets = TicketSigner(secret.get_secret_value() if secret else None)
     app.state.auth_failures = FailureLimiter(web.web_auth_failures, web.web_auth_window_seconds)
     app.add_middleware(BodyLimit, max_bytes=web.web_max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # added last, so outermost: the 413s carry the headers too
+    app.add_middleware(SecurityHeaders)  # added last but one, so outside the rest: the 413s carry the headers too
+    app.add_middleware(LinkRedirects, ctx=ctx)  # /l/{code} first of all, on its shortest path
     users_file = web.users_file
     app.state.users = UserDirectory(users_file) if users_file is not None else None
     if not app.state.tokens and users_file is None:

@@ -1,4 +1,7 @@
-"""Bearer-token authentication with roles: readonly < agent < supervisor.
+"""Bearer-token authentication with roles: readonly < agent < supervisor, and shop apart.
+
+A ``shop`` token may only send orders (``POST /api/conversions``): it ranks below readonly, so it
+reads nothing (:func:`require_shop`).
 
 Tokens come from ``SOCIALLISTEN_API_TOKENS``: ``token1:agent,token2:supervisor`` or
 ``@/path/to/file`` with one ``token:role[:name]`` per line (``#`` starts a comment); each token
@@ -32,6 +35,7 @@ from pipeline.web.users import UserDirectory
 class Role(IntEnum):
     """Roles, ordered by what they may do."""
 
+    shop = 0  # sends orders only (POST /api/conversions); reads nothing
     readonly = 1
     agent = 2
     supervisor = 3
@@ -70,7 +74,7 @@ def parse_tokens(spec: str | None) -> dict[str, Principal]:
             role = Role[role_name]
         except KeyError:
             raise ConfigError(
-                f"SOCIALLISTEN_API_TOKENS entry {n + 1}: unknown role {role_name!r} (readonly, agent, supervisor)"
+                f"SOCIALLISTEN_API_TOKENS entry {n + 1}: unknown role {role_name!r} (readonly, agent, supervisor, shop)"
             ) from None
         if len(token) < MIN_TOKEN_CHARS:
             raise ConfigError(
@@ -170,3 +174,10 @@ def require_stream(role: Role) -> Callable[..., Principal]:
         return _role_check(role, who)
 
     return check
+
+
+def require_shop(who: Principal = Depends(principal)) -> Principal:
+    """Dependency: the caller is a shop (or a supervisor)."""
+    if who.role not in (Role.shop, Role.supervisor):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this action needs the shop role; you are {who.role.name}")
+    return who

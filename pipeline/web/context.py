@@ -10,9 +10,11 @@ from fastapi import Request
 from pipeline.config import Settings
 from pipeline.desk.agent import CaseDesk
 from pipeline.hub import Hubs
+from pipeline.kafka.topics import Topics
 from pipeline.metrics import Metrics
 from pipeline.monitor.live import LiveFeed
 from pipeline.storage import ClickHouse
+from pipeline.tracking.outbox import Outbox
 from pipeline.web.ops import ReadinessAnswer
 from pipeline.worker.features import RunBlocking, StorageAccess
 
@@ -32,6 +34,10 @@ class WebContext:
     """This process's metrics, served at ``/metrics``."""
     readiness: ReadinessAnswer | None = None
     """What ``/readyz`` answers."""
+    outbox: Outbox | None = None
+    """Where clicks, visits and orders go to Kafka (None: they are not recorded)."""
+    topics: Topics | None = None
+    """The project's topics (for the tracking events)."""
 
     @property
     def ch(self) -> ClickHouse:

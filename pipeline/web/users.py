@@ -30,7 +30,7 @@ from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-ROLES = ("readonly", "agent", "supervisor")
+ROLES = ("readonly", "agent", "supervisor", "shop")
 NAME_PATTERN = re.compile(r"^[\w.@\-]{1,64}$")
 """Letters (any script), digits and . _ - @: the names the desk records as claimants and actors."""
 _HASH = re.compile(r"^[0-9a-f]{64}$")

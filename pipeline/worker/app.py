@@ -100,7 +100,8 @@ class Worker:
             await send_acknowledged(dlq, dl.dl_id.encode(), dl.model_dump_json().encode())
 
         self.writer = BatchWriter(ch, send_dead_letter, retry=self.retry, metrics=self.metrics)
-        self.stages = Stages(self.app, self.pool, self.writer, settings.worker, self.retry, self.metrics)
+        self.stages = Stages(self.app, self.pool, self.writer, settings.worker, self.retry, self.metrics,
+                             tracking=self.topics.tracking)
         self.ports = WorkerPorts(app=self.app, topics=self.topics, storage=StorageAccess(ch, self.writer.run_blocking),
                                  retry=self.retry, metrics=self.metrics, add_listener=self.stages.add_listener,
                                  add_preparer=self.stages.add_preparer)
@@ -111,7 +112,7 @@ class Worker:
 
     def _install(self) -> None:
         cfg = self.settings.worker
-        source = self.app.topic(*self.topics.inputs, key_serializer="raw", value_serializer="raw")
+        source = self.app.topic(*self.topics.consumed, key_serializer="raw", value_serializer="raw")
         # while the worker is idle, a batch goes as soon as it is batch_min_seconds old (smart batching)
         drain_in_batches(self.app, source, self.stages.take, max_events=cfg.batch_size, max_seconds=cfg.batch_seconds,
                          min_seconds=cfg.batch_min_seconds, idle=self.stages.idle)
@@ -125,7 +126,7 @@ class Worker:
         """Consumer lag per owned input partition, for ``/metrics``."""
         gauge = self.metrics.consumer_lag
         gauge.clear()  # partitions this worker no longer owns are dropped
-        for tp, row in diagnostics.input_lag(self.app, frozenset(self.topics.inputs)).items():
+        for tp, row in diagnostics.input_lag(self.app, frozenset(self.topics.consumed)).items():
             topic, _, partition = tp.rstrip("]").rpartition("[")
             if row["highwater"] is not None:
                 gauge.labels(topic=topic, partition=partition).set(diagnostics.unfinished({tp: row}))

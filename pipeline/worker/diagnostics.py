@@ -79,7 +79,7 @@ def snapshot(ports: WorkerPorts, stages: Stages) -> dict[str, Any]:
     """A JSON-able picture of the worker's consumer, flow control, buffers and tasks."""
     app: Any = ports.app
     consumer = app.consumer
-    inputs = frozenset(ports.topics.inputs)
+    inputs = frozenset(ports.topics.consumed)
     state: dict[str, Any] = {
         "seconds_since_batch": round(stages.stats.idle_seconds(), 1),
         "event_loop": running_loop_name(),
@@ -129,7 +129,7 @@ def install(
         exit_seconds: Idle time of a stalled worker after which it exits (0: never).
         exit_worker: How it exits (the process, with :data:`~pipeline.worker.stages.EX_SOFTWARE`).
     """
-    inputs = frozenset(ports.topics.inputs)
+    inputs = frozenset(ports.topics.consumed)
     stalled = {"logged": False}
 
     async def snapshot_on_signal() -> None:

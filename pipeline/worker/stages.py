@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NoReturn
@@ -30,14 +31,16 @@ from faust.types import Message
 
 from pipeline.config import WorkerSettings
 from pipeline.metrics import Metrics
-from pipeline.records import BatchListener, BatchPreparer, BatchResult, RawRecord
+from pipeline.records import BatchListener, BatchPreparer, BatchResult, RawRecord, TableRows
 from pipeline.retry import RetryPolicy
 from pipeline.text.normalize import analysed_part
+from pipeline.tracking.decode import decode_tracking
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import batch_consumer
 from pipeline.worker.decode import decode_batch
 from pipeline.worker.enrich import assemble
 from pipeline.worker.writer import BatchWriter
+from schemas.deadletter import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ class WorkerStats:
         """Count one released batch of ``events`` input messages."""
         self.batches += 1
         self.events += events
-        self.stored += len(result.enriched)
+        self.stored += len(result.enriched) + result.tracked_rows
         self.dead_lettered += len(result.dead_letters)
         self.last_batch_at = time.monotonic()
 
@@ -106,8 +109,13 @@ class Stages:
     """The input batches' way through one worker, with its in-flight accounting."""
 
     def __init__(self, app: faust.App, pool: AnalysisPool, writer: BatchWriter, settings: WorkerSettings,
-                 retry: RetryPolicy, metrics: Metrics) -> None:
-        """Stages of ``app`` analysing in ``pool`` and storing through ``writer``."""
+                 retry: RetryPolicy, metrics: Metrics, tracking: Mapping[str, str] | None = None) -> None:
+        """Stages of ``app`` analysing in ``pool`` and storing through ``writer``.
+
+        ``tracking``: the tracking topics (full name -> short name); their records are decoded into
+        tracking rows (:mod:`pipeline.tracking.decode`) instead of being analysed as text.
+        """
+        self.tracking = dict(tracking or {})
         self.app = app
         self.pool = pool
         self.writer = writer
@@ -167,13 +175,26 @@ class Stages:
         """Decode and validate here, analyse the texts in the analysis processes, pair them up."""
         cfg = self.settings
         started = time.perf_counter()
+        records, tracked, tracking_dead = self._split_tracking(records)
         valid, dead = decode_batch(records, max_bytes=cfg.max_event_bytes, max_text_chars=cfg.max_text_chars)
         self.metrics.events_consumed.inc(len(valid) + len(dead))
         # a long text's unread rest stays here: the processes get what normalisation reads
         analyses = await self.pool.analyze([analysed_part(ev.text) for _, ev in valid], [ev.title for _, ev in valid])
         result = assemble(valid, analyses, dead)
+        result.tracked = tracked
+        result.dead_letters.extend(tracking_dead)
         self.metrics.batch_seconds.labels(stage="analyse").observe(time.perf_counter() - started)
         return result
+
+    def _split_tracking(
+        self, records: list[RawRecord]
+    ) -> tuple[list[RawRecord], dict[str, TableRows], list[DeadLetter]]:
+        """The text records apart; the tracking records decoded into rows and dead letters."""
+        if not self.tracking or not any(r.topic in self.tracking for r in records):
+            return records, {}, []
+        tracked, dead = decode_tracking([r for r in records if r.topic in self.tracking], self.tracking)
+        self.metrics.events_consumed.inc(sum(len(t.rows) for t in tracked.values()) + len(dead))
+        return [r for r in records if r.topic not in self.tracking], tracked, dead
 
     # ---- write, notify, release ----------------------------------------------------------
     async def run(self) -> None:
@@ -222,7 +243,7 @@ class Stages:
                               getattr(preparer, "__qualname__", repr(preparer)))
 
     def _count_stored(self, result: BatchResult) -> None:
-        self.metrics.events_stored.inc(len(result.enriched))
+        self.metrics.events_stored.inc(len(result.enriched) + result.tracked_rows)
         for dl in result.dead_letters:
             self.metrics.dead_letters.labels(reason=dl.reason).inc()
 

@@ -26,10 +26,11 @@ from typing import Any, ParamSpec, TypeVar
 
 from pipeline.errors import BrokerUnavailable, StorageError, StorageUnavailable
 from pipeline.metrics import Metrics
-from pipeline.records import BatchResult, Enriched, dead_letter
+from pipeline.records import BatchResult, TableRows, dead_letter
 from pipeline.retry import RetryPolicy, is_transient
 from pipeline.storage import ClickHouse
 from pipeline.storage.tables import DEADLETTER_COLUMNS, MENTION_COLUMNS, deadletter_row, mention_rows
+from pipeline.tracking.rows import TRACKING_COLUMNS
 from schemas.deadletter import DeadLetter, Stage
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,11 @@ class BatchWriter:
         store_failures: list[DeadLetter] = []
         if result.enriched:
             rows = mention_rows(result.enriched)
-            store_failures = await self._insert_isolating("mentions", MENTION_COLUMNS, rows, result.enriched)
+            mentions = TableRows([e.record for e in result.enriched], rows, [e.event.id for e in result.enriched])
+            store_failures = await self._insert_isolating("mentions", MENTION_COLUMNS, mentions)
+        for table, tracked in result.tracked.items():
+            if tracked.rows:
+                store_failures += await self._insert_isolating(table, TRACKING_COLUMNS[table], tracked)
         dead = [*result.dead_letters, *store_failures]
         if dead:
             await self._send_all(dead)
@@ -120,20 +125,21 @@ class BatchWriter:
             log.warning("ClickHouse is back after %.0f s; resuming", time.monotonic() - self.outage_started)
             self.outage_started = None
 
-    async def _insert_isolating(
-        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], items: list[Enriched]
-    ) -> list[DeadLetter]:
+    async def _insert_isolating(self, table: str, columns: Sequence[str], batch: TableRows) -> list[DeadLetter]:
+        rows = batch.rows
         try:
             await self.insert_tuples(table, columns, rows)
             return []
         except StorageError as exc:  # permanent: transient ones were retried inside
             if len(rows) == 1:
-                log.error("ClickHouse refused event %s: %s; dead-lettering it", items[0].event.id, exc)
-                return [dead_letter(items[0].record, Stage.store, "storage_rejected", str(exc))]
+                log.error("ClickHouse refused %s row %s: %s; dead-lettering it", table, batch.ids[0], exc)
+                return [dead_letter(batch.records[0], Stage.store, "storage_rejected", str(exc))]
             mid = len(rows) // 2
             log.warning("ClickHouse refused a batch of %d rows (%s); bisecting to find the bad row", len(rows), exc)
-            left = await self._insert_isolating(table, columns, rows[:mid], items[:mid])
-            right = await self._insert_isolating(table, columns, rows[mid:], items[mid:])
+            halves = (TableRows(batch.records[:mid], rows[:mid], batch.ids[:mid]),
+                      TableRows(batch.records[mid:], rows[mid:], batch.ids[mid:]))
+            left = await self._insert_isolating(table, columns, halves[0])
+            right = await self._insert_isolating(table, columns, halves[1])
             return left + right
 
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:

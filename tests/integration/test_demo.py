@@ -40,7 +40,14 @@ def test_demo_twice_on_one_store_stores_everything_once(tmp_path: Path) -> None:
         assert summary["events_stored"] == len(expected.valid_ids)
         for key in ("buyers", "service_requests", "competitor_mentions"):
             assert summary[key] > 0, key
+        campaign = summary["campaign_funnel"]  # the demo campaign's generated clicks, visits and orders
+        assert campaign["stored"] and campaign["links"] == len(campaign["by_post"]) > 0
+        funnel = campaign["funnel"]
+        assert funnel["clicks"] == sum(p["clicks"] for p in campaign["by_post"]) > funnel["visitors"] > 0
+        assert 0 < funnel["orders"] < funnel["visitors"] and funnel["revenue"] > 0
+        assert b"Campaign funnel" in result.stdout
     assert summaries[0]["buyers"] == summaries[1]["buyers"]
+    assert summaries[0]["campaign_funnel"] == summaries[1]["campaign_funnel"]  # sent again: nothing doubles
 
     stats = run(["stats", "--json"], env)
     assert stats.returncode == 0, stats.stderr.decode()

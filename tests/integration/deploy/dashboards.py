@@ -20,6 +20,7 @@ from pipeline.sample import generate_events
 from pipeline.storage import ClickHouse
 from pipeline.text import get_analyzer
 from tests.integration.monitor.streams import burst, steady
+from tests.integration.tracking import funnel_data as tracking
 
 DASHBOARDS = Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "dashboards"
 CLICKHOUSE_UID = "sociallisten-clickhouse"
@@ -83,6 +84,7 @@ def fill(ch: ClickHouse, now: datetime) -> None:
     engine = AlertEngine(ch, AlertSettings(alert_min_count=5, alert_window_minutes=5, alert_min_baseline_windows=12))
     engine.record(engine.detect(now.timestamp()))
     desk_cases(ch, now, [("logistics", 50), ("refund", 30), ("quality", 2), ("usage", 1)])
+    tracking.store(ch, tracking.stream(tracking.make_links(ch), now))  # the campaign funnel's clicks, visits, orders
 
 
 def desk_cases(ch: ClickHouse, now: datetime, cases: Sequence[tuple[str, int]]) -> None:

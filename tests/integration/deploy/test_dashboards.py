@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from tests.integration.deploy.dashboards import clickhouse_queries, expand, fill, utc_now, window
+from tests.integration.tracking.funnel_data import CAMPAIGN
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +28,9 @@ def test_dashboard_queries_run_and_show_data(ch) -> None:  # type: ignore[no-unt
             raise AssertionError(f"{q.dashboard} / {q.title}: {exc}") from exc
         if not rows:
             empty[q.dashboard] += 1
+        if q.title.startswith("Campaign funnel"):  # every stage of the funnel has data
+            [row] = rows
+            assert row["campaign"] == CAMPAIGN and all(row[k] > 0 for k in ("clicks", "visitors", "orders")), row
     per_dashboard = Counter(q.dashboard for q in queries)
     # the filled database has mentions, cascades, alerts and cases in several states: one panel per
     # dashboard may need rarer data (e.g. an amplified cascade) and come back empty

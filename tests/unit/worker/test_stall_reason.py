@@ -40,7 +40,7 @@ class _Ports:
 
     def __init__(self) -> None:
         self.app = _app()
-        self.topics = SimpleNamespace(inputs=("posts",))
+        self.topics = SimpleNamespace(inputs=("posts",), consumed=("posts",))
         self.jobs: list[object] = []
 
     def on_start(self, job: object) -> None:
