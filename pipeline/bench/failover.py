@@ -46,6 +46,20 @@ START_SECONDS = 180.0
 """Longest a worker may take to store its first batch."""
 
 
+RESTART_SLACK_SECONDS = 5.0
+"""Beyond the group protocol's own waits: rejoining, Faust's assignment, the first batch, a loaded machine."""
+
+
+def expected_recovery_seconds(session_timeout: float, heartbeat_interval: float, *, crash: bool) -> float:
+    """The longest a partition should go without a stored batch after a fault (docs/failover.md).
+
+    A crash waits for the broker to drop the dead worker (the session timeout); then, as after a
+    clean stop (LeaveGroup), the others learn of the rebalance at their next heartbeat and rejoin,
+    which Tansu holds for half the session timeout (Kafka: until every member rejoined).
+    """
+    return (session_timeout if crash else 0.0) + session_timeout / 2 + heartbeat_interval + RESTART_SLACK_SECONDS
+
+
 @dataclass(frozen=True)
 class Plan:
     """What every scenario shares: broker, database URLs, work directory, pace and limits."""
