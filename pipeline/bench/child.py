@@ -186,13 +186,21 @@ def full(events: int, out: Path) -> None:
         assemble(settings, settings.kafka.kafka_url, ch, listeners=[timing]).run()
 
 
-def logged(out: Path) -> None:
-    """The real worker, appending ``{"t": stored at, "parts": ["topic[p]", ...], "n": events}`` per batch to ``out``."""
+def logged(out: Path, start_file: Path | None = None) -> None:
+    """The real worker, appending ``{"t": stored at, "parts": ["topic[p]", ...], "n": events}`` per batch to ``out``.
+
+    With ``start_file`` it imports everything, creates ``<out>.armed`` and starts only once
+    ``start_file`` exists: a spare that a test restarts "at once", without Python's start-up time.
+    """
     from pipeline.assemble import assemble
     from pipeline.records import BatchResult
     from pipeline.runtime import load_settings, storage
 
     settings = load_settings()
+    if start_file is not None:
+        out.with_name(out.name + ".armed").touch()
+        while not start_file.exists():
+            time.sleep(0.02)
     assert settings.kafka.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
     with open(out, "ab", buffering=0) as lines:
 
@@ -217,12 +225,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--packed", action="store_true")
     parser.add_argument("--group", default="", help="consumer group of a decode-and-count child")
+    parser.add_argument("--start-file", type=Path, default=None, help="logged: start once this file exists")
     args = parser.parse_args()
     if args.mode in ("faust-count", "faust-batch-count"):
         faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed, args.mode == "faust-batch-count",
                     args.group)
     elif args.mode == "logged":
-        logged(args.out)
+        logged(args.out, args.start_file)
     else:
         full(args.events, args.out)
 

@@ -161,18 +161,14 @@ class Replay(threading.Thread):
 
 
 def longest_silence(fault: float, stored: list[tuple[float, list[str]]], until: float) -> dict[str, float]:
-    """Per partition, the longest time without a stored batch from ``fault`` to ``until``.
-
-    A partition never stored after the fault counts as silent until ``until``.
-    """
+    """Per partition, the longest time without a stored batch from ``fault`` to ``until``."""
     times: dict[str, list[float]] = {}
     for at, parts in stored:
         for part in parts:
             times.setdefault(part, []).append(at)
     out: dict[str, float] = {}
     for part, stamps in times.items():
-        after = sorted(t for t in stamps if t > fault)
-        edges = [fault, *after] + ([] if after else [until])
+        edges = [fault, *sorted(t for t in stamps if fault < t <= until), until]
         out[part] = max((b - a for a, b in zip(edges, edges[1:], strict=False)), default=0.0)
     return out
 

@@ -29,19 +29,34 @@ CYCLES = 20
 SESSION, HEARTBEAT = 3.0, 0.5
 """Shorter than the defaults (6 s, 1 s) so that 20 cycles fit the suite; the bound scales with them."""
 SOAK_ENV = {"SOCIALLISTEN_SESSION_TIMEOUT": str(SESSION), "SOCIALLISTEN_HEARTBEAT_INTERVAL": str(HEARTBEAT),
-            "SOCIALLISTEN_BATCH_SIZE": "500", "SOCIALLISTEN_STALL_SECONDS": "20"}
+            "SOCIALLISTEN_BATCH_SIZE": "500", "SOCIALLISTEN_STALL_SECONDS": "20",
+            "SOCIALLISTEN_DESK_ENABLED": "false"}  # the desk's agent and table add seconds to every start
 RATE = 60.0
 """Events per second: every input partition gets one every ~0.15 s, so an unserved one shows."""
 
 
 class LoggedWorker(WorkerProcess):
-    """The real worker, logging when each batch was stored and from which partitions."""
+    """The real worker, logging when each batch was stored and from which partitions.
+
+    It starts as a spare: imported and waiting for :meth:`go`, so that a restart "at once" does not
+    also wait for Python's start-up (seconds on a loaded machine, the same whatever the group does).
+    """
 
     command = ("pipeline.bench.child", "logged")
 
     def __init__(self, wenv: WorkerEnv, log_path: Path, **env: str) -> None:
         self.batches = log_path.with_suffix(".batches.jsonl")
-        super().__init__(wenv, log_path, "--out", str(self.batches), **env)
+        self.start_file = log_path.with_suffix(".start")
+        super().__init__(wenv, log_path, "--out", str(self.batches), "--start-file", str(self.start_file), **env)
+
+    def armed(self) -> bool:
+        """Whether it is imported and waits for :meth:`go`."""
+        return self.batches.with_name(self.batches.name + ".armed").exists()
+
+    def go(self) -> LoggedWorker:
+        """Start the worker (join the group)."""
+        self.start_file.touch()
+        return self
 
     def stored(self) -> list[tuple[float, list[str]]]:
         """(time, partitions) of every batch it stored so far."""
@@ -67,30 +82,33 @@ def test_twenty_kills_and_restarts_lose_nothing_and_recover_within_the_documente
     replay = Replay(worker_env.kafka_url, worker_env.prefix, RATE, seed=28, invalid_rate=0.01)
     faults: list[tuple[float, bool]] = []  # (time, crash)
     with worker_factory(partial(LoggedWorker, worker_env), tmp_path, "soak") as start:
-        everyone = [start(**SOAK_ENV), start(**SOAK_ENV)]
-        workers = list(everyone)
+        everyone = [start(**SOAK_ENV).go(), start(**SOAK_ENV).go()]
+        workers, spare = list(everyone), start(**SOAK_ENV)
         replay.start()
         try:
             wait_until(lambda: all(w.stored() for w in workers), 120, "both workers storing a batch")
             for cycle in range(CYCLES):
                 slot, crash = cycle % 2, cycle % 4 < 2  # each worker in turn; kill -9 twice, then SIGTERM twice
+                wait_until(spare.armed, 60, "the spare worker to be imported")
                 faults.append((time.time(), crash))
                 if crash:
                     workers[slot].kill9()
                 else:
                     workers[slot].stop()
                     assert workers[slot].proc.returncode == 0, f"cycle {cycle}: SIGTERM exit code"
-                workers[slot] = start(**SOAK_ENV)
+                workers[slot] = spare.go()
                 everyone.append(workers[slot])
+                spare = start(**SOAK_ENV)  # the next restart's process imports meanwhile
                 wait_until(_served_since(faults[-1][0], workers, workers[slot]), 90,
                            f"cycle {cycle}: every partition and the restarted worker storing a batch")
+            last_served = time.time()
         finally:
             sent = replay.finish()
         exp = Expectation.from_lines(sent)
         wait_until(complete(ch, exp), 120, "every sent event stored or dead-lettered")
         assert_exact(ch, exp)
         stored = [b for w in everyone for b in w.stored()]
-        ends = [at for at, _ in faults[1:]] + [time.time()]
+        ends = [at for at, _ in faults[1:]] + [last_served]  # each cycle lasts until the next fault
         silences = [max(longest_silence(at, stored, end).values()) for (at, _), end in zip(faults, ends, strict=True)]
         ch.close()
     over = [(i, round(s, 1)) for i, ((_, crash), s) in enumerate(zip(faults, silences, strict=True))
