@@ -189,18 +189,15 @@ def full(events: int, out: Path) -> None:
 def logged(out: Path, start_file: Path | None = None) -> None:
     """The real worker, appending ``{"t": stored at, "parts": ["topic[p]", ...], "n": events}`` per batch to ``out``.
 
-    With ``start_file`` it imports everything, creates ``<out>.armed`` and starts only once
-    ``start_file`` exists: a spare that a test restarts "at once", without Python's start-up time.
+    With ``start_file`` it imports everything and loads its analysis processes, creates
+    ``<out>.armed`` and joins the group only once ``start_file`` exists: a spare that a test starts
+    "at once", without the seconds a loaded machine takes to start a Python process and its analyser.
     """
     from pipeline.assemble import assemble
     from pipeline.records import BatchResult
     from pipeline.runtime import load_settings, storage
 
     settings = load_settings()
-    if start_file is not None:
-        out.with_name(out.name + ".armed").touch()
-        while not start_file.exists():
-            time.sleep(0.02)
     assert settings.kafka.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
     with open(out, "ab", buffering=0) as lines:
 
@@ -211,7 +208,13 @@ def logged(out: Path, start_file: Path | None = None) -> None:
             lines.write(orjson.dumps({"t": time.time(), "parts": sorted(parts), "n": n}) + b"\n")
 
         with storage(settings, run_migrations=False) as ch:
-            code = assemble(settings, settings.kafka.kafka_url, ch, listeners=[log_batch]).run()
+            application = assemble(settings, settings.kafka.kafka_url, ch, listeners=[log_batch])
+            if start_file is not None:  # a spare: ready to analyse, not yet in the group
+                application.worker.pool.start()
+                out.with_name(out.name + ".armed").touch()
+                while not start_file.exists():
+                    time.sleep(0.02)
+            code = application.run()
     raise SystemExit(code)
 
 

@@ -151,12 +151,10 @@ class Worker:
         """Run the worker in this process until stopped (signal) or ``until()`` returns; the exit code."""
         if until is not None:
             self.ports.on_start(self._job(until))
-        # the worker joins its consumer group only once it can analyse: a worker restarted beside
-        # others would otherwise take partitions over (its join comes before the broker drops the
-        # crashed one) and hold them unserved while its analysis processes load (docs/failover.md)
+        # the analysis processes load while the worker joins its group (Faust starts the worker's
+        # tasks only after the first assignment): a restarted worker overlaps its loading with the
+        # broker's wait for the crashed one (docs/failover.md)
         self._loading = self.pool.launch()
-        for loading in self._loading:
-            loading.result()
         worker = faust.Worker(self.app, loglevel=self.settings.logs.log_level, quiet=True, override_logging=False,
                               redirect_stdouts=False, stdout=sys.stderr)
         try:

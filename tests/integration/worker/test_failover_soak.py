@@ -38,8 +38,9 @@ RATE = 60.0
 class LoggedWorker(WorkerProcess):
     """The real worker, logging when each batch was stored and from which partitions.
 
-    It starts as a spare: imported and waiting for :meth:`go`, so that a restart "at once" does not
-    also wait for Python's start-up (seconds on a loaded machine, the same whatever the group does).
+    It starts as a spare: imported, its analysis processes loaded, waiting for :meth:`go` to join
+    the group, so that each restart does not also wait for Python's and the analyser's start-up
+    (the worker's own cost, ten seconds and more on a loaded machine, whatever the group does).
     """
 
     command = ("pipeline.bench.child", "logged")
