@@ -18,6 +18,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.desk.agent import Desk, install_desk
 from pipeline.hub import Hubs
+from pipeline.kafka.membership import resolve as resolve_membership
 from pipeline.kafka.security import aiokafka_options
 from pipeline.kafka.topics import bootstrap_servers
 from pipeline.monitor.events import EventClustering
@@ -87,6 +88,9 @@ def assemble(
     ``listeners`` see every stored batch first, before the features' own (the benchmark's timing probe);
     ``web`` also serves the API and pages on ``SOCIALLISTEN_WEB_HOST:SOCIALLISTEN_WEB_PORT``.
     """
+    kafka = resolve_membership(bootstrap, settings.kafka)  # static membership only where the broker has it
+    if kafka is not settings.kafka:
+        settings = settings.model_copy(update={"kafka": kafka})
     worker = Worker(settings, bootstrap, ch)
     ports = worker.ports
     for listener in listeners:

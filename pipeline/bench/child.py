@@ -5,8 +5,11 @@
   (:mod:`pipeline.worker.batch_drain`) instead of an agent: the transport ceiling the worker has.
 - ``full``: the real worker (:func:`pipeline.assemble.assemble`, the service desk switched off by
   ``SOCIALLISTEN_DESK_ENABLED=false``) plus a listener timing every stored batch.
+- ``logged``: the real worker until it is stopped or killed, appending one JSON line per stored
+  batch to ``--out``: when it was stored and which input partitions it came from (the failover
+  benchmark, :mod:`pipeline.bench.failover`).
 
-Each writes one JSON object to ``--out`` when it has seen ``--events`` events, then stops.
+The first three write one JSON object to ``--out`` when they have seen ``--events`` events, then stop.
 """
 
 from __future__ import annotations
@@ -183,20 +186,55 @@ def full(events: int, out: Path) -> None:
         assemble(settings, settings.kafka.kafka_url, ch, listeners=[timing]).run()
 
 
+def logged(out: Path, start_file: Path | None = None) -> None:
+    """The real worker, appending ``{"t": stored at, "parts": ["topic[p]", ...], "n": events}`` per batch to ``out``.
+
+    With ``start_file`` it imports everything and loads its analysis processes, creates
+    ``<out>.armed`` and joins the group only once ``start_file`` exists: a spare that a test starts
+    "at once", without the seconds a loaded machine takes to start a Python process and its analyser.
+    """
+    from pipeline.assemble import assemble
+    from pipeline.records import BatchResult
+    from pipeline.runtime import load_settings, storage
+
+    settings = load_settings()
+    assert settings.kafka.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
+    with open(out, "ab", buffering=0) as lines:
+
+        async def log_batch(result: BatchResult) -> None:
+            parts = {f"{item.record.topic}[{item.record.partition}]" for item in result.enriched}
+            parts.update(f"{dl.source_topic}[{dl.partition}]" for dl in result.dead_letters)
+            n = len(result.enriched) + len(result.dead_letters)
+            lines.write(orjson.dumps({"t": time.time(), "parts": sorted(parts), "n": n}) + b"\n")
+
+        with storage(settings, run_migrations=False) as ch:
+            application = assemble(settings, settings.kafka.kafka_url, ch, listeners=[log_batch])
+            if start_file is not None:  # a spare: ready to analyse, not yet in the group
+                application.worker.pool.start()
+                out.with_name(out.name + ".armed").touch()
+                while not start_file.exists():
+                    time.sleep(0.02)
+            code = application.run()
+    raise SystemExit(code)
+
+
 def main() -> None:
     """Entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["faust-count", "faust-batch-count", "full"])
+    parser.add_argument("mode", choices=["faust-count", "faust-batch-count", "full", "logged"])
     parser.add_argument("--bootstrap", default="")
     parser.add_argument("--prefix", default="bench.")
-    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--events", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--packed", action="store_true")
     parser.add_argument("--group", default="", help="consumer group of a decode-and-count child")
+    parser.add_argument("--start-file", type=Path, default=None, help="logged: start once this file exists")
     args = parser.parse_args()
     if args.mode in ("faust-count", "faust-batch-count"):
         faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed, args.mode == "faust-batch-count",
                     args.group)
+    elif args.mode == "logged":
+        logged(args.out, args.start_file)
     else:
         full(args.events, args.out)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import typer
 
@@ -28,6 +30,12 @@ def bench_command(
         0, "--rss-events", min=0, help="Also run the worker over this many events for its peak RSS (0 = skip)."
     ),
     rss_only: bool = typer.Option(False, "--rss-only", help="Run only the memory stage (needs --rss-events)."),
+    failover: bool = typer.Option(
+        False, "--failover", help="Measure failover instead: kill -9 and restart, kill -9 of one of two workers, "
+        "SIGTERM rolling restart (ClickHouse default: 'local')."),
+    kafka: str | None = typer.Option(
+        None, "--kafka", help="With --failover: bootstrap servers of a running broker; default: a Tansu started "
+        "for the run as its own process."),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
 ) -> None:
@@ -37,18 +45,44 @@ def bench_command(
     pipeline, a naive baseline, produce-to-queryable latency at half capacity and the worker's peak
     RSS (also after --rss-events events).
     """
-    from rich.table import Table
-
     from pipeline.bench.run import run_bench
     from pipeline.cli.render import console
     from pipeline.runtime import load_settings
 
     load_settings()
+    if failover:
+        _failover(kafka, clickhouse, seed, as_json)
+        return
     if rss_only and not rss_events:
         raise typer.BadParameter("--rss-only needs --rss-events N", param_hint="--rss-only")
     results = run_bench(events=events, naive_events=naive_events, pack=pack, latency_seconds=latency_seconds,
                         clickhouse=clickhouse, seed=seed, step=lambda s: console.log(s),
                         rss_events=rss_events, rss_only=rss_only, rss_clickhouse=rss_clickhouse)
+    _print(results, as_json)
+
+
+def _failover(kafka: str | None, clickhouse: str | None, seed: int, as_json: bool) -> None:
+    import os
+    import platform
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.bench.failover import run_failover
+    from pipeline.cli.render import console
+
+    workdir = Path(tempfile.mkdtemp(prefix="sociallisten-failover-"))
+    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+               "workdir": str(workdir)}
+    results |= run_failover(bootstrap=kafka, clickhouse=clickhouse, workdir=workdir, seed=seed,
+                            step=lambda s: console.log(s))
+    _print(results, as_json)
+
+
+def _print(results: dict[str, Any], as_json: bool) -> None:
+    from rich.table import Table
+
+    from pipeline.cli.render import console
+
     table = Table(title=f"sociallisten bench ({results['machine']})", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")

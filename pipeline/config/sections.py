@@ -43,6 +43,25 @@ class KafkaSettings(Section):
         description="SOCIALLISTEN_REBALANCE_TIMEOUT: consumer-group rebalance timeout in seconds. "
         "The embedded demo and the tests use 4 s; production keeps Kafka's usual 60 s.",
     )
+    session_timeout: float = Field(
+        default=6.0, ge=1.0, le=300.0,
+        description="SOCIALLISTEN_SESSION_TIMEOUT: seconds without a heartbeat after which the broker drops a "
+        "worker from the consumer group and gives its partitions to the others: how long a crashed worker's "
+        "partitions wait. Kafka accepts 6 to 1800 s by default (group.min/max.session.timeout.ms); Tansu also "
+        "holds each group join for half of it. Too short for the machine, and a busy worker is dropped by mistake.",
+    )
+    heartbeat_interval: float = Field(
+        default=1.0, gt=0, le=100.0,
+        description="SOCIALLISTEN_HEARTBEAT_INTERVAL: seconds between a worker's heartbeats; also how soon the "
+        "other workers learn of a rebalance. At most a third of SOCIALLISTEN_SESSION_TIMEOUT.",
+    )
+    group_instance_id: str | None = Field(
+        default=None, min_length=1, max_length=249,
+        description="SOCIALLISTEN_GROUP_INSTANCE_ID: a stable name, unique in the group, for static membership "
+        "(Kafka's group.instance.id): a worker restarted under the same name within the session timeout takes "
+        "its partitions back without a rebalance, and a stopping one does not leave the group. Unset: dynamic "
+        "membership. Ignored, with a warning, where the broker lacks it (JoinGroup v5) or is Tansu.",
+    )
     produce_timeout: float = Field(
         default=30.0, ge=1.0, le=1200.0,
         description="SOCIALLISTEN_PRODUCE_TIMEOUT: seconds a send to Kafka (dead letters, desk commands, alerts) "
@@ -105,6 +124,9 @@ class KafkaSettings(Section):
             except ssl.SSLError:
                 raise ValueError(f"SOCIALLISTEN_KAFKA_SSL_CAFILE: {self.kafka_ssl_cafile} holds no PEM certificate"
                                  ) from None
+        if self.heartbeat_interval * 3 > self.session_timeout:
+            raise ValueError(f"SOCIALLISTEN_HEARTBEAT_INTERVAL={self.heartbeat_interval:g} must be at most a third of "
+                             f"SOCIALLISTEN_SESSION_TIMEOUT={self.session_timeout:g}")
         return self
 
     def topic(self, name: str) -> str:

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from typing import Any
 
 import faust
@@ -30,7 +31,7 @@ from pipeline.worker import diagnostics
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
-from pipeline.worker.faust_tuning import set_fetch_max_wait
+from pipeline.worker.faust_tuning import leave_group_from_generation_0, set_fetch_max_wait
 from pipeline.worker.features import StorageAccess, WorkerPorts
 from pipeline.worker.gc_tuning import quiet_gc
 from pipeline.worker.stages import Stages
@@ -61,9 +62,11 @@ def faust_app(settings: Settings, bootstrap: str) -> faust.App:
         datadir=str(faust_dir),  # Faust's own files, never the working directory
         topic_partitions=kafka.partitions,
         topic_replication_factor=kafka.replication_factor,
+        # how soon a crashed or stopped worker's partitions move (docs/failover.md)
         broker_rebalance_timeout=kafka.rebalance_timeout,
-        broker_session_timeout=max(kafka.rebalance_timeout, 10.0),
-        broker_heartbeat_interval=min(3.0, kafka.rebalance_timeout / 3),
+        broker_session_timeout=kafka.session_timeout,
+        broker_heartbeat_interval=kafka.heartbeat_interval,
+        consumer_group_instance_id=kafka.group_instance_id,  # static membership, where resolved to work
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
@@ -87,6 +90,7 @@ class Worker:
         """Build the worker for the broker at ``bootstrap`` and the database ``ch`` (nothing starts yet)."""
         use_event_loop(settings.worker.event_loop)  # before Faust creates its loop
         set_fetch_max_wait(settings.kafka.fetch_max_wait_ms)
+        leave_group_from_generation_0()  # a clean stop hands the partitions over at once (faust_tuning)
         self.settings = settings
         self.topics = Topics.from_settings(settings)
         self.app = faust_app(settings, bootstrap)
@@ -106,6 +110,8 @@ class Worker:
                                  retry=self.retry, metrics=self.metrics, add_listener=self.stages.add_listener,
                                  add_preparer=self.stages.add_preparer)
         """What features may use of this worker."""
+        self._loading: list[Future[object]] = []
+        """The analysis processes loading, started by :meth:`run`."""
         self.exit_code = 0
         """What :meth:`run` returns (set by the job run beside the worker)."""
         self._install()
@@ -134,7 +140,7 @@ class Worker:
     async def _start_analysis(self) -> None:
         # started from the event loop's thread, which lives as long as the worker: the analysis
         # processes die with it (PR_SET_PDEATHSIG follows the thread that started them)
-        await asyncio.gather(*(asyncio.wrap_future(loading) for loading in self.pool.launch()))
+        await asyncio.gather(*(asyncio.wrap_future(loading) for loading in self._loading or self.pool.launch()))
         processes = self.pool.processes
         log.info("text analysis ready: %s", f"{processes} analysis processes" if processes > 0 else "in the worker")
         quiet_gc()  # start-up is over: keep the collector off the long-lived state
@@ -147,6 +153,10 @@ class Worker:
         """Run the worker in this process until stopped (signal) or ``until()`` returns; the exit code."""
         if until is not None:
             self.ports.on_start(self._job(until))
+        # the analysis processes load while the worker joins its group (Faust starts the worker's
+        # tasks only after the first assignment): a restarted worker overlaps its loading with the
+        # broker's wait for the crashed one (docs/failover.md)
+        self._loading = self.pool.launch()
         worker = faust.Worker(self.app, loglevel=self.settings.logs.log_level, quiet=True, override_logging=False,
                               redirect_stdouts=False, stdout=sys.stderr)
         try:

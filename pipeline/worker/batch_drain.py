@@ -28,6 +28,13 @@ Delivery stays at least once, with the same rules as Faust's agents:
   offsets were never committed, so whoever owns the partition next reads it again. A batch the
   worker accepted before the rebalance is finished and released; if its partitions moved, Faust
   discards that commit and the new owner reads the batch again (the tables absorb the repeat);
+- a batch belongs to the consumer generation it was started in. A rebalance can begin and end while
+  the loop waits (for a fetch, or for the worker to accept the previous batch); it seeks every
+  partition back to its committed offset. The gathered messages are then dropped before any message
+  of the new generation joins them, never after: messages read after the seek and then dropped
+  would not be read again (their read offsets are past them), their offsets would never be acked
+  and the partition's commits would stop there for good (the stall of issue 28: nothing stored,
+  no error, until the worker restarted);
 - offset gaps (compacted or transactional topics) are recorded as Faust records them, so commits
   move past them.
 """
@@ -151,6 +158,17 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):
             self.gathered = 0
             self.diag.unset_flag(CONSUMER_FETCHING)
 
+    def _fresh(self, batch: list[Message], generation: int) -> list[Message]:
+        """``batch``, or [] when a rebalance began or ended since its first message was read."""
+        if batch and (not self.flow_active or self.app.consumer_generation_id != generation):
+            return []
+        return batch
+
+    async def _mind_gap(self, tp: Any, last: int | None, message: Message) -> None:
+        """Record skipped offsets (compacted or transactional topics) so that commits may pass them."""
+        if last and message.offset - last > 1 and self.app.topics.acks_enabled_for(message.topic):
+            await self._add_gap(tp, last + 1, message.offset)
+
     async def _drain_in_batches(self, fetcher: Any, source: BatchSource) -> None:
         callback = self.callback
         read_offset = self._read_offset
@@ -167,26 +185,25 @@ class BatchDrainConsumer(faust_aiokafka.Consumer):
             if self.should_stop:
                 break
             async for tp, message in self.getmany(timeout=timeout):
-                offset = message.offset
                 last = read_offset[tp]
-                if last is not None and offset < last:
+                if last is not None and message.offset < last:
                     continue  # already read: a fetch made before a seek can return it again (as in Faust)
                 if message.topic in topics:
-                    if last and offset - last > 1 and self.app.topics.acks_enabled_for(message.topic):
-                        await self._add_gap(tp, last + 1, offset)  # commits may pass offsets never read
+                    await self._mind_gap(tp, last, message)
+                    batch = self._fresh(batch, generation)  # never mix generations (module doc)
                     if not batch:
                         first_read, generation = time.monotonic(), self.app.consumer_generation_id
                     batch.append(message)
                 else:
                     await self.wait_first(callback(message), self.suspend_flow.wait())
-                read_offset[tp] = offset
-            if batch and (not self.flow_active or self.app.consumer_generation_id != generation):
-                batch = []  # a rebalance began: not ours to process any more, the next owner reads it
+                read_offset[tp] = message.offset
+            batch = self._fresh(batch, generation)  # a rebalance began: the partitions' next owner reads it
             self.gathered = len(batch)
             while len(batch) >= max_events:
                 handed, batch = batch[:max_events], batch[max_events:]
                 self.gathered = len(batch)
-                await source.handler(handed)
+                await source.handler(handed)  # may wait (back-pressure) while a whole rebalance passes
+                batch = self._fresh(batch, generation)
             if batch and source.due(time.monotonic() - first_read):
                 handed, batch = batch, []
                 self.gathered = 0

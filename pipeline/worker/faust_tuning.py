@@ -5,6 +5,12 @@ a fetch as soon as ``fetch.min.bytes`` (1 byte) is there, but the embedded Tansu
 every fetch for the full wait, which added up to 1.5 s to produce-to-queryable latency. We set
 the wait from ``SOCIALLISTEN_FETCH_MAX_WAIT_MS`` on the consumer before it starts; the
 benchmark's latency phase measures the effect.
+
+aiokafka sends LeaveGroup on a clean stop only from generation 1 on (Kafka's first generation),
+but Tansu numbers its first generation 0: a worker stopped while its group was in that generation
+did not leave, and its partitions waited a whole session timeout for the broker to drop it
+(``sociallisten bench --failover``, rolling restart). :func:`leave_group_from_generation_0` makes
+a member of generation 0 leave too.
 """
 
 from __future__ import annotations
@@ -38,3 +44,24 @@ def set_fetch_max_wait(ms: int) -> None:
 
     thread_class._create_worker_consumer = create  # type: ignore[method-assign]  # Faust has no setting for the wait
     _state["installed"] = True
+
+
+def leave_group_from_generation_0() -> None:
+    """Make aiokafka's consumer leave its group on a clean stop in generation 0 as well (module doc)."""
+    from aiokafka.consumer.group_coordinator import GroupCoordinator
+    from aiokafka.protocol.group import JoinGroupRequest
+
+    original = GroupCoordinator._maybe_leave_group
+    if getattr(original, "_leaves_generation_0", False):
+        return
+
+    @functools.wraps(original)
+    async def maybe_leave_group(self: Any) -> None:
+        joined = self.member_id != JoinGroupRequest.UNKNOWN_MEMBER_ID
+        if self.generation == 0 and joined and self._group_instance_id is None:
+            # aiokafka's test is generation > 0; LeaveGroup names the member only, and the generation is reset next
+            self.generation = 1
+        await original(self)
+
+    maybe_leave_group._leaves_generation_0 = True  # type: ignore[attr-defined]
+    GroupCoordinator._maybe_leave_group = maybe_leave_group

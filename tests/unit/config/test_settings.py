@@ -60,6 +60,17 @@ def test_a_bad_value_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None
         load_settings()
 
 
+def test_the_heartbeat_must_fit_three_times_in_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALLISTEN_SESSION_TIMEOUT", "6")
+    monkeypatch.setenv("SOCIALLISTEN_HEARTBEAT_INTERVAL", "2.5")
+    with pytest.raises(ConfigError, match=r"SOCIALLISTEN_HEARTBEAT_INTERVAL=2.5 must be at most a third of "
+                                          r"SOCIALLISTEN_SESSION_TIMEOUT=6"):
+        load_settings()
+    monkeypatch.setenv("SOCIALLISTEN_HEARTBEAT_INTERVAL", "2")
+    kafka = load_settings().kafka
+    assert (kafka.session_timeout, kafka.heartbeat_interval) == (6.0, 2.0)
+
+
 def test_secrets_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOCIALLISTEN_CLICKHOUSE_URL", "clickhouse://bi:pa55-w0rd@db:9000/social")
     monkeypatch.setenv("SOCIALLISTEN_API_TOKENS", "t0ken-abcdef:agent")
