@@ -23,7 +23,7 @@ from pipeline.storage.migrate import migrate
 from tests.fixtures.kafka import WorkerEnv, WorkerProcess, worker_factory
 from tests.integration.expect import Expectation, assert_exact, complete, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.cpu_heavy]  # in the xdist "heavy" group: never beside another heavy test
+pytestmark = [pytest.mark.integration, pytest.mark.cpu_heavy]  # xdist "heavy" group: never beside another
 
 CYCLES = 20
 SESSION, HEARTBEAT = 3.0, 0.5
