@@ -6,14 +6,12 @@ stores the same events again, as a replay after a restarted worker does.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import orjson
 import pytest
-from clickhouse_driver import Client
 
 from pipeline.bench.monitor import enrich
 from pipeline.config import Settings
@@ -25,7 +23,7 @@ from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import migrate
 from pipeline.storage.tables import MENTION_COLUMNS, mention_rows
 from pipeline.text import get_analyzer
-from tests.fixtures.clickhouse import ClickHouseServer
+from tests.fixtures.clickhouse import fresh_database
 
 GROUP_TEXTS = ["群里有人问蒙牛纯牛奶哪里买最便宜", "蒙牛的快递到了，箱子压坏了，找谁退货",
                "团购了蒙牛特仑苏，已经收到了"]
@@ -57,23 +55,11 @@ def store_demo(ch: ClickHouse) -> None:
 @pytest.fixture(scope="package", params=["chdb", "server"])
 def demo_ch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouse]:
     """The demo data stored once in a fresh database on each backend."""
-    server: ClickHouseServer | None = None
-    if request.param == "chdb":
-        url = f"chdb://{tmp_path_factory.mktemp('influence') / 'chdb'}"
-    else:
-        server = request.getfixturevalue("clickhouse_server")
-        database = f"t_{uuid.uuid4().hex[:12]}"
-        url = server.url(database)
-    ch = connect(url)
-    try:
-        migrate(ch)
-        store_demo(ch)
-        yield ch
-    finally:
-        ch.close()
-        if server is not None and server.running:
-            client = Client(server.host, port=server.port, connect_timeout=2)
-            try:
-                client.execute(f"DROP DATABASE IF EXISTS {database}")
-            finally:
-                client.disconnect()
+    with fresh_database(request, lambda: tmp_path_factory.mktemp("influence")) as url:
+        ch = connect(url)
+        try:
+            migrate(ch)
+            store_demo(ch)
+            yield ch
+        finally:
+            ch.close()

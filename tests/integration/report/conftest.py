@@ -8,7 +8,6 @@ computed from the analysed events in Python.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clickhouse_driver import Client
 
 from pipeline.bench.monitor import enrich, store
 from pipeline.config import AlertSettings, Settings
@@ -28,7 +26,7 @@ from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import migrate
 from pipeline.storage.tables import MENTION_COLUMNS, mention_rows
 from pipeline.text import get_analyzer
-from tests.fixtures.clickhouse import ClickHouseServer
+from tests.fixtures.clickhouse import fresh_database
 from tests.integration.deploy.dashboards import desk_cases
 
 DAY = date(2024, 6, 17)  # the newest day of the demo stream (UTC)
@@ -71,25 +69,13 @@ def fill(ch: ClickHouse) -> list[dict[str, Any]]:
 @pytest.fixture(scope="package", params=["chdb", "server"])
 def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDB]:
     """The demo data in a fresh database on each backend."""
-    server: ClickHouseServer | None = None
-    if request.param == "chdb":
-        url = f"chdb://{tmp_path_factory.mktemp('report') / 'chdb'}"
-    else:
-        server = request.getfixturevalue("clickhouse_server")
-        database = f"t_{uuid.uuid4().hex[:12]}"
-        url = server.url(database)
-    ch = connect(url)
-    try:
-        migrate(ch)
-        yield DemoDB(ch, url, fill(ch))
-    finally:
-        ch.close()
-        if server is not None and server.running:
-            client = Client(server.host, port=server.port, connect_timeout=2)
-            try:
-                client.execute(f"DROP DATABASE IF EXISTS {database}")
-            finally:
-                client.disconnect()
+    with fresh_database(request, lambda: tmp_path_factory.mktemp("report")) as url:
+        ch = connect(url)
+        try:
+            migrate(ch)
+            yield DemoDB(ch, url, fill(ch))
+        finally:
+            ch.close()
 
 
 @pytest.fixture
