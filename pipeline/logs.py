@@ -51,12 +51,33 @@ class ConsoleFormatter(logging.Formatter):
         return terminal_safe(super().formatException(ei), keep_newlines=True)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes to the current ``sys.stderr``, looked up at every record.
+
+    A handler bound to the stream of the moment keeps writing to it after it is replaced and
+    closed (a command run in-process under a test runner's capture, a redirected stderr); then
+    every later record fails with "I/O operation on closed file".
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        """The process's stderr now."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """Ignored: the stream is always the current stderr."""
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console", *, libraries: str = "WARNING") -> None:
     """Configure the root logger once for a command.
 
     Third-party chatter is kept at ``libraries`` (never below the root level).
     """
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
