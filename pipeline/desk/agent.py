@@ -31,8 +31,8 @@ from faust.models import maybe_model
 
 from pipeline.config import DeskSettings
 from pipeline.desk import store
-from pipeline.desk.lifecycle import Slot, apply
-from pipeline.desk.models import Command, Observation, Op, Outcome, Status, case_key, key_of, link_for
+from pipeline.desk.lifecycle import apply
+from pipeline.desk.models import Command, Observation, Op, Outcome, Slot, Status, case_key, key_of, link_for
 from pipeline.desk.signing import UNAUTHENTICATED, desk_secret, require_secret, signed, verified, warn_if_unset
 from pipeline.errors import BrokerUnavailable
 from pipeline.hub import Hub

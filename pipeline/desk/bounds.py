@@ -1,6 +1,6 @@
 """A case key's table record stays under Kafka's message limit, whatever the authors write.
 
-The agent's table value for a key (:class:`~pipeline.desk.lifecycle.Slot`) goes to the changelog topic
+The agent's table value for a key (:class:`~pipeline.desk.models.Slot`) goes to the changelog topic
 as one record, and brokers refuse records over ``message.max.bytes`` (1 MB by default): a record that
 outgrows it would stop the agent. Texts are capped by ``SOCIALLISTEN_MAX_TEXT_CHARS`` (20 000) and a
 case keeps up to ``SOCIALLISTEN_DESK_THREAD_MESSAGES`` (500) messages, so a busy, verbose author could
@@ -9,10 +9,7 @@ reach megabytes. :func:`fit` trims the record in steps until it fits; the full t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipeline.desk.lifecycle import Slot
+from pipeline.desk.models import Slot
 
 MAX_SLOT_BYTES = 900_000
 """Largest JSON of one key's record: under the 1 MB default with room for the changelog's framing."""

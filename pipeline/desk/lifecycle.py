@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
-
-from pydantic import BaseModel, Field
 
 from pipeline.config import DeskSettings
 from pipeline.desk.bounds import fit
@@ -25,6 +22,7 @@ from pipeline.desk.models import (
     Observation,
     Op,
     Outcome,
+    Slot,
     Status,
     case_id,
     case_key,
@@ -55,19 +53,6 @@ SUPERVISOR_FORCE = {Op.claim: {S.claimed, S.replied}}
 MAX_SEEN = 1000
 MAX_RESULTS = 200
 MAX_CLOSED_KEPT = 5
-
-
-class Slot(BaseModel):
-    """The agent's table value for one case key."""
-
-    seq: int = 0
-    seen: list[str] = Field(default_factory=list)
-    results: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    cases: dict[str, CaseState] = Field(default_factory=dict)
-
-    def latest(self) -> CaseState | None:
-        """The key's most recent case."""
-        return self.cases[case_id(next(iter(self.cases.values())).case_key, self.seq)] if self.cases else None
 
 
 def apply(slot: Slot, cmd: Command, cfg: DeskSettings) -> tuple[Slot, Outcome]:

@@ -205,3 +205,16 @@ class Outcome(BaseModel):
             "message": self.message,
             "case": self.case.model_dump(mode="json") if self.case else None,
         }
+
+
+class Slot(BaseModel):
+    """The agent's table value for one case key."""
+
+    seq: int = 0
+    seen: list[str] = Field(default_factory=list)
+    results: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cases: dict[str, CaseState] = Field(default_factory=dict)
+
+    def latest(self) -> CaseState | None:
+        """The key's most recent case."""
+        return self.cases[case_id(next(iter(self.cases.values())).case_key, self.seq)] if self.cases else None

@@ -11,8 +11,8 @@ from pathlib import Path
 from pipeline.bench.monitor import enrich, store
 from pipeline.config import AlertSettings, DeskSettings, Settings
 from pipeline.desk import store as desk_store
-from pipeline.desk.lifecycle import Slot, apply
-from pipeline.desk.models import Command, Observation, Op
+from pipeline.desk.lifecycle import apply
+from pipeline.desk.models import Command, Observation, Op, Slot
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.event_index import EventIndex
 from pipeline.monitor.events import assign_events

@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.config import DeskSettings
 from pipeline.desk import store
-from pipeline.desk.lifecycle import Slot, apply
-from pipeline.desk.models import Command, Observation, Op
+from pipeline.desk.lifecycle import apply
+from pipeline.desk.models import Command, Observation, Op, Slot
 
 pytestmark = pytest.mark.integration
 CFG = DeskSettings()

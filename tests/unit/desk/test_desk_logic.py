@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipeline.config import DeskSettings
-from pipeline.desk.lifecycle import TRANSITIONS, Slot, apply
-from pipeline.desk.models import CASE_ID, Command, Observation, Op, Status, case_key, key_of, link_for
+from pipeline.desk.lifecycle import TRANSITIONS, apply
+from pipeline.desk.models import CASE_ID, Command, Observation, Op, Slot, Status, case_key, key_of, link_for
 from pipeline.desk.sla import Reach, case_priority, due_times, is_overdue
 
 CFG = DeskSettings(desk_join_window_hours=48)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from pipeline.config import DeskSettings
 from pipeline.desk.bounds import MAX_SLOT_BYTES, TEXT_KEPT, fit, size
-from pipeline.desk.lifecycle import Slot, apply
-from pipeline.desk.models import Command, Op
+from pipeline.desk.lifecycle import apply
+from pipeline.desk.models import Command, Op, Slot
 from tests.unit.desk.test_desk_logic import T0, obs
 
 LONG = "退货" * 10_000  # 20 000 characters, SOCIALLISTEN_MAX_TEXT_CHARS: 60 000 bytes of UTF-8
