@@ -41,6 +41,9 @@ def _ascii_token(value: str) -> str:
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 VisitorId = Annotated[str, Field(pattern=VISITOR_PATTERN)]
 Short = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
+OptionalCode = Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{4,32})?$", description="landing code, '' when none")]
+OptionalVisitorId = Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$", description="visitor id, '' when none")]
+OrderId = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_ascii_token)]
 
 
 class UaClass(StrEnum):
@@ -87,7 +90,7 @@ class VisitEvent(_Event):
     seq: Annotated[int, Field(ge=0, le=100_000, description="0 for the page view, then 1, 2, ...")]
     kind: VisitKind
     visitor_id: VisitorId
-    code: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{4,32})?$", description="landing code, '' when none")] = ""
+    code: OptionalCode = ""
     at: UtcTime
     dwell_ms: Annotated[int, Field(ge=0, le=MAX_DWELL_MS, description="visible time of the view so far")] = 0
     page: Annotated[str, Field(max_length=512, description="path of the page, no query string")] = "/"
@@ -103,11 +106,11 @@ class VisitEvent(_Event):
 class VisitBeacon(_Event):
     """What ``/t.js`` sends (the web tier adds the time, the agent class and the bot flag)."""
 
-    view_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+    view_id: Annotated[str, Field(pattern=VISITOR_PATTERN)]
     seq: Annotated[int, Field(ge=0, le=100_000)]
     kind: VisitKind
     visitor_id: VisitorId
-    code: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{4,32})?$")] = ""
+    code: OptionalCode = ""
     dwell_ms: Annotated[int, Field(ge=0, le=MAX_DWELL_MS)] = 0
     page: Annotated[str, Field(max_length=512), AfterValidator(_printable)] = "/"
 
@@ -115,12 +118,12 @@ class VisitBeacon(_Event):
 class ConversionEvent(_Event):
     """One order: idempotent by ``order_id`` (the same order sent again replaces itself)."""
 
-    order_id: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_ascii_token)]
+    order_id: OrderId
     ordered_at: UtcTime
     amount_cents: Annotated[int, Field(ge=0, le=10**13, description="amount in minor units (fen, cents)")]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
-    visitor_id: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$")] = ""
-    code: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{4,32})?$")] = ""
+    visitor_id: OptionalVisitorId = ""
+    code: OptionalCode = ""
     utm_source: Short = ""
     utm_medium: Short = ""
     utm_campaign: Short = ""
@@ -131,12 +134,12 @@ class ConversionEvent(_Event):
 class ConversionIn(_Event):
     """An order as a shop sends it (``POST /api/conversions``, one CSV row): the amount in major units."""
 
-    order_id: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_ascii_token)]
+    order_id: OrderId
     time: UtcTime
     amount: Annotated[float, Field(ge=0, le=1e11)]
     currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")] = "CNY"
-    visitor_id: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$")] = ""
-    code: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{4,32})?$")] = ""
+    visitor_id: OptionalVisitorId = ""
+    code: OptionalCode = ""
     utm_source: Short = ""
     utm_medium: Short = ""
     utm_campaign: Short = ""
