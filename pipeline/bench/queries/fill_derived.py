@@ -108,7 +108,8 @@ SELECT alert_id, brand, signal, ws, ws + 300, ws + 305, cnt, 4.5, 2.1, 10.8, sco
 FROM (SELECT number, {_array(brands)}[1 + intHash64(number + 4) % {len(brands)}] AS brand,
              ['mention', 'negative', 'service_request', 'competitor_mention'][1 + intHash64(number + 5) % 4] AS signal,
              toDateTime(toUInt32({window}) - toUInt32({window}) % 300) AS ws,
-             concat(brand, '|', signal, '|', toString(toUInt32(ws))) AS alert_id, 20 + intHash64(number + 1) % 500 AS cnt,
+             concat(brand, '|', signal, '|', toString(toUInt32(ws))) AS alert_id,
+             20 + intHash64(number + 1) % 500 AS cnt,
              3. + (intHash64(number + 2) % 100) / 10. AS score,
              ['low', 'medium', 'high'][1 + intHash64(number + 3) % 3] AS severity
       FROM numbers({n}))

@@ -97,9 +97,9 @@ def insert_sql(start: int, count: int, rows: int, templates: int, end: datetime)
     right = ", ".join(f"{c} AS t_{c}" for c in _TEMPLATE_COLUMNS)
     return (
         f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) SELECT {select} FROM "
-        f"(SELECT number AS n, n - n % {CASCADE} AS r, number % {templates} AS tid, "
+        f"(SELECT number AS n, n - n % {CASCADE} AS r, toUInt64(number % {templates}) AS tid, "
         f"{_u('n', 21)} < 0.3 AND n - r >= 2 AS deep, {exprs['_author']} FROM numbers({start}, {count})) AS g "
-        f"ANY LEFT JOIN (SELECT rowNumberInAllBlocks() AS tid, {right} FROM bench_templates) AS t USING tid"
+        f"ANY LEFT JOIN (SELECT toUInt64(rowNumberInAllBlocks()) AS tid, {right} FROM bench_templates) AS t USING tid"
     )
 
 

@@ -48,7 +48,7 @@ def repeat(once: Callable[[], None]) -> list[float]:
     return times
 
 
-async def _run_blocking(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+async def _run_blocking(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(fn, *args, **kwargs)
 
 
@@ -118,7 +118,7 @@ def fill(ch: ClickHouse, rows: int, end: datetime, progress: Progress) -> int:
 def summary(queries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The slowest p95 of each kind and the queries over their target."""
     out: dict[str, Any] = {}
-    for kind, target in TARGET_MS.items():
+    for kind in TARGET_MS:
         p95 = [q["p95_ms"] for q in queries.values() if q["kind"] == kind]
         out[f"max_p95_ms_{kind}"] = max(p95) if p95 else None
     out["over_target"] = sorted(n for n, q in queries.items() if q["p95_ms"] > TARGET_MS[q["kind"]])
