@@ -97,7 +97,9 @@ def _queries(rows: int, clickhouse: str | None, as_json: bool) -> None:
     for col in ("query", "kind", "p50 ms", "p95 ms"):
         table.add_column(col, justify="left" if col in ("query", "kind") else "right")
     for name, q in results["queries"].items():
-        table.add_row(name, q["kind"], f"{q['p50_ms']:,.1f}", f"{q['p95_ms']:,.1f}")
+        failed = q["p95_ms"] is None
+        table.add_row(name, q["kind"], "failed" if failed else f"{q['p50_ms']:,.1f}",
+                      "failed" if failed else f"{q['p95_ms']:,.1f}")
     console.print(table)
     if as_json:
         typer.echo(orjson.dumps(results).decode())

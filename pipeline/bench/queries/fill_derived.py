@@ -14,11 +14,15 @@ from datetime import datetime
 from pipeline.bench.queries.fill_mentions import CAMPAIGNS, DAYS
 from pipeline.storage import ClickHouse
 
+CASCADE_PART_ROWS = 1_000_000
+"""Mentions per part of the cascade fill."""
+
 
 def _array(values: Sequence[str]) -> str:
     return "[" + ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values) + "]"
 
 
+# in parts (by root): one GROUP BY over 10 M mentions' nodes went over the local server's 4 GB per query
 CASCADES_SQL = """
 INSERT INTO cascades
 SELECT root_id, platform, root_author, root_text, root_created_at, brands, size, reposts, 0, max_depth,
@@ -40,6 +44,7 @@ FROM
            arraySlice(groupUniqArrayIf(author_id, is_root = 0), 1, 3) AS top_spreaders,
            minIf(created_at, is_root = 0) AS first_repost_at, max(created_at) AS last_repost_at
     FROM cascade_nodes
+    WHERE cityHash64(root_id) % {parts} = {part}
     GROUP BY root_id
     HAVING countIf(is_root = 1) = 1 AND reposts > 0
 )
@@ -153,7 +158,9 @@ def _small_tables_sql(end: int) -> list[str]:
 def derived_statements(rows: int, end: datetime, brands: Sequence[str]) -> list[tuple[str, str]]:
     """(label, statement) of every derived fill, in order (after ``mentions`` is filled)."""
     end_ts = int(end.timestamp())
-    out = [("cascades", CASCADES_SQL), ("desk cases", DESK_CASES_SQL.replace("{end}", str(end_ts))),
+    parts = max(1, rows // CASCADE_PART_ROWS)
+    out = [("cascades", CASCADES_SQL.format(parts=parts, part=i)) for i in range(parts)]
+    out += [("desk cases", DESK_CASES_SQL.replace("{end}", str(end_ts))),
            ("desk transitions", DESK_EVENTS_SQL.replace("{end}", str(end_ts))), ("desk messages", DESK_MESSAGES_SQL),
            ("alerts", _alerts_sql(rows, end_ts, brands))]
     out += [("tracking", sql) for sql in _tracking_sql(rows, end_ts)]

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipeline.bench.queries.catalog import Timed, api_reads, panels, views
 from pipeline.bench.run import backend_name, clickhouse_urls
-from pipeline.storage import ClickHouse, connect
+from pipeline.storage import ClickHouse, StorageError, connect
 
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
@@ -86,9 +86,15 @@ def time_all(ch: ClickHouse, items: list[Timed], progress: Progress) -> dict[str
                 else:
                     ch.query(item.target)
 
-            times = repeat(once)
-            out[item.name] = {"kind": item.kind, "p50_ms": round(1000 * _pct(times, 0.5), 1),
-                              "p95_ms": round(1000 * _pct(times, 0.95), 1), "runs": len(times)}
+            try:
+                times = repeat(once)
+            except (StorageError, RuntimeError) as exc:  # e.g. over the server's memory limit: named, not fatal
+                log.warning("%s %s failed: %s", item.kind, item.name, exc)
+                out[item.name] = {"kind": item.kind, "p50_ms": None, "p95_ms": None, "runs": 0,
+                                  "error": str(exc)[:300]}
+            else:
+                out[item.name] = {"kind": item.kind, "p50_ms": round(1000 * _pct(times, 0.5), 1),
+                                  "p95_ms": round(1000 * _pct(times, 0.95), 1), "runs": len(times)}
             progress.advance(task)
     return out
 
@@ -119,9 +125,11 @@ def summary(queries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The slowest p95 of each kind and the queries over their target."""
     out: dict[str, Any] = {}
     for kind in TARGET_MS:
-        p95 = [q["p95_ms"] for q in queries.values() if q["kind"] == kind]
+        p95 = [q["p95_ms"] for q in queries.values() if q["kind"] == kind and q["p95_ms"] is not None]
         out[f"max_p95_ms_{kind}"] = max(p95) if p95 else None
-    out["over_target"] = sorted(n for n, q in queries.items() if q["p95_ms"] > TARGET_MS[q["kind"]])
+    out["failed"] = sorted(n for n, q in queries.items() if q["p95_ms"] is None)
+    out["over_target"] = sorted(n for n, q in queries.items()
+                                if q["p95_ms"] is None or q["p95_ms"] > TARGET_MS[q["kind"]])
     return out
 
 
