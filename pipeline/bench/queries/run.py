@@ -23,6 +23,7 @@ from pipeline.storage import ClickHouse, StorageError, connect
 log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 TOKEN = "bench-queries-token-abcdefghijklmnopqrstuvwxyz"
+PATIENCE_SECONDS = 1800
 TARGET_MS = {"panel": 1000, "view": 1000, "api": 300}
 """Acceptance 2 of issue 27: p95 at 10,000,000 rows over 30 days on clickhouse-server 18.16, 2 cores."""
 
@@ -133,6 +134,17 @@ def summary(queries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _patient(url: str) -> str:
+    """A server URL with a long send/receive timeout.
+
+    An INSERT ... SELECT of the fill or a slow view at 10 M rows runs for minutes without a byte on the
+    wire (the default, 60 s, ended a fill at 4 M rows on the loaded machine).
+    """
+    if not url.startswith("clickhouse://") or "send_receive_timeout=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}send_receive_timeout={PATIENCE_SECONDS}"
+
+
 def run_queries(*, rows: int, clickhouse: str | None, step: Step) -> dict[str, Any]:
     """Fill a fresh database on the chosen backend and time every query; the figures as one dict."""
     from pipeline.storage.migrate import migrate
@@ -142,7 +154,7 @@ def run_queries(*, rows: int, clickhouse: str | None, step: Step) -> dict[str, A
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with clickhouse_urls(clickhouse, workdir, step) as ch_url, \
             Progress(*columns, console=Console(stderr=True), transient=False) as progress:
-        ch = connect(ch_url("queries"))
+        ch = connect(_patient(ch_url("queries")))
         try:
             migrate(ch)
             results["clickhouse_version"] = ".".join(map(str, ch.server_version))
