@@ -31,6 +31,7 @@ def _view_names() -> set[str]:
     return set(re.findall(r"CREATE VIEW IF NOT EXISTS (\w+)", text))
 
 
+@pytest.mark.cpu_heavy  # about 500 timed queries and API calls after the fill
 @pytest.mark.parametrize("backend", ["chdb", "server"])
 def test_bench_queries_json_lists_every_query(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     args = ["--queries", "--rows", str(ROWS), "--json"]
