@@ -36,6 +36,10 @@ def bench_command(
     kafka: str | None = typer.Option(
         None, "--kafka", help="With --failover: bootstrap servers of a running broker; default: a Tansu started "
         "for the run as its own process."),
+    queries: bool = typer.Option(
+        False, "--queries", help="Measure BI and API latency instead: fill a database with --rows mentions over "
+        "90 days, then time every Grafana panel query, BI view and API read (p50/p95, 30-day range)."),
+    rows: int = typer.Option(1_000_000, "--rows", min=1000, help="With --queries: mentions in the database."),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
 ) -> None:
@@ -50,6 +54,9 @@ def bench_command(
     from pipeline.runtime import load_settings
 
     load_settings()
+    if queries:
+        _queries(rows, clickhouse, as_json)
+        return
     if failover:
         _failover(kafka, clickhouse, seed, as_json)
         return
@@ -76,6 +83,26 @@ def _failover(kafka: str | None, clickhouse: str | None, seed: int, as_json: boo
     results |= run_failover(bootstrap=kafka, clickhouse=clickhouse, workdir=workdir, seed=seed,
                             step=lambda s: console.log(s))
     _print(results, as_json)
+
+
+def _queries(rows: int, clickhouse: str | None, as_json: bool) -> None:
+    from rich.table import Table
+
+    from pipeline.bench.queries.run import run_queries
+    from pipeline.cli.render import console
+
+    results = run_queries(rows=rows, clickhouse=clickhouse, step=lambda s: console.log(s))
+    table = Table(title=f"sociallisten bench --queries: {rows:,} mentions, {results['backend']} "
+                  f"{results['clickhouse_version']}, filled in {results['fill_seconds']} s", title_justify="left")
+    for col in ("query", "kind", "p50 ms", "p95 ms"):
+        table.add_column(col, justify="left" if col in ("query", "kind") else "right")
+    for name, q in results["queries"].items():
+        failed = q["p95_ms"] is None
+        table.add_row(name, q["kind"], "failed" if failed else f"{q['p50_ms']:,.1f}",
+                      "failed" if failed else f"{q['p95_ms']:,.1f}")
+    console.print(table)
+    if as_json:
+        typer.echo(orjson.dumps(results).decode())
 
 
 def _print(results: dict[str, Any], as_json: bool) -> None:

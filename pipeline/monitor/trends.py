@@ -1,10 +1,11 @@
 """Emerging topics: terms whose frequency rises against their baseline, and words the dictionary does not know.
 
-Terms (keywords and #hashtags#) come from the ``term_daily`` view (migration 012), so they are exact
-under replay and always up to date. For a window of ``window`` days ending on ``until`` (default: the
-brand's latest day with mentions) and the ``baseline_days`` before it, a term's novelty is the score the
-spike alerts rank their terms with (pipeline/monitor/alerts.py): ``n * ln((n + 1) / (e + 1))``, where n is
-its mentions in the window and e its expected mentions (baseline mentions scaled to the window).
+Terms (keywords and #hashtags#) come from the ``term_mentions_daily`` view over the term rollup (migration
+016; same figures as ``term_daily``), so they are exact under replay and always up to date. For a window of
+``window`` days ending on ``until`` (default: the brand's latest day with mentions) and the ``baseline_days``
+before it, a term's novelty is the score the spike alerts rank their terms with (pipeline/monitor/alerts.py):
+``n * ln((n + 1) / (e + 1))``, where n is its mentions in the window and e its expected mentions (baseline
+mentions scaled to the window).
 
 New words (:mod:`pipeline.text.new_words`) are looked for in the own texts of the window's most recent
 :data:`NEW_WORD_TEXTS` mentions; a word is new when the segmenter never produced it as a token there.
@@ -30,7 +31,7 @@ def novelty(count: float, expected: float) -> float:
 
 def latest_day(ch: ClickHouse, brand: str) -> date | None:
     """The last day with mentions of ``brand`` ('' = any mention)."""
-    rows = ch.query("SELECT max(day) AS d, count() AS n FROM term_daily WHERE brand = %(b)s", {"b": brand})
+    rows = ch.query("SELECT max(day) AS d, count() AS n FROM term_rollup_daily WHERE brand = %(b)s", {"b": brand})
     return rows[0]["d"] if rows and rows[0]["n"] else None
 
 
@@ -41,7 +42,8 @@ def rising_terms(ch: ClickHouse, brand: str, until: date, window: int, baseline_
     base_start = start - timedelta(days=baseline_days)
     rows = ch.query(
         "SELECT term, sumIf(mentions, day >= %(start)s) AS n, sumIf(mentions, day < %(start)s) AS base "
-        "FROM term_daily WHERE brand = %(b)s AND term != %(b)s AND day >= %(base_start)s AND day <= %(until)s "
+        "FROM term_mentions_daily "
+        "WHERE brand = %(b)s AND term != %(b)s AND day >= %(base_start)s AND day <= %(until)s "
         "GROUP BY term HAVING n > 0",
         {"b": brand, "start": start, "base_start": base_start, "until": until})
     out = []

@@ -41,6 +41,7 @@ SHARD_KEYS: dict[str, str] = {
     "dead_letters": "cityHash64(dl_id)",
     "mention_rollup_minute": "rand()",
     "mention_rollup_hour": "rand()",
+    "term_rollup_daily": "rand()",
     "desk_cases": "cityHash64(case_id)",
     "desk_case_events": "cityHash64(case_id)",
     "desk_case_messages": "cityHash64(case_id)",
@@ -66,6 +67,7 @@ _CREATE_TABLE = re.compile(
 _CREATE_MV = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+TO\s+(\w+)\s+AS\s+(.*)$",
                         re.S | re.I)
 _CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
+_INSERT = re.compile(r"^INSERT\s+INTO\s+\w+\s+SELECT\s", re.S | re.I)
 _ALTER = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD\s+COLUMN\s+.*)$", re.S | re.I)
 _REPLICATED = {"MergeTree", "ReplacingMergeTree", "AggregatingMergeTree", "SummingMergeTree",
                "CollapsingMergeTree"}
@@ -95,7 +97,7 @@ class ClusterSchema:
     def rewrite(self, statement: str) -> list[str]:
         """The cluster statements for one single-server statement; ConfigError for one it cannot rewrite."""
         for pattern, build in ((_CREATE_TABLE, self._table), (_CREATE_MV, self._materialized_view),
-                               (_CREATE_VIEW, self._view), (_ALTER, self._alter)):
+                               (_CREATE_VIEW, self._view), (_ALTER, self._alter), (_INSERT, self._insert)):
             match = pattern.match(statement.strip())
             if match:
                 return build(match)
@@ -134,6 +136,10 @@ class ClusterSchema:
     def _qualify(self, ref: re.Match[str]) -> str:
         keyword, name = ref.groups()
         return f"{keyword} {self.database}.{name}" if name in self.relations else ref.group(0)
+
+    def _insert(self, m: re.Match[str]) -> list[str]:
+        # a backfill runs once, on the node migrating, through the Distributed tables (they shard the rows)
+        return [m.string]
 
     def _alter(self, m: re.Match[str]) -> list[str]:
         # ClickHouse refuses ALTER ... ON CLUSTER on a Distributed table of replicated shards: that

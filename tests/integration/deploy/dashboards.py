@@ -1,14 +1,12 @@
-"""The Grafana dashboards' ClickHouse queries, expanded as Grafana's ClickHouse plugin would, and a filled database."""
+"""A filled database for the Grafana dashboards' queries (their expansion: pipeline.bench.queries.dashboards)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from pipeline.bench.monitor import enrich, store
+from pipeline.bench.queries.dashboards import clickhouse_queries, expand
 from pipeline.config import AlertSettings, DeskSettings, Settings
 from pipeline.desk import store as desk_store
 from pipeline.desk.lifecycle import apply
@@ -22,55 +20,7 @@ from pipeline.text import get_analyzer
 from tests.integration.monitor.streams import burst, steady
 from tests.integration.tracking import funnel_data as tracking
 
-DASHBOARDS = Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "dashboards"
-CLICKHOUSE_UID = "sociallisten-clickhouse"
-
-
-@dataclass(frozen=True)
-class Query:
-    """One ClickHouse query of a dashboard (a panel's target or a template variable)."""
-
-    dashboard: str
-    title: str
-    sql: str
-
-
-def clickhouse_queries() -> Iterator[Query]:
-    """Every query the dashboards send to the ClickHouse data source."""
-    for path in sorted(DASHBOARDS.glob("*.json")):
-        spec = json.loads(path.read_text(encoding="utf-8"))
-        for var in spec.get("templating", {}).get("list", []):
-            if var.get("datasource", {}).get("uid") == CLICKHOUSE_UID:
-                yield Query(path.name, f"variable {var['name']}", var["query"])
-        for panel in spec["panels"]:
-            for target in panel.get("targets", []):
-                uid = target.get("datasource", panel.get("datasource", {})).get("uid")
-                if uid == CLICKHOUSE_UID:
-                    yield Query(path.name, panel["title"], target["rawSql"])
-
-
-def _macro_argument(sql: str, start: int) -> int:
-    """Index of the parenthesis closing the one at ``start``."""
-    depth = 0
-    for i in range(start, len(sql)):
-        depth += {"(": 1, ")": -1}.get(sql[i], 0)
-        if depth == 0:
-            return i
-    raise ValueError(f"unbalanced parentheses in {sql!r}")
-
-
-def expand(sql: str, since: datetime, until: datetime, brands: list[str]) -> str:
-    """Grafana's macros as the ClickHouse plugin expands them (time filter, multi-value variable)."""
-    sql = sql.replace("${brand:singlequote}", ", ".join("'" + b.replace("'", "\\'") + "'" for b in brands))
-    marker = "$__timeFilter("
-    while (at := sql.find(marker)) >= 0:
-        close = _macro_argument(sql, at + len(marker) - 1)
-        column = sql[at + len(marker) : close]
-        low, high = int(since.timestamp()), int(until.timestamp())
-        bounds = f"{column} >= toDateTime({low}) AND {column} <= toDateTime({high})"
-        sql = sql[:at] + bounds + sql[close + 1 :]
-    assert "$" not in sql, f"a Grafana macro this test does not expand: {sql}"
-    return sql
+__all__ = ["clickhouse_queries", "desk_cases", "expand", "fill", "utc_now", "window"]
 
 
 def fill(ch: ClickHouse, now: datetime) -> None:

@@ -16,9 +16,10 @@ NOT_ON_18_16 = re.compile(
 
 
 # Statements that can run again on a live database without harm (the runner skips an ADD COLUMN
-# whose column exists).
+# whose column exists; inserting event-id sets into a rollup again changes none of its figures).
 IDEMPOTENT = re.compile(
-    r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ )"
+    r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ "
+    r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\))"  # the backfill of a rollup of sets (016)
 )
 
 
