@@ -10,7 +10,7 @@ Every call holds the session's lock: the worker inserts from an executor thread 
 API may query from another, and the session's current database (``USE``) is shared state.
 
 Inserts are ``INSERT INTO t (cols) SETTINGS date_time_input_format = 'best_effort' FORMAT
-JSONCompactEachRow`` with orjson-encoded rows (ISO 8601 datetimes); queries read
+JSONCompactEachRow`` with orjson-encoded rows (ISO 8601 datetimes), passed to chDB as bytes; queries read
 ``JSONCompactEachRowWithNamesAndTypes`` and use the column types to convert values (see
 :mod:`pipeline.storage.values`).
 """
@@ -184,7 +184,7 @@ class ChdbClickHouse:
             body = json_rows(rows)
         except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
             raise StorageError(f"cannot encode a row for '{statement[:60]} ...': {exc}") from exc
-        self._raw(statement + "\n" + body.decode())
+        self._raw(statement, data=body)
 
     def ping(self) -> None:
         """ChDB is in-process: answers while the handle is open."""
@@ -215,8 +215,10 @@ class ChdbClickHouse:
         return shared.cpu_seconds if shared is not None else 0.0
 
     # ---- internals ---------------------------------------------------------------------
-    def _raw(self, sql: str, fmt: str = "CSV", *, use_db: bool = True) -> bytes:
+    def _raw(self, sql: str, fmt: str = "CSV", *, use_db: bool = True, data: bytes = b"") -> bytes:
+        """Run ``sql``; ``data``: an insert's rows, sent after it as UTF-8 bytes (never decoded to a str and back)."""
         s = self._s
+        query: str | bytes = sql.encode() + b"\n" + data if data else sql
         with s.lock:
             if self._closed or s.closed:
                 raise StorageError(f"this chDB handle on {s.path} is closed; call connect() again")
@@ -226,7 +228,7 @@ class ChdbClickHouse:
                     s.current_db = self._database
                 started = time.thread_time()
                 try:
-                    result = s.session.query(sql, fmt)
+                    result = s.session.query(query, fmt)
                 finally:
                     s.cpu_seconds += time.thread_time() - started
             except Exception as exc:
