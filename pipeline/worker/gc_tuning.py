@@ -8,6 +8,12 @@ unpickling a batch about three times slower and the text analysis about a third 
 Nothing in a batch forms reference cycles that need the collector (reference counting frees
 it), so after start-up the long-lived objects are frozen out of collection and the young
 generation is collected less often. Memory stays bounded: the collector still runs.
+
+The middle generation is collected every :data:`OLDER_THRESHOLD` young collections instead of
+every 10: what survives a young collection is mostly a batch in flight, which reference counting
+frees a second or two later; collected every 10, each such collection walked a whole batch's
+objects (about 0.25 s of CPU in a 30,000-event full stage: 8 µs an event). Cycles that die young
+are still found by the young collections; the rest wait longer for theirs.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from __future__ import annotations
 import gc
 
 YOUNG_THRESHOLD = 50_000
+OLDER_THRESHOLD = 100
 
 
 def quiet_gc() -> None:
-    """Freeze the objects alive now (start-up state) and collect the young generation less often."""
+    """Freeze the objects alive now (start-up state) and collect the young and middle generations less often."""
     gc.collect()
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+    oldest = gc.get_threshold()[2]
+    gc.set_threshold(YOUNG_THRESHOLD, OLDER_THRESHOLD, oldest)
