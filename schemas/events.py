@@ -13,7 +13,7 @@ message that names the field.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -73,6 +73,8 @@ class VerifiedType(StrEnum):
 _PLATFORMS = {p.value: p for p in Platform}
 _ID_OF = {p: re.compile(rf"{p.value}:{_NATIVE_ID}") for p in Platform}
 _KINDS = {k.value: k for k in Kind}
+_ANSWERS = frozenset({Kind.repost, Kind.comment})
+"""Kinds that need a parent."""
 
 
 def _clean_text(value: str) -> str:
@@ -122,7 +124,7 @@ def _utc_time(value: Any) -> Any:
     """An ISO-8601 string or an aware datetime -> the same instant in UTC (one call per field)."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value)  # reads a trailing 'Z' itself (Python >= 3.11)
         except ValueError:
             raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from None
     if isinstance(value, datetime):
@@ -200,6 +202,19 @@ class SocialEvent(BaseModel):
     @model_validator(mode="after")
     def _check_ids(self) -> SocialEvent:
         own = _ID_OF[self.platform].fullmatch  # the right form and this platform's prefix at once
+        root_id, parent_id = self.root_id, self.parent_id
+        if not (own(self.id) and (root_id is None or own(root_id)) and (parent_id is None or own(parent_id))):
+            self._bad_id(own)  # the common case is one line; only a bad id pays for naming the field
+        if parent_id is None and self.kind in _ANSWERS:
+            raise ValueError(f"a {self.kind.value} needs parent_id")
+        if parent_id is not None and root_id is None:
+            raise ValueError("root_id is required when parent_id is set")
+        if root_id == self.id:
+            raise ValueError("root_id must differ from id (leave it null on a root post)")
+        return self
+
+    def _bad_id(self, own: Callable[[str], re.Match[str] | None]) -> None:
+        """Raise the error naming the first id that is not ``own``'s form."""
         for field, value in (("id", self.id), ("root_id", self.root_id), ("parent_id", self.parent_id)):
             if value is None or own(value):
                 continue
@@ -207,13 +222,6 @@ class SocialEvent(BaseModel):
                 raise ValueError(f"{field} {value[:60]!r} must look like '<platform>:<native id>'")
             prefix = f"{self.platform.value}:"
             raise ValueError(f"{field} {value[:60]!r} must start with '{prefix}' (platform is {self.platform})")
-        if self.kind in (Kind.repost, Kind.comment) and self.parent_id is None:
-            raise ValueError(f"a {self.kind.value} needs parent_id")
-        if self.parent_id is not None and self.root_id is None:
-            raise ValueError("root_id is required when parent_id is set")
-        if self.root_id == self.id:
-            raise ValueError("root_id must differ from id (leave it null on a root post)")
-        return self
 
     @property
     def thread_id(self) -> str:

@@ -42,21 +42,6 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def tree_cpu_seconds() -> float:
-    """CPU seconds (user + system) of this process and every process it started that is still running."""
-    import psutil
-
-    me = psutil.Process()
-    total = 0.0
-    for proc in (me, *me.children(recursive=True)):
-        try:
-            times = proc.cpu_times()
-        except psutil.Error:
-            continue  # ended meanwhile
-        total += times.user + times.system
-    return total
-
-
 def ready_marker(out: Path) -> Path:
     """The file a ``full`` child creates once its first batch is stored."""
     return out.with_name(out.name + ".ready")
@@ -153,9 +138,13 @@ def _count_batches(app: Any, topic: Any, counter: _Counter, settings: Any) -> No
                      max_seconds=settings.worker.batch_seconds)
 
 
-def full(events: int, out: Path) -> None:
-    """The real worker with a timing listener; settings come from SOCIALLISTEN_* variables."""
+def full(events: int, out: Path, server_pid: int | None = None) -> None:
+    """The real worker with a timing listener; settings come from SOCIALLISTEN_* variables.
+
+    ``server_pid``: the ClickHouse server process, whose CPU is counted with the worker's.
+    """
     from pipeline.assemble import assemble
+    from pipeline.bench.cpu import CpuSample, cpu_split
     from pipeline.records import BatchResult
     from pipeline.runtime import load_settings, storage
 
@@ -168,16 +157,17 @@ def full(events: int, out: Path) -> None:
         if not stats["first"]:
             stats["first"] = now
             stats["first_n"] = len(result.enriched) + len(result.dead_letters)
-            stats["cpu_first"] = tree_cpu_seconds()
+            stats["cpu_first"] = CpuSample.take(server_pid)
             ready_marker(out).touch()  # the worker is up and has stored its first batch
         if len(stats["lat"]) < MAX_LATENCIES:  # bounded: the memory stage runs a million events
             stamps = (item.record.timestamp for item in result.enriched)
             stats["lat"].extend(round(now - ts, 4) for ts in stamps if ts)
         stats["n"] += len(result.enriched) + len(result.dead_letters)
         if stats["n"] >= events:
+            split = cpu_split(stats["cpu_first"], CpuSample.take(server_pid))
             out.write_bytes(orjson.dumps({
                 "first": stats["first"], "first_n": stats["first_n"], "done": now, "events": stats["n"],
-                "peak_rss_mb": _peak_rss_mb(), "cpu_seconds": tree_cpu_seconds() - stats["cpu_first"],
+                "peak_rss_mb": _peak_rss_mb(), "cpu_seconds": sum(split.values()), "cpu_seconds_by_process": split,
                 "latencies": stats["lat"], "timestamps_are": "producer CreateTime",
             }))
             _stop()
@@ -229,6 +219,7 @@ def main() -> None:
     parser.add_argument("--packed", action="store_true")
     parser.add_argument("--group", default="", help="consumer group of a decode-and-count child")
     parser.add_argument("--start-file", type=Path, default=None, help="logged: start once this file exists")
+    parser.add_argument("--server-pid", type=int, default=None, help="full: the ClickHouse server's pid (its CPU)")
     args = parser.parse_args()
     if args.mode in ("faust-count", "faust-batch-count"):
         faust_count(args.bootstrap, args.prefix, args.events, args.out, args.packed, args.mode == "faust-batch-count",
@@ -236,7 +227,7 @@ def main() -> None:
     elif args.mode == "logged":
         logged(args.out, args.start_file)
     else:
-        full(args.events, args.out)
+        full(args.events, args.out, args.server_pid)
 
 
 if __name__ == "__main__":

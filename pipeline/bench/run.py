@@ -43,7 +43,8 @@ def _produce(bootstrap: str, prefix: str, lines: Iterable[bytes], *, pack: int =
 
 
 def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, clickhouse_url: str,
-           packed: bool = False, pack: int = 1, group: str = "") -> tuple[subprocess.Popen[bytes], Path]:
+           packed: bool = False, pack: int = 1, group: str = "",
+           server_pid: int | None = None) -> tuple[subprocess.Popen[bytes], Path]:
     out = workdir / f"{group or prefix + mode}.json"  # a named consumer group names its files
     defaults = Settings()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
@@ -61,6 +62,7 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
     cmd += ["--group", group] if group else []
+    cmd += ["--server-pid", str(server_pid)] if server_pid else []
     logf = open(out.with_suffix(".log"), "wb")  # noqa: SIM115 - one log per child (a second Faust run has its own)
     return subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT), out
 
@@ -111,11 +113,18 @@ def _rate(result: dict[str, Any]) -> float:
     return counted / max(float(result["done"]) - float(result["first"]), 1e-9)
 
 
-def _cpu_us(result: dict[str, Any]) -> float:
-    # CPU of the worker's process tree (analysis processes included) per event, over the same span as _rate:
-    # less moved by other load on the machine than the rate
+def cpu_figures(result: dict[str, Any], suffix: str = "") -> dict[str, Any]:
+    """CPU ms per 1,000 events of the worker, its analysis processes and ClickHouse, and their sum.
+
+    Over the same span as :func:`_rate` (pipeline.bench.cpu): less moved by other load on the
+    machine than the rate.
+    """
+    from pipeline.bench.cpu import ms_per_1k
+
     counted = float(result["events"]) - float(result.get("first_n", 0))
-    return 1e6 * float(result.get("cpu_seconds", 0.0)) / max(counted, 1.0)
+    split = ms_per_1k(result["cpu_seconds_by_process"], counted)
+    total = ms_per_1k({"all": sum(result["cpu_seconds_by_process"].values())}, counted)["all"]
+    return {f"cpu_ms_per_1k_events{suffix}": total, f"cpu_ms_per_1k_events{suffix}_by_process": split}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -134,7 +143,7 @@ def faust_bracket(before: float, after: float) -> dict[str, Any]:
 
 
 def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: int, pack: int, seed: int,
-                 step: Step) -> dict[str, Any]:
+                 step: Step, server_pid: int | None = None) -> dict[str, Any]:
     """Peak RSS of the full worker after ``events`` events (streamed, never held in memory here).
 
     Messages carry ``pack`` events each so that a million events take minutes; the worker holds
@@ -145,10 +154,10 @@ def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: 
     step(f"memory: producing {events:,} events ({pack} per message)")
     _produce(bootstrap, "m.", generate_events(events, seed=seed + 2, invalid_rate=0.01), pack=pack)
     step(f"memory: the full worker over {events:,} events")
-    proc, out = _child("full", bootstrap, "m.", events, workdir, clickhouse_url, pack=pack)
+    proc, out = _child("full", bootstrap, "m.", events, workdir, clickhouse_url, pack=pack, server_pid=server_pid)
     result = _wait(proc, out, 4 * 3600)
     return {"rss_events": events, "peak_rss_mb_at_rss_events": round(result["peak_rss_mb"], 1),
-            "events_per_s_full_rss_run": round(_rate(result))}
+            "events_per_s_full_rss_run": round(_rate(result))} | cpu_figures(result, "_rss_run")
 
 
 LOCAL = "local"
@@ -162,12 +171,25 @@ def backend_name(spec: str | None) -> str:
     return "clickhouse-server (local, started for the run)" if spec == LOCAL else "clickhouse-server"
 
 
+@dataclass(frozen=True)
+class StageUrls:
+    """Called with a stage's name: the URL of its own database; ``server_pid``: a server started for the run."""
+
+    url: Callable[[str], str]
+    server_pid: int | None = None
+
+    def __call__(self, name: str) -> str:
+        """The URL of stage ``name``'s database."""
+        return self.url(name)
+
+
 @contextmanager
-def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[Callable[[str], str]]:
+def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[StageUrls]:
     """A function giving each stage its own database on the chosen backend.
 
     ``None``: a chDB directory per stage; ``local``: databases on a clickhouse-server started here
-    and stopped afterwards; otherwise a ``clickhouse://`` URL prefix (``<prefix>_<stage>``).
+    and stopped afterwards (its pid given, for its CPU); otherwise a ``clickhouse://`` URL prefix
+    (``<prefix>_<stage>``; a remote server's CPU is not counted).
     """
     if spec == LOCAL:
         from pipeline.local.clickhouse_server import ClickHouseServer
@@ -175,14 +197,14 @@ def clickhouse_urls(spec: str | None, workdir: Path, step: Step) -> Iterator[Cal
         step("starting a local clickhouse-server for the run")
         server = ClickHouseServer.launch(lambda: Path(tempfile.mkdtemp(prefix="clickhouse-", dir=workdir)))
         try:
-            yield lambda name: server.url(f"bench_{name}")
+            yield StageUrls(lambda name: server.url(f"bench_{name}"), server.proc.pid if server.proc else None)
         finally:
             server.stop()
             server.kill()
     elif spec:
-        yield lambda name: f"{spec.rstrip('/')}_{name}"
+        yield StageUrls(lambda name: f"{spec.rstrip('/')}_{name}")
     else:
-        yield lambda name: f"chdb://{workdir / name}"
+        yield StageUrls(lambda name: f"chdb://{workdir / name}")
 
 
 @dataclass(frozen=True)
@@ -192,7 +214,7 @@ class Stream:
     bootstrap: str
     workdir: Path
     lines: list[bytes]
-    ch_url: Callable[[str], str]
+    ch_url: StageUrls
     step: Step
 
     @property
@@ -218,10 +240,11 @@ def transport_stages(stream: Stream) -> dict[str, Any]:
     proc, out = _child("faust-batch-count", bootstrap, "a.", events, workdir, "")
     results["events_per_s_faust_batch_drain"] = round(_rate(_wait(proc, out, 1800)))
     step("full pipeline (worker -> ClickHouse)")
-    proc, out = _child("full", bootstrap, "a.", events, workdir, stream.ch_url("full"))
+    proc, out = _child("full", bootstrap, "a.", events, workdir, stream.ch_url("full"),
+                       server_pid=stream.ch_url.server_pid)
     full = _wait(proc, out, 3600)
     results["events_per_s_full"] = round(_rate(full))
-    results["cpu_us_per_event_full"] = round(_cpu_us(full), 1)
+    results.update(cpu_figures(full))
     results["peak_rss_mb"] = round(full["peak_rss_mb"], 1)
     step("Faust decode-and-count again (after the full pipeline)")
     proc, out = _child("faust-count", bootstrap, "a.", events, workdir, "", group="a.count-after")
@@ -236,9 +259,10 @@ def packed_stages(stream: Stream, pack: int) -> dict[str, Any]:
     proc, out = _child("faust-count", stream.bootstrap, "b.", stream.events, stream.workdir, "", packed=True)
     faust_packed = round(_rate(_wait(proc, out, 1800)))
     proc, out = _child("full", stream.bootstrap, "b.", stream.events, stream.workdir, stream.ch_url("packed"),
-                       pack=pack)
+                       pack=pack, server_pid=stream.ch_url.server_pid)
     packed = _wait(proc, out, 3600)
     return {"events_per_s_faust_packed": faust_packed, "events_per_s_full_packed": round(_rate(packed)),
+            "cpu_ms_per_1k_events_packed": cpu_figures(packed)["cpu_ms_per_1k_events"],
             "peak_rss_mb_packed": round(packed["peak_rss_mb"], 1)}
 
 
@@ -317,7 +341,7 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
     def memory(log_name: str) -> dict[str, Any]:
         with EmbeddedBroker(log_path=workdir / log_name) as broker, clickhouse_urls(rss_spec, workdir, step) as url:
             return memory_stage(broker.bootstrap, workdir, url("memory"), events=rss_events, pack=max(pack, 1),
-                                seed=seed, step=step)
+                                seed=seed, step=step, server_pid=url.server_pid)
 
     if rss_only:
         del results["events"], results["backend"]  # no throughput stream in this run

@@ -105,6 +105,13 @@ def _queries(rows: int, clickhouse: str | None, as_json: bool) -> None:
         typer.echo(orjson.dumps(results).decode())
 
 
+def _cell(value: Any) -> str:
+    """A figure as the table shows it: thousands separated; a split (a dict) as ``part value`` pairs."""
+    if isinstance(value, dict):
+        return ", ".join(f"{part} {_cell(figure)}" for part, figure in value.items())
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _print(results: dict[str, Any], as_json: bool) -> None:
     from rich.table import Table
 
@@ -115,7 +122,7 @@ def _print(results: dict[str, Any], as_json: bool) -> None:
     table.add_column("value", justify="right")
     for key, value in results.items():
         if key not in ("machine", "workdir"):
-            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+            table.add_row(key, _cell(value))
     console.print(table)
     if as_json:
         typer.echo(orjson.dumps(results).decode())

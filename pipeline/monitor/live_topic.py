@@ -39,10 +39,13 @@ PER_MESSAGE = 300
 
 
 def compact(item: Enriched, received_at: float) -> dict[str, Any]:
-    """The fields of :func:`~pipeline.monitor.live.live_mention`, as a plain dict (no model on the hot path)."""
+    """The fields of :func:`~pipeline.monitor.live.live_mention`, as a plain dict (no model on the hot path).
+
+    Platform and kind stay ``StrEnum`` members: orjson writes them as their string values.
+    """
     ev, an = item.event, item.analysis
     return {
-        "event_id": ev.id, "platform": ev.platform.value, "kind": ev.kind.value, "author_id": ev.author.id,
+        "event_id": ev.id, "platform": ev.platform, "kind": ev.kind, "author_id": ev.author.id,
         "author_name": ev.author.name, "author_followers": ev.author.followers, "text": ev.text[:TEXT_CHARS],
         "created_at": ev.created_at, "received_at": received_at, "brands": an.brands, "competitors": an.competitors,
         "signals": an.signals, "sentiment": an.sentiment, "sentiment_score": float(an.sentiment_score),

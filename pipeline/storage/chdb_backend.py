@@ -10,7 +10,7 @@ Every call holds the session's lock: the worker inserts from an executor thread 
 API may query from another, and the session's current database (``USE``) is shared state.
 
 Inserts are ``INSERT INTO t (cols) SETTINGS date_time_input_format = 'best_effort' FORMAT
-JSONCompactEachRow`` with orjson-encoded rows (ISO 8601 datetimes); queries read
+JSONCompactEachRow`` with orjson-encoded rows (ISO 8601 datetimes), passed to chDB as bytes; queries read
 ``JSONCompactEachRowWithNamesAndTypes`` and use the column types to convert values (see
 :mod:`pipeline.storage.values`).
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
@@ -55,6 +56,8 @@ class _Session:
         self.refs = 0
         self.current_db = ""
         self.closed = False
+        self.cpu_seconds = 0.0
+        """CPU time the calling threads spent inside the engine's calls (chDB's own threads not included)."""
         try:
             self.session.query(_SESSION_SETTINGS)
         except Exception as exc:
@@ -181,7 +184,7 @@ class ChdbClickHouse:
             body = json_rows(rows)
         except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
             raise StorageError(f"cannot encode a row for '{statement[:60]} ...': {exc}") from exc
-        self._raw(statement + "\n" + body.decode())
+        self._raw(statement, data=body)
 
     def ping(self) -> None:
         """ChDB is in-process: answers while the handle is open."""
@@ -200,9 +203,22 @@ class ChdbClickHouse:
                 if cls._current is self._s:
                     cls._current = None
 
+    @classmethod
+    def engine_cpu_seconds(cls) -> float:
+        """CPU seconds the calling threads have spent inside chDB's calls in this process's session.
+
+        The engine runs part of every statement on the caller's thread (Python's storage thread
+        for the worker's inserts) and the rest on its own, named threads; this is the first part
+        (the benchmark's CPU split, :mod:`pipeline.bench.cpu`). 0 without an open session.
+        """
+        shared = cls._current
+        return shared.cpu_seconds if shared is not None else 0.0
+
     # ---- internals ---------------------------------------------------------------------
-    def _raw(self, sql: str, fmt: str = "CSV", *, use_db: bool = True) -> bytes:
+    def _raw(self, sql: str, fmt: str = "CSV", *, use_db: bool = True, data: bytes = b"") -> bytes:
+        """Run ``sql``; ``data``: an insert's rows, sent after it as UTF-8 bytes (never decoded to a str and back)."""
         s = self._s
+        query: str | bytes = sql.encode() + b"\n" + data if data else sql
         with s.lock:
             if self._closed or s.closed:
                 raise StorageError(f"this chDB handle on {s.path} is closed; call connect() again")
@@ -210,7 +226,11 @@ class ChdbClickHouse:
                 if use_db and s.current_db != self._database:
                     s.session.query(f"USE {self._database}")
                     s.current_db = self._database
-                result = s.session.query(sql, fmt)
+                started = time.thread_time()
+                try:
+                    result = s.session.query(query, fmt)
+                finally:
+                    s.cpu_seconds += time.thread_time() - started
             except Exception as exc:
                 raise wrap(exc, sql, s.where) from exc
         return bytes(result.bytes()) if result is not None else b""

@@ -45,21 +45,27 @@ def _now() -> datetime:
 
 
 def mention_tuple(item: Enriched, ingested_at: datetime, version: int) -> tuple[Any, ...]:
-    """The ``mentions`` row of one enriched event, in :data:`MENTION_COLUMNS` order (the insert form)."""
+    """The ``mentions`` row of one enriched event, in :data:`MENTION_COLUMNS` order (the insert form).
+
+    One call per stored event: the enums go in as themselves (a ``StrEnum`` is its value, and both
+    backends write it as a string) and the common empty cases skip their work.
+    """
     ev, an = item.event, item.analysis
     author = ev.author
     eng = ev.engagement
+    root_id, ev_urls, an_urls = ev.root_id, ev.urls, an.urls
     return (
-        ev.id, ev.platform.value, ev.kind.value, ev.root_id or ev.id, ev.root_id or "", ev.parent_id or "",
-        author.id, author.name, int(author.verified), author.verified_type.value,
+        ev.id, ev.platform, ev.kind, root_id or ev.id, root_id or "", ev.parent_id or "",
+        author.id, author.name, int(author.verified), author.verified_type,
         author.followers, author.following, author.posts,
         ev.created_at, ingested_at, ev.title, ev.text, an.own_text,
-        list(dict.fromkeys([*ev.urls, *an.urls])), ev.campaign or "",
+        list(dict.fromkeys([*ev_urls, *an_urls])) if ev_urls or an_urls else [], ev.campaign or "",
         eng.reposts, eng.comments, eng.likes, eng.reads,
         an.tokens, an.keywords, an.mentions, an.hashtags, an.emoticons, an.repost_chain, item.repost_depth,
         an.brands, an.competitors, int(an.own_brand), int(an.buyer), int(an.service_request),
         an.service_category or "", an.priority or "",
-        int(an.purchase_intent), an.sentiment, float(an.sentiment_score), orjson.dumps(an.evidence).decode(),
+        int(an.purchase_intent), an.sentiment, float(an.sentiment_score),
+        orjson.dumps(an.evidence).decode() if an.evidence else "{}",
         an.signals, version, author.created_at or EPOCH, an.text_hash,
         item.hot_event, item.hot_event_how, item.hot_event_distance, item.simhash, ev.group_id or "",
     )  # fmt: skip

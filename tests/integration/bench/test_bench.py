@@ -18,7 +18,8 @@ REQUIRED = (
     "full_over_ceiling", "full_over_faust", "full_over_naive", "latency_p50_s", "latency_p99_s", "peak_rss_mb",
     "events", "events_per_s_faust_packed", "events_per_s_full_packed", "full_packed_over_faust",
     "peak_rss_mb_at_rss_events", "rss_events", "events_per_s_faust_batch_drain", "full_over_faust_batch_drain",
-    "events_per_s_faust_before", "events_per_s_faust_after", "cpu_us_per_event_full",
+    "events_per_s_faust_before", "events_per_s_faust_after", "cpu_ms_per_1k_events",
+    "cpu_ms_per_1k_events_by_process", "cpu_ms_per_1k_events_packed",
 )  # fmt: skip
 
 
@@ -63,6 +64,13 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     assert figures["events_per_s_faust"] == pytest.approx(mean, abs=1)
     assert figures["full_over_faust"] == pytest.approx(figures["events_per_s_full"] / figures["events_per_s_faust"],
                                                        rel=0.01)
+    # the full stage's CPU per 1,000 events, split: the worker's Python threads, its analysis process
+    # and chDB (its threads and its calls) inside the worker; the parts add up to the whole
+    split = figures["cpu_ms_per_1k_events_by_process"]
+    assert set(split) == {"worker", "analysis", "clickhouse"}
+    assert all(ms > 0 for ms in split.values()), split
+    assert figures["cpu_ms_per_1k_events"] == pytest.approx(sum(split.values()), abs=0.2)
+    assert figures["cpu_ms_per_1k_events_packed"] > 0
 
 
 def test_bench_memory_stage_on_a_local_clickhouse_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -72,5 +80,9 @@ def test_bench_memory_stage_on_a_local_clickhouse_server(tmp_path) -> None:  # t
     assert figures["rss_backend"].startswith("clickhouse-server")
     assert figures["rss_events"] == 2000 and figures["peak_rss_mb_at_rss_events"] > 0
     assert figures["events_per_s_full_rss_run"] > 0
+    # with a server, its process's CPU is the clickhouse part of the worker's run
+    split = figures["cpu_ms_per_1k_events_rss_run_by_process"]
+    assert all(split[part] > 0 for part in ("worker", "analysis", "clickhouse")), split
+    assert figures["cpu_ms_per_1k_events_rss_run"] == pytest.approx(sum(split.values()), abs=0.2)
     leftover = subprocess.run(["pgrep", "-f", f"{figures['workdir']}/clickhouse"], capture_output=True)
     assert leftover.returncode == 1, "the bench's clickhouse-server must be stopped"
