@@ -10,6 +10,7 @@ is 0 even with bad lines (2 when the lexicon cannot be loaded).
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -147,6 +148,9 @@ def classify(
 ) -> None:
     """Classify JSON lines from stdin (events or {"id", "text"} objects) into JSON lines on stdout."""
     analyzer = load_analyzer(lexicon)
+    # The analyzer's tables live as long as the process: out of the collector's sight, they are not
+    # traversed again by every full collection while the batches allocate.
+    gc.freeze()
     start = time.perf_counter()
     total, errors = classify_stream(analyzer, _lines(sys.stdin.buffer), sys.stdout.buffer, batch)
     seconds = time.perf_counter() - start

@@ -26,7 +26,7 @@ from pipeline.text.detectors.brands import BrandDetector
 from pipeline.text.detectors.buyer import detect_buyer
 from pipeline.text.detectors.intent import detect_intent
 from pipeline.text.detectors.service import category_of, detect_service, priority
-from pipeline.text.features import Parts, feature_parts, flatten, rule_features, text_features
+from pipeline.text.features import rule_features, text_features, word_and_other_parts
 from pipeline.text.fingerprint import text_hash
 from pipeline.text.keywords import KeywordExtractor
 from pipeline.text.learned import (
@@ -184,15 +184,30 @@ class TextAnalyzer:
         """Analyse many texts; one OpenCC call per batch, each step run over the whole batch.
 
         Running one step over all texts before the next keeps each step's tables (segmenter
-        dictionary, automata, model weights) hot in the CPU caches.
+        dictionary, automata, model weights) hot in the CPU caches. Identical (text, title) pairs
+        are analysed once and share one Analysis (read it, do not change it): reposts often
+        carry the same text (转发微博, a copied slogan).
         """
+        keys: Sequence[str] | list[tuple[str, str]] = texts if titles is None else list(zip(texts, titles, strict=True))
+        first: dict[Any, int] = {}
+        order = [first.setdefault(k, len(first)) for k in keys]
+        if len(first) == len(texts):
+            return self._analyze_distinct(texts, titles)
+        if titles is None:
+            done = self._analyze_distinct(list(first), None)
+        else:
+            pairs: list[tuple[str, str]] = list(first)
+            done = self._analyze_distinct([t for t, _ in pairs], [h for _, h in pairs])
+        return [done[i] for i in order]
+
+    def _analyze_distinct(self, texts: Sequence[str], titles: Sequence[str] | None) -> list[Analysis]:
         norms, tokens = self.prepare(texts, titles)
         scans = [self.cues.scan(n.detect_text) for n in norms]
         parts = [
-            feature_parts(n.detect_text, t, s, NEGATORS, n.emoticons)
+            word_and_other_parts(n.detect_text, t, s, NEGATORS, n.emoticons)
             for n, t, s in zip(norms, tokens, scans, strict=True)
         ]
-        batch = self.scorer.batch(parts)
+        batch = self.scorer.batch([n.detect_text for n in norms], [p[0] for p in parts], [p[1] for p in parts])
         sentis = self._sentiments(norms, tokens, batch)
         detect = self.brands.detect
         brands = [detect(n.detect_text, t, n.mentions) for n, t in zip(norms, tokens, strict=True)]
@@ -203,8 +218,8 @@ class TextAnalyzer:
         model, exclude = self.buyer_model, self._brand_terms
         zs = [model_score(model, t, exclude) for t in tokens]
         return [
-            self._analyze(*args)
-            for args in zip(norms, tokens, scans, sentis, brands, words, keywords, zs, parts, batch.scores, strict=True)
+            self._analyze(i, batch, *args)
+            for i, args in enumerate(zip(norms, tokens, scans, sentis, brands, words, keywords, zs, strict=True))
         ]
 
     def _sentiments(self, norms: list[Normalized], tokens: list[list[str]], batch: Batch) -> list[SentimentResult]:
@@ -235,6 +250,8 @@ class TextAnalyzer:
     # ---- one text -------------------------------------------------------------------------
     def _analyze(
         self,
+        i: int,
+        batch: Batch,
         norm: Normalized,
         toks: list[str],
         scan: Scan,
@@ -243,18 +260,16 @@ class TextAnalyzer:
         words: list[str],
         keywords: list[str],
         z: float,
-        parts: Parts,
-        scores: list[float],
     ) -> Analysis:
         buyer, service, intent, on, angry = self._rules(norm, toks, scan, senti.score, z)
         if self.heads.buyer or self.heads.service or self.heads.intent:
             rule_service = service
-            buyer = self._combine(buyer, self.heads.buyer, scores[BUYER], parts, on)
-            service = self._combine(service, self.heads.service, scores[SERVICE], parts, on)
+            buyer = _combine(buyer, self.heads.buyer, BUYER, batch, i, on)
+            service = _combine(service, self.heads.service, SERVICE, batch, i, on)
             if service.value and not rule_service.value:
                 category = category_of(scan)
                 service = service._replace(category=category, priority=priority(scan, category, senti.score, angry))
-            intent = self._combine(intent, self.heads.intent, scores[INTENT], parts, on)
+            intent = _combine(intent, self.heads.intent, INTENT, batch, i, on)
         brands, brand_evidence = found
         competitors = [b for b in brands if b not in self._own]
         own_brand = any(b in self._own for b in brands)
@@ -285,12 +300,6 @@ class TextAnalyzer:
             ),
         )
 
-
-    @staticmethod
-    def _combine(rule: Decision, head: Head | None, base: float, parts: Parts, on: list[str]) -> Decision:
-        if head is None:
-            return rule
-        return combine(rule, head, base + head.rule_score(on), lambda: head.top([*flatten(parts), *on]))
 
     def _rules(
         self, norm: Normalized, toks: list[str], scan: Scan, senti_score: float, z: float
@@ -342,6 +351,14 @@ class TextAnalyzer:
             on = self._rules(n, t, scan, 0.0, model_score(model, t, exclude))[3]
             out.append((feats, feats + on))
         return out
+
+def _combine(rule: Decision, head: Head | None, column: int, batch: Batch, i: int, on: list[str]) -> Decision:
+    """The final decision of one detector for text ``i`` of the batch (:func:`pipeline.text.learned.combine`)."""
+    if head is None:
+        return rule
+    score = batch.scores[i][column] + head.rule_score(on)
+    return combine(rule, head, score, lambda: batch.top(i, head, column, on))
+
 
 def signal_names(
     *, buyer: bool, service_request: bool, purchase_intent: bool, competitors: bool, own_brand: bool, sentiment: str

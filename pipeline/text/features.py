@@ -124,14 +124,25 @@ def length_feature(n: int) -> str:
     return f"l{len(LENGTH_BUCKETS)}"
 
 
-def feature_parts(
+def word_and_other_parts(
     text: str, tokens: Sequence[str], scan: Scan, negators: frozenset[str], emoticons: Sequence[str] = ()
-) -> Parts:
-    """Every feature of a text that does not depend on the rule decisions, by kind (repeats kept)."""
+) -> tuple[list[str], list[str]]:
+    """The plain words and the other (prefixed) features of :func:`feature_parts`: all but the character pairs.
+
+    The scorer finds a batch's character pairs itself, from the texts (:meth:`pipeline.text.learned.Scorer.batch`).
+    """
     words, other = word_parts(tokens, negators)
     other.extend(cue_features(scan))
     other.append(length_feature(len(text)))
     other.extend("e" + e for e in emoticons)
+    return words, other
+
+
+def feature_parts(
+    text: str, tokens: Sequence[str], scan: Scan, negators: frozenset[str], emoticons: Sequence[str] = ()
+) -> Parts:
+    """Every feature of a text that does not depend on the rule decisions, by kind (repeats kept)."""
+    words, other = word_and_other_parts(text, tokens, scan, negators, emoticons)
     return Parts(words, char_pairs(text), other)
 
 
