@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline.text.buyer_model import load_buyer_model, model_evidence, model_score
+from pipeline.text.buyer_model import ReviewScorer, load_buyer_model, model_score
 from pipeline.text.cues import CueBook, Scan, settings
 from pipeline.text.detectors import Decision
 from pipeline.text.detectors.brands import BrandDetector
@@ -173,6 +173,7 @@ class TextAnalyzer:
         self.keywords = KeywordExtractor(extra_terms=[t for b in lexicon.brands for t in b.terms])
         self.buyer_model = load_buyer_model()
         self._brand_terms = frozenset(t for b in lexicon.brands for t in b.terms)
+        self._review = ReviewScorer(self.buyer_model, self._brand_terms)
         self._own = {b.name for b in lexicon.brands if b.own}
 
     # ---- public API -----------------------------------------------------------------------
@@ -215,8 +216,7 @@ class TextAnalyzer:
         extract = self.keywords.extract
         keywords = [extract(w) for w in words]
         # The review model can only move a decision when some buyer or service cue was found.
-        model, exclude = self.buyer_model, self._brand_terms
-        zs = [model_score(model, t, exclude) for t in tokens]
+        zs = self._review.scores(tokens)
         return [
             self._analyze(i, batch, *args)
             for i, args in enumerate(zip(norms, tokens, scans, sentis, brands, words, keywords, zs, strict=True))
@@ -308,7 +308,7 @@ class TextAnalyzer:
         text = norm.detect_text
         news = scan.marker("news") + (1 if norm.urls else 0) + (1 if "【" in text else 0) >= 2
         buyer = detect_buyer(
-            scan, news, z, lambda: model_evidence(self.buyer_model, toks, self._brand_terms), self._thresholds["buyer"]
+            scan, news, z, lambda: self._review.evidence(toks), self._thresholds["buyer"]
         )
         angry = any(e in _ANGRY_EMOTICONS for e in norm.emoticons)
         customer = (

@@ -107,11 +107,7 @@ def char_pairs(text: str) -> list[str]:
 
 def cue_features(scan: Scan) -> list[str]:
     """``q`` features of the cue hits and ``m`` features of the markers."""
-    out = [
-        f"q{h.group.detector}.{h.group.name}" + ("" if h.weight > 0 else "-")
-        for hits in scan.hits.values()
-        for h in hits
-    ]
+    out = [h.group.feature if h.weight > 0 else h.group.feature + "-" for hits in scan.hits.values() for h in hits]
     out.extend("m" + name for name in scan.counts)
     return out
 

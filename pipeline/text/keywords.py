@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
-from itertools import islice
+from itertools import compress, islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import cast
@@ -25,6 +25,7 @@ MAX_KEYWORDS = 5
 CACHE_SIZE = 200_000
 """Token weights an extractor remembers between texts before it starts over (some 30 MB at the bound)."""
 _first = itemgetter(0)
+_MISSING = -1.0
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +86,17 @@ class KeywordExtractor:
 
     def extract(self, tokens: Sequence[str], k: int = MAX_KEYWORDS) -> list[str]:
         """Up to ``k`` keywords, highest tf-idf first (ties: first occurrence)."""
+        known = list(map(self._weight.get, tokens, repeat(_MISSING)))
+        if known and min(known) < 0:  # a token not cached yet (or a negative weight): the general way
+            return self._extract(tokens, k)
+        counts: dict[str, int] = {}
+        for t in compress(tokens, known):  # the tokens that can be keywords, in order
+            counts[t] = counts.get(t, 0) + 1
+        cache = self._weight
+        scored = [(n * cache[t], t) for t, n in counts.items()]
+        return [t for _, t in sorted(scored, key=_first, reverse=True)[:k]]
+
+    def _extract(self, tokens: Sequence[str], k: int) -> list[str]:
         counts = Counter(tokens)
         cache = self._weight
         if cache.keys() >= counts.keys():  # the usual case: every weight known, nothing to evict

@@ -109,12 +109,13 @@ def head_tuple(heads: Heads) -> tuple[Head | None, ...]:
 
 
 class Scorer:
-    """Every head's weights in one matrix, so that a whole batch is scored with a few numpy calls.
+    """Every head's weights in one table, so that a whole batch is scored with a few numpy calls.
 
-    Column ``j`` belongs to ``HEADS[j]`` (zeros for a missing head); row ``i`` to feature
-    ``names[i]`` (the last row, all zeros, to unknown features). Plain words and character
-    pairs are looked up without their prefix in tables of their own (:class:`~pipeline.text.features.Parts`).
-    Per text the cost is one dictionary lookup per feature; the sums run in numpy.
+    Row ``j`` of the table belongs to ``HEADS[j]`` (zeros for a missing head), column ``i`` to
+    feature ``names[i]`` (the last column, all zeros, to unknown features). Plain words are looked
+    up without their prefix in a table of their own; character pairs are found and looked up in
+    numpy (as numbers, :func:`pair_code`), for the whole batch at once. Per text the cost is one
+    dictionary lookup per word and other feature; the rest runs in numpy.
     """
 
     def __init__(self, heads: Heads) -> None:
@@ -124,27 +125,28 @@ class Scorer:
             for f in head.model.weights:
                 vocab.setdefault(f, len(vocab))
         self.names = [readable(f) for f in vocab]
-        """Readable name of each row's feature (the evidence)."""
+        """Readable name of each feature (the evidence)."""
         self._unknown = len(vocab)
-        self._tables: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        self._words: dict[str, int] = {}
+        self._other: dict[str, int] = {}
         pairs: dict[int, int] = {}
         for f, i in vocab.items():
             if f[:1] == "w":
-                self._tables[0][f[1:]] = i
+                self._words[f[1:]] = i
             elif f[:1] == "c":
-                self._tables[1][f[1:]] = i
-                if len(f) == 3:
+                if len(f) == 3:  # a longer or shorter "pair" never occurs in a text
                     pairs[pair_code(f[1], f[2])] = i
             else:
-                self._tables[2][f] = i
+                self._other[f] = i
         keys = sorted(pairs)
         self._pair_keys = np.array(keys, dtype=np.int64)
         self._pair_rows = np.array([pairs[k] for k in keys], dtype=np.int64)
-        self._weights = np.zeros((len(vocab) + 1, len(HEADS)))
+        self._columns = np.zeros((len(HEADS), len(vocab) + 1))
+        """Per head (order of :data:`HEADS`), the weight of every feature."""
         self._bias = np.zeros(len(HEADS))
         for j, head in present:
             for f, w in head.model.weights.items():
-                self._weights[vocab[f], j] = w
+                self._columns[j, vocab[f]] = w
             self._bias[j] = head.model.bias
 
     def batch(self, texts: Sequence[str], words: Sequence[list[str]], other: Sequence[list[str]]) -> Batch:
@@ -155,24 +157,19 @@ class Scorer:
         features, prefixed (:func:`~pipeline.text.features.word_and_other_parts`).
         """
         n = len(texts)
-        sums = np.zeros((n, len(HEADS))) + self._bias
-        rows: list[np.ndarray] = []
-        owners: list[np.ndarray] = []
-        starts: list[list[int]] = []  # per kind, where each text's rows start in the concatenated rows
+        kinds = (self._lookup(self._words, words), self._pairs(texts), self._lookup(self._other, other))
+        index = np.concatenate([rows for rows, _ in kinds])
+        text_of = np.concatenate([np.repeat(np.arange(n), lengths) for _, lengths in kinds])
+        sums = np.empty((n, len(HEADS)))
+        for j, column in enumerate(self._columns):
+            sums[:, j] = np.bincount(text_of, weights=column[index], minlength=n)
+        sums += self._bias
+        starts: list[list[int]] = []  # per kind, where each text's rows start in ``index``
         offset = 0
-        for index, lengths in (
-            self._lookup(self._tables[0], words),
-            self._pairs(texts),
-            self._lookup(self._tables[2], other),
-        ):
-            bounds = np.concatenate(([0], np.cumsum(lengths)))
-            running = np.concatenate((np.zeros((1, len(HEADS))), np.cumsum(self._weights[index], axis=0)))
-            sums += running[bounds[1:]] - running[bounds[:-1]]
-            rows.append(index)
-            owners.append(np.repeat(np.arange(n), lengths))
-            starts.append((bounds + offset).tolist())
-            offset += len(index)
-        return Batch(sums, np.concatenate(rows), np.concatenate(owners), self, starts)
+        for rows, lengths in kinds:
+            starts.append((np.concatenate(([0], np.cumsum(lengths))) + offset).tolist())
+            offset += len(rows)
+        return Batch(sums, index, text_of, self, starts)
 
     def _lookup(self, table: dict[str, int], lists: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """The feature rows of every list in order (the unknown row for unknown features), and each list's length."""
@@ -192,17 +189,17 @@ class Scorer:
         ends = np.cumsum(lengths)
         inside = np.ones(len(codes), dtype=bool)  # a pair whose characters are of the same text
         inside[ends[(lengths > 0) & (ends < len(points))] - 1] = False
-        codes = codes[inside]
-        at = np.minimum(np.searchsorted(self._pair_keys, codes), max(len(self._pair_keys) - 1, 0))
-        if len(self._pair_keys):
-            index = np.where(self._pair_keys[at] == codes, self._pair_rows[at], self._unknown)
-        else:
-            index = np.full(len(codes), self._unknown, dtype=np.int64)
-        return index, np.maximum(lengths - 1, 0)
+        distinct, inverse = np.unique(codes[inside], return_inverse=True)  # sorted: a fast search
+        keys = self._pair_keys
+        if not len(keys):
+            return np.full(len(inverse), self._unknown, dtype=np.int64), np.maximum(lengths - 1, 0)
+        at = np.minimum(np.searchsorted(keys, distinct), len(keys) - 1)
+        rows = np.where(keys[at] == distinct, self._pair_rows[at], self._unknown)
+        return rows[inverse], np.maximum(lengths - 1, 0)
 
     def column(self, index: np.ndarray, column: int) -> np.ndarray:
         """The weights of the feature rows ``index`` in one head's column."""
-        out: np.ndarray = self._weights[index, column]
+        out: np.ndarray = self._columns[column][index]
         return out
 
 
