@@ -45,6 +45,20 @@ class _Invalid(Exception):
 
 def parse_line(line_no: int, raw: bytes) -> Item:
     """Validate one input line (bytes without the newline)."""
+    try:  # the usual valid line in one step (orjson checks the UTF-8 itself)
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        obj = None
+    if type(obj) is dict:
+        ident, text, title = obj.get("id"), obj.get("text"), obj.get("title")
+        if type(ident) is str and type(text) is str and (title is None or type(title) is str):
+            if ident.strip() and text.strip():
+                return Item(line_no, ident, text, title or "")
+    return _checked(line_no, raw)
+
+
+def _checked(line_no: int, raw: bytes) -> Item:
+    """:func:`parse_line` step by step, which names what is wrong with the line."""
     try:
         obj = _json_object(raw)
         ident = _required_string(obj, "id")

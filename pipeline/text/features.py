@@ -154,6 +154,10 @@ def text_features(
     return flatten(feature_parts(text, tokens, scan, negators, emoticons))
 
 
+RULE_SIGNALS = ("buyer", "service", "intent", "news", "customer", "review", "angry")
+"""The rule signals the analyzer gives the detector heads, in the order of their ``r`` features."""
+
+
 def rule_features(**signals: bool) -> list[str]:
     """``r`` features: the name of every rule signal that is on (``rule_features(buyer=True)``)."""
     return ["r" + name for name, on in signals.items() if on]
