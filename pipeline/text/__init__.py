@@ -10,7 +10,8 @@ Pure functions and objects, no Kafka or ClickHouse::
 See docs/text.md for how each step works.
 """
 
-from pipeline.text.analyzer import SIGNALS, Analysis, TextAnalyzer, get_analyzer
+from pipeline.text.analysis import SIGNALS, Analysis
+from pipeline.text.analyzer import TextAnalyzer, get_analyzer
 from pipeline.text.lexicon import Brand, Lexicon, load_lexicon
 
 __all__ = ["SIGNALS", "Analysis", "Brand", "Lexicon", "TextAnalyzer", "get_analyzer", "load_lexicon"]

@@ -12,21 +12,20 @@ dictionary takes a fraction of a second) and call it from one thread at a time.
 from __future__ import annotations
 
 import logging
-import operator
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline.text.buyer_model import load_buyer_model, model_evidence, model_score
+from pipeline.text.analysis import Analysis, signal_names
+from pipeline.text.buyer_model import ReviewScorer, load_buyer_model, model_score
 from pipeline.text.cues import CueBook, Scan, settings
 from pipeline.text.detectors import Decision
 from pipeline.text.detectors.brands import BrandDetector
 from pipeline.text.detectors.buyer import detect_buyer
 from pipeline.text.detectors.intent import detect_intent
 from pipeline.text.detectors.service import category_of, detect_service, priority
-from pipeline.text.features import Parts, feature_parts, flatten, rule_features, text_features
+from pipeline.text.features import RULE_SIGNALS, rule_features, text_features, word_and_other_parts
 from pipeline.text.fingerprint import text_hash
 from pipeline.text.keywords import KeywordExtractor
 from pipeline.text.learned import (
@@ -59,72 +58,9 @@ DOMAIN_WORDS_FILE = Path(__file__).resolve().parent / "data" / "domain_words.txt
 BRAND_FREQ = 2000
 DOMAIN_FREQ = 1000
 AMBIGUOUS_FREQ = 500
-SIGNALS = (
-    "buyer",
-    "service_request",
-    "purchase_intent",
-    "competitor_mention",
-    "own_mention",
-    "positive",
-    "negative",
-    "neutral",
-)
 CUSTOMER_GROUPS = frozenset({"purchase", "received", "use", "repurchase", "order_showing", "delivery"})
 _ANGRY_EMOTICONS = frozenset(["[怒]", "[抓狂]", "[怒骂]", "[愤怒]", "[鄙视]", "[吐]", "[哼]", "😡", "😠", "🤬"])
 _WORD_SKIP = frozenset(",.!?;:，。！？；：~…、()（）【】[]《》<>\"'“”‘’-_/\\|*#@&%+=`^$")
-
-
-@dataclass(slots=True)
-class Analysis:
-    """Everything the pipeline learns from one text."""
-
-    own_text: str
-    tokens: list[str]
-    keywords: list[str]
-    urls: list[str]
-    mentions: list[str]
-    hashtags: list[str]
-    emoticons: list[str]
-    repost_chain: list[str]
-    buyer: bool
-    service_request: bool
-    service_category: str | None
-    priority: str | None
-    brands: list[str]
-    competitors: list[str]
-    own_brand: bool
-    purchase_intent: bool
-    sentiment: str
-    sentiment_score: float
-    evidence: dict[str, list[str]] = field(default_factory=dict)
-    text_hash: int = 0
-    """Fingerprint of ``own_text`` (:func:`pipeline.text.fingerprint.text_hash`; 0: too short)."""
-    signals: list[str] = field(default_factory=list)
-    """Names of the signals that apply, in the order of :data:`SIGNALS` (see :func:`signal_names`)."""
-
-    def __reduce__(self) -> tuple[type[Analysis], tuple[Any, ...]]:
-        # Analyses cross from the analysis process to the worker in every batch. The constructor
-        # with positional values unpickles in about half the time of the slot-by-slot state that
-        # slotted dataclasses pickle by default.
-        return (Analysis, _analysis_values(self))
-
-    def classify_record(self, id: str) -> dict[str, Any]:  # noqa: A002 - the record field is called id
-        """The ``classify`` output record of this analysis for event ``id``."""
-        return {
-            "id": id,
-            "buyer": self.buyer,
-            "service_request": self.service_request,
-            "service_category": self.service_category,
-            "priority": self.priority,
-            "brands": list(self.brands),
-            "competitors": list(self.competitors),
-            "purchase_intent": self.purchase_intent,
-            "sentiment": self.sentiment,
-            "evidence": {k: list(v) for k, v in self.evidence.items()},
-        }
-
-
-_analysis_values = operator.attrgetter(*(f.name for f in fields(Analysis)))
 
 
 def _read_words(path: Path) -> dict[str, int]:
@@ -173,6 +109,15 @@ class TextAnalyzer:
         self.keywords = KeywordExtractor(extra_terms=[t for b in lexicon.brands for t in b.terms])
         self.buyer_model = load_buyer_model()
         self._brand_terms = frozenset(t for b in lexicon.brands for t in b.terms)
+        self._review = ReviewScorer(self.buyer_model, self._brand_terms)
+        # the ``r`` features of each combination of rule signals (bit k: RULE_SIGNALS[k]), and what
+        # they add to the buyer, service and intent heads' scores
+        self._rule_sets = [
+            rule_features(**{name: bool(mask >> k & 1) for k, name in enumerate(RULE_SIGNALS)})
+            for mask in range(1 << len(RULE_SIGNALS))
+        ]
+        decisive = (self.heads.buyer, self.heads.service, self.heads.intent)
+        self._rule_scores = [[h.rule_score(on) if h else 0.0 for h in decisive] for on in self._rule_sets]
         self._own = {b.name for b in lexicon.brands if b.own}
 
     # ---- public API -----------------------------------------------------------------------
@@ -184,27 +129,40 @@ class TextAnalyzer:
         """Analyse many texts; one OpenCC call per batch, each step run over the whole batch.
 
         Running one step over all texts before the next keeps each step's tables (segmenter
-        dictionary, automata, model weights) hot in the CPU caches.
+        dictionary, automata, model weights) hot in the CPU caches. Identical (text, title) pairs
+        are analysed once and share one Analysis (read it, do not change it): reposts often
+        carry the same text (转发微博, a copied slogan).
         """
+        keys: Sequence[str] | list[tuple[str, str]] = texts if titles is None else list(zip(texts, titles, strict=True))
+        first: dict[Any, int] = {}
+        order = [first.setdefault(k, len(first)) for k in keys]
+        if len(first) == len(texts):
+            return self._analyze_distinct(texts, titles)
+        if titles is None:
+            done = self._analyze_distinct(list(first), None)
+        else:
+            pairs: list[tuple[str, str]] = list(first)
+            done = self._analyze_distinct([t for t, _ in pairs], [h for _, h in pairs])
+        return [done[i] for i in order]
+
+    def _analyze_distinct(self, texts: Sequence[str], titles: Sequence[str] | None) -> list[Analysis]:
         norms, tokens = self.prepare(texts, titles)
         scans = [self.cues.scan(n.detect_text) for n in norms]
         parts = [
-            feature_parts(n.detect_text, t, s, NEGATORS, n.emoticons)
+            word_and_other_parts(n.detect_text, t, s, NEGATORS, n.emoticons)
             for n, t, s in zip(norms, tokens, scans, strict=True)
         ]
-        batch = self.scorer.batch(parts)
+        batch = self.scorer.batch([n.detect_text for n in norms], [p[0] for p in parts], [p[1] for p in parts])
         sentis = self._sentiments(norms, tokens, batch)
         detect = self.brands.detect
         brands = [detect(n.detect_text, t, n.mentions) for n, t in zip(norms, tokens, strict=True)]
         words = [[t for t in toks if t not in _WORD_SKIP] for toks in tokens]
-        extract = self.keywords.extract
-        keywords = [extract(w) for w in words]
+        keywords = self.keywords.extract_many(words)
         # The review model can only move a decision when some buyer or service cue was found.
-        model, exclude = self.buyer_model, self._brand_terms
-        zs = [model_score(model, t, exclude) for t in tokens]
+        zs = self._review.scores(tokens)
         return [
-            self._analyze(*args)
-            for args in zip(norms, tokens, scans, sentis, brands, words, keywords, zs, parts, batch.scores, strict=True)
+            self._analyze(i, batch, *args)
+            for i, args in enumerate(zip(norms, tokens, scans, sentis, brands, words, keywords, zs, strict=True))
         ]
 
     def _sentiments(self, norms: list[Normalized], tokens: list[list[str]], batch: Batch) -> list[SentimentResult]:
@@ -235,6 +193,8 @@ class TextAnalyzer:
     # ---- one text -------------------------------------------------------------------------
     def _analyze(
         self,
+        i: int,
+        batch: Batch,
         norm: Normalized,
         toks: list[str],
         scan: Scan,
@@ -243,18 +203,17 @@ class TextAnalyzer:
         words: list[str],
         keywords: list[str],
         z: float,
-        parts: Parts,
-        scores: list[float],
     ) -> Analysis:
-        buyer, service, intent, on, angry = self._rules(norm, toks, scan, senti.score, z)
+        buyer, service, intent, mask, angry = self._rules(norm, toks, scan, senti.score, z)
         if self.heads.buyer or self.heads.service or self.heads.intent:
+            on, added = self._rule_sets[mask], self._rule_scores[mask]
             rule_service = service
-            buyer = self._combine(buyer, self.heads.buyer, scores[BUYER], parts, on)
-            service = self._combine(service, self.heads.service, scores[SERVICE], parts, on)
+            buyer = _combine(buyer, self.heads.buyer, BUYER, batch, i, on, added[0])
+            service = _combine(service, self.heads.service, SERVICE, batch, i, on, added[1])
             if service.value and not rule_service.value:
                 category = category_of(scan)
                 service = service._replace(category=category, priority=priority(scan, category, senti.score, angry))
-            intent = self._combine(intent, self.heads.intent, scores[INTENT], parts, on)
+            intent = _combine(intent, self.heads.intent, INTENT, batch, i, on, added[2])
         brands, brand_evidence = found
         competitors = [b for b in brands if b not in self._own]
         own_brand = any(b in self._own for b in brands)
@@ -286,20 +245,18 @@ class TextAnalyzer:
         )
 
 
-    @staticmethod
-    def _combine(rule: Decision, head: Head | None, base: float, parts: Parts, on: list[str]) -> Decision:
-        if head is None:
-            return rule
-        return combine(rule, head, base + head.rule_score(on), lambda: head.top([*flatten(parts), *on]))
-
     def _rules(
         self, norm: Normalized, toks: list[str], scan: Scan, senti_score: float, z: float
-    ) -> tuple[Decision, Decision, Decision, list[str], bool]:
-        """The rule decisions (buyer, service, intent), their ``r`` features and whether the writer is angry."""
+    ) -> tuple[Decision, Decision, Decision, int, bool]:
+        """The rule decisions (buyer, service, intent), their signals and whether the writer is angry.
+
+        The signals are a bit mask (bit ``k``: ``RULE_SIGNALS[k]``), the index of their ``r`` features
+        in ``_rule_sets``.
+        """
         text = norm.detect_text
         news = scan.marker("news") + (1 if norm.urls else 0) + (1 if "【" in text else 0) >= 2
         buyer = detect_buyer(
-            scan, news, z, lambda: model_evidence(self.buyer_model, toks, self._brand_terms), self._thresholds["buyer"]
+            scan, news, z, lambda: self._review.evidence(toks), self._thresholds["buyer"]
         )
         angry = any(e in _ANGRY_EMOTICONS for e in norm.emoticons)
         customer = (
@@ -310,11 +267,9 @@ class TextAnalyzer:
         )
         service = detect_service(scan, customer, news, len(text), senti_score, angry, self._thresholds["service"])
         intent = detect_intent(scan, buyer.value, self._thresholds["intent"])
-        on = rule_features(
-            buyer=buyer.value, service=service.value, intent=intent.value, news=news,
-            customer=customer, review=z > 0, angry=angry,
-        )
-        return buyer, service, intent, on, angry
+        signals = (buyer.value, service.value, intent.value, news, customer, z > 0, angry)
+        mask = sum(1 << k for k, on in enumerate(signals) if on)
+        return buyer, service, intent, mask, angry
 
     @property
     def lexicon_terms(self) -> frozenset[str]:
@@ -339,23 +294,20 @@ class TextAnalyzer:
         for n, t in zip(norms, tokens, strict=True):
             scan = self.cues.scan(n.detect_text)
             feats = text_features(n.detect_text, t, scan, NEGATORS, n.emoticons)
-            on = self._rules(n, t, scan, 0.0, model_score(model, t, exclude))[3]
-            out.append((feats, feats + on))
+            mask = self._rules(n, t, scan, 0.0, model_score(model, t, exclude))[3]
+            out.append((feats, feats + self._rule_sets[mask]))
         return out
 
-def signal_names(
-    *, buyer: bool, service_request: bool, purchase_intent: bool, competitors: bool, own_brand: bool, sentiment: str
-) -> list[str]:
-    """The signals that apply, in the order of :data:`SIGNALS` (stored in ``mentions.signals``, rolled up)."""
-    on = {
-        "buyer": buyer,
-        "service_request": service_request,
-        "purchase_intent": purchase_intent,
-        "competitor_mention": competitors,
-        "own_mention": own_brand,
-        sentiment: True,
-    }
-    return [s for s in SIGNALS if on.get(s)]
+def _combine(
+    rule: Decision, head: Head | None, column: int, batch: Batch, i: int, on: list[str], added: float
+) -> Decision:
+    """The final decision of one detector for text ``i`` of the batch (:func:`pipeline.text.learned.combine`).
+
+    ``on``: the text's rule features; ``added``: what they add to the head's score (``head.rule_score(on)``).
+    """
+    if head is None:
+        return rule
+    return combine(rule, head, batch.scores[i][column] + added, lambda: batch.top(i, head, column, on))
 
 
 def _evidence(

@@ -27,12 +27,12 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 import yaml
 
 from pipeline.text.normalize import normalize_term
@@ -62,6 +62,11 @@ class Group:
     first_person: bool = False
     implies_purchase: bool = False
     weak: bool = False
+    feature: str = field(init=False, repr=False, compare=False)
+    """The learned heads' feature of a hit of this group (``q<detector>.<name>``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "feature", f"q{self.detector}.{self.name}")
 
 
 class Hit:
@@ -153,6 +158,8 @@ def settings() -> dict[str, dict[str, Any]]:
 _POSITIONAL = frozenset({"negator", "negation_cancel", "first_person", "third_person", "not_person"})
 Span = tuple[str, int, int]
 _Match = tuple[int, int, str, Group]  # start, end, phrase and group of one cue match
+_Entry = tuple[str, tuple[tuple[str, bool], ...], tuple[tuple[Group, bool], ...], bool]
+"""A phrase of the main automaton: the phrase, its (marker, final) pairs, its (group, final) pairs, any final."""
 
 
 class CueBook:
@@ -173,20 +180,11 @@ class CueBook:
                         continue
                     final = t.endswith("$")
                     table.setdefault(t[:-1] if final else t, []).append((group, final))
-        self._main = ahocorasick.Automaton()
-        for phrase, entries in table.items():
-            markers = tuple((g.name, final) for g, final in entries if g.detector == MARKERS)
-            first: dict[str, tuple[Group, bool]] = {}
-            for g, final in entries:
-                if g.detector != MARKERS:
-                    first.setdefault(g.detector, (g, final))
-            any_final = any(final for _, final in entries)
-            self._main.add_word(phrase, (len(phrase), phrase, markers, tuple(first.values()), any_final))
-        self._main.make_automaton()
-        self._positional = ahocorasick.Automaton()
-        for phrase, names in positional.items():
-            self._positional.add_word(phrase, (len(phrase), tuple(names)))
-        self._positional.make_automaton()
+        self._phrases = list(table)
+        self._entries = [_entry(phrase, entries) for phrase, entries in table.items()]
+        self._main = ahocorasick_rs.AhoCorasick(self._phrases)
+        self._positional_names = [tuple(names) for names in positional.values()]
+        self._positional = ahocorasick_rs.AhoCorasick(list(positional))
 
     def scan(self, text: str) -> Scan:
         """Hits per detector (leftmost-longest within each detector) and marker counts."""
@@ -219,28 +217,40 @@ class CueBook:
         n = len(text)
         raw: dict[str, list[_Match]] = {}
         adjust = False
-        for last, (plen, phrase, markers, groups, any_final) in self._main.iter(text):
-            end = last + 1
+        entries = self._entries
+        for i, start, end in self._main.find_matches_as_indexes(text, overlapping=True):
+            phrase, markers, groups, any_final = entries[i]
             at_end = (end >= n or text[end] in _CLAUSE_END) if any_final else True
             for name, final in markers:
                 if at_end or not final:
                     counts[name] = counts.get(name, 0) + 1
             for g, final in groups:
                 if at_end or not final:
-                    raw.setdefault(g.detector, []).append((end - plen, end, phrase, g))
+                    raw.setdefault(g.detector, []).append((start, end, phrase, g))
                     adjust = adjust or g.negatable or g.first_person
         return raw, adjust
 
     def _positional_spans(self, text: str) -> tuple[_Spans, _Spans]:
         """The negator (and cancel phrase) spans and the person spans of ``text``."""
+        table = self._positional_names
         spans = [
-            (name, last + 1 - plen, last + 1)
-            for last, (plen, names) in self._positional.iter(text)
-            for name in names
+            (name, start, end)
+            for i, start, end in self._positional.find_matches_as_indexes(text, overlapping=True)
+            for name in table[i]
         ]
         negators = _Spans([sp for sp in spans if sp[0] in ("negator", "negation_cancel")])
         persons = _Spans(_persons(spans))
         return negators, persons
+
+
+def _entry(phrase: str, entries: list[tuple[Group, bool]]) -> _Entry:
+    """What a match of ``phrase`` means: its markers, its first group per detector, whether any is clause-final."""
+    markers = tuple((g.name, final) for g, final in entries if g.detector == MARKERS)
+    first: dict[str, tuple[Group, bool]] = {}
+    for g, final in entries:
+        if g.detector != MARKERS:
+            first.setdefault(g.detector, (g, final))
+    return phrase, markers, tuple(first.values()), any(final for _, final in entries)
 
 
 def _hit(text: str, match: _Match, negators: _Spans, persons: _Spans) -> Hit:

@@ -107,11 +107,7 @@ def char_pairs(text: str) -> list[str]:
 
 def cue_features(scan: Scan) -> list[str]:
     """``q`` features of the cue hits and ``m`` features of the markers."""
-    out = [
-        f"q{h.group.detector}.{h.group.name}" + ("" if h.weight > 0 else "-")
-        for hits in scan.hits.values()
-        for h in hits
-    ]
+    out = [h.group.feature if h.weight > 0 else h.group.feature + "-" for hits in scan.hits.values() for h in hits]
     out.extend("m" + name for name in scan.counts)
     return out
 
@@ -124,14 +120,25 @@ def length_feature(n: int) -> str:
     return f"l{len(LENGTH_BUCKETS)}"
 
 
-def feature_parts(
+def word_and_other_parts(
     text: str, tokens: Sequence[str], scan: Scan, negators: frozenset[str], emoticons: Sequence[str] = ()
-) -> Parts:
-    """Every feature of a text that does not depend on the rule decisions, by kind (repeats kept)."""
+) -> tuple[list[str], list[str]]:
+    """The plain words and the other (prefixed) features of :func:`feature_parts`: all but the character pairs.
+
+    The scorer finds a batch's character pairs itself, from the texts (:meth:`pipeline.text.learned.Scorer.batch`).
+    """
     words, other = word_parts(tokens, negators)
     other.extend(cue_features(scan))
     other.append(length_feature(len(text)))
     other.extend("e" + e for e in emoticons)
+    return words, other
+
+
+def feature_parts(
+    text: str, tokens: Sequence[str], scan: Scan, negators: frozenset[str], emoticons: Sequence[str] = ()
+) -> Parts:
+    """Every feature of a text that does not depend on the rule decisions, by kind (repeats kept)."""
+    words, other = word_and_other_parts(text, tokens, scan, negators, emoticons)
     return Parts(words, char_pairs(text), other)
 
 
@@ -145,6 +152,10 @@ def text_features(
 ) -> list[str]:
     """``flatten(feature_parts(...))``."""
     return flatten(feature_parts(text, tokens, scan, negators, emoticons))
+
+
+RULE_SIGNALS = ("buyer", "service", "intent", "news", "customer", "review", "angry")
+"""The rule signals the analyzer gives the detector heads, in the order of their ``r`` features."""
 
 
 def rule_features(**signals: bool) -> list[str]:

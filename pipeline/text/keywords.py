@@ -13,10 +13,12 @@ import json
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, count, islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import cast
+
+import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 IDF_FILE = DATA_DIR / "idf.json.gz"
@@ -25,6 +27,7 @@ MAX_KEYWORDS = 5
 CACHE_SIZE = 200_000
 """Token weights an extractor remembers between texts before it starts over (some 30 MB at the bound)."""
 _first = itemgetter(0)
+_MISSING = -1.0
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +85,33 @@ class KeywordExtractor:
         if tok in self.extra or (_content(tok) and tok not in self.stop):
             return self.idf.get(tok, self.default)
         return 0.0
+
+    def extract_many(self, texts: Sequence[Sequence[str]], k: int = MAX_KEYWORDS) -> list[list[str]]:
+        """:meth:`extract` of each token list; the texts whose weights are all cached are ranked together in numpy.
+
+        Same keywords in the same order: a token's score is its count times its weight, ties go to
+        the first occurrence. A text with a token not cached yet goes through :meth:`extract`.
+        """
+        n = len(texts)
+        flat = list(chain.from_iterable(texts))
+        weights = np.fromiter(map(self._weight.get, flat, repeat(_MISSING)), dtype=float, count=len(flat))
+        text_of = np.repeat(np.arange(n), np.fromiter(map(len, texts), dtype=np.int64, count=n))
+        general = np.zeros(n, dtype=bool)
+        general[text_of[weights < 0]] = True  # not cached yet (or a negative weight)
+        out = [self.extract(t, k) if g else [] for t, g in zip(texts, general.tolist(), strict=True)]
+        content = np.flatnonzero((weights > 0) & ~general[text_of])
+        words = [flat[i] for i in content.tolist()]
+        table: dict[str, int] = {}
+        ids = np.fromiter(map(table.setdefault, words, count()), dtype=np.int64, count=len(words))  # one id a word
+        owner = text_of[content]
+        pairs, first, counts = np.unique(owner * (len(flat) + 1) + ids, return_index=True, return_counts=True)
+        score = counts * weights[content[first]]
+        order = np.lexsort((first, -score, owner[first]))  # by text, best score first, then first occurrence
+        ranked = owner[first][order]
+        chosen = first[order[np.arange(len(order)) - np.searchsorted(ranked, ranked, side="left") < k]]
+        for text, at in zip(owner[chosen].tolist(), chosen.tolist(), strict=True):
+            out[text].append(words[at])
+        return out
 
     def extract(self, tokens: Sequence[str], k: int = MAX_KEYWORDS) -> list[str]:
         """Up to ``k`` keywords, highest tf-idf first (ties: first occurrence)."""

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.text.detectors import NOTHING, Decision
-from pipeline.text.features import Parts, readable
+from pipeline.text.features import CHAR_SPAN, readable
 from pipeline.text.linear import LinearModel, load_linear
 
 MODELS_DIR = Path(__file__).resolve().parent / "data" / "models"
@@ -40,6 +40,12 @@ EVIDENCE_MIN = 0.2
 Evidence = Callable[[int], list[str]]
 """Top features of the polarity head in a direction (1 for positive, -1 for negative)."""
 _first = itemgetter(0)
+_PAIR_SHIFT = 21
+
+
+def pair_code(first: str, second: str) -> int:
+    """The number of a character pair (a code point below 2**21 each) as :meth:`Scorer.batch` computes it."""
+    return (ord(first) << _PAIR_SHIFT) | ord(second)
 
 
 def sigmoid(z: float) -> float:
@@ -103,12 +109,13 @@ def head_tuple(heads: Heads) -> tuple[Head | None, ...]:
 
 
 class Scorer:
-    """Every head's weights in one matrix, so that a whole batch is scored with a few numpy calls.
+    """Every head's weights in one table, so that a whole batch is scored with a few numpy calls.
 
-    Column ``j`` belongs to ``HEADS[j]`` (zeros for a missing head); row ``i`` to feature
-    ``names[i]`` (the last row, all zeros, to unknown features). Plain words and character
-    pairs are looked up without their prefix in tables of their own (:class:`~pipeline.text.features.Parts`).
-    Per text the cost is one dictionary lookup per feature; the sums run in numpy.
+    Row ``j`` of the table belongs to ``HEADS[j]`` (zeros for a missing head), column ``i`` to
+    feature ``names[i]`` (the last column, all zeros, to unknown features). Plain words are looked
+    up without their prefix in a table of their own; character pairs are found and looked up in
+    numpy (as numbers, :func:`pair_code`), for the whole batch at once. Per text the cost is one
+    dictionary lookup per word and other feature; the rest runs in numpy.
     """
 
     def __init__(self, heads: Heads) -> None:
@@ -118,59 +125,114 @@ class Scorer:
             for f in head.model.weights:
                 vocab.setdefault(f, len(vocab))
         self.names = [readable(f) for f in vocab]
-        """Readable name of each row's feature (the evidence)."""
+        """Readable name of each feature (the evidence)."""
         self._unknown = len(vocab)
-        self._tables: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        self._words: dict[str, int] = {}
+        self._other: dict[str, int] = {}
+        pairs: dict[int, int] = {}
         for f, i in vocab.items():
             if f[:1] == "w":
-                self._tables[0][f[1:]] = i
+                self._words[f[1:]] = i
             elif f[:1] == "c":
-                self._tables[1][f[1:]] = i
+                if len(f) == 3:  # a longer or shorter "pair" never occurs in a text
+                    pairs[pair_code(f[1], f[2])] = i
             else:
-                self._tables[2][f] = i
-        self._weights = np.zeros((len(vocab) + 1, len(HEADS)))
+                self._other[f] = i
+        keys = sorted(pairs)
+        self._pair_keys = np.array(keys, dtype=np.int64)
+        self._pair_rows = np.array([pairs[k] for k in keys], dtype=np.int64)
+        self._columns = np.zeros((len(HEADS), len(vocab) + 1))
+        """Per head (order of :data:`HEADS`), the weight of every feature."""
         self._bias = np.zeros(len(HEADS))
         for j, head in present:
             for f, w in head.model.weights.items():
-                self._weights[vocab[f], j] = w
+                self._columns[j, vocab[f]] = w
             self._bias[j] = head.model.bias
 
-    def batch(self, parts: Sequence[Parts]) -> Batch:
-        """The scores of every head for every text (``bias + sum of weights``; a repeated feature counts again)."""
-        n = len(parts)
-        sums = np.zeros((n, len(HEADS))) + self._bias
-        rows: list[np.ndarray] = []
-        texts: list[np.ndarray] = []
-        unknown = repeat(self._unknown)
-        for kind, table in enumerate(self._tables):
-            lists = [p[kind] for p in parts]
-            flat = list(chain.from_iterable(lists))
-            index = np.fromiter(map(table.get, flat, unknown), dtype=np.int64, count=len(flat))
-            lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
-            bounds = np.concatenate(([0], np.cumsum(lengths)))
-            running = np.concatenate((np.zeros((1, len(HEADS))), np.cumsum(self._weights[index], axis=0)))
-            sums += running[bounds[1:]] - running[bounds[:-1]]
-            rows.append(index)
-            texts.append(np.repeat(np.arange(n), lengths))
-        return Batch(sums, np.concatenate(rows), np.concatenate(texts), self)
+    def batch(self, texts: Sequence[str], words: Sequence[list[str]], other: Sequence[list[str]]) -> Batch:
+        """The scores of every head for every text (``bias + sum of weights``; a repeated feature counts again).
+
+        Per text: its plain words (``w`` without prefix), its text (the character pairs of its first
+        :data:`~pipeline.text.features.CHAR_SPAN` characters are found here, in numpy) and its other
+        features, prefixed (:func:`~pipeline.text.features.word_and_other_parts`).
+        """
+        n = len(texts)
+        kinds = (self._lookup(self._words, words), self._pairs(texts), self._lookup(self._other, other))
+        index = np.concatenate([rows for rows, _ in kinds])
+        text_of = np.concatenate([np.repeat(np.arange(n), lengths) for _, lengths in kinds])
+        sums = np.empty((n, len(HEADS)))
+        for j, column in enumerate(self._columns):
+            sums[:, j] = np.bincount(text_of, weights=column[index], minlength=n)
+        sums += self._bias
+        starts: list[list[int]] = []  # per kind, where each text's rows start in ``index``
+        offset = 0
+        for rows, lengths in kinds:
+            starts.append((np.concatenate(([0], np.cumsum(lengths))) + offset).tolist())
+            offset += len(rows)
+        return Batch(sums, index, text_of, self, starts)
+
+    def _lookup(self, table: dict[str, int], lists: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The feature rows of every list in order (the unknown row for unknown features), and each list's length."""
+        flat = list(chain.from_iterable(lists))
+        index = np.fromiter(map(table.get, flat, repeat(self._unknown)), dtype=np.int64, count=len(flat))
+        return index, np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+
+    def _pairs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the character pairs of every text in order, and each text's number of pairs."""
+        spans = [t[:CHAR_SPAN] for t in texts]
+        lengths = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+        points = np.frombuffer("".join(spans).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        if len(points) < 2:
+            return np.zeros(0, dtype=np.int64), np.zeros(len(spans), dtype=np.int64)
+        points = points.astype(np.int64)
+        codes = (points[:-1] << _PAIR_SHIFT) | points[1:]
+        ends = np.cumsum(lengths)
+        inside = np.ones(len(codes), dtype=bool)  # a pair whose characters are of the same text
+        inside[ends[(lengths > 0) & (ends < len(points))] - 1] = False
+        distinct, inverse = np.unique(codes[inside], return_inverse=True)  # sorted: a fast search
+        keys = self._pair_keys
+        if not len(keys):
+            return np.full(len(inverse), self._unknown, dtype=np.int64), np.maximum(lengths - 1, 0)
+        at = np.minimum(np.searchsorted(keys, distinct), len(keys) - 1)
+        rows = np.where(keys[at] == distinct, self._pair_rows[at], self._unknown)
+        return rows[inverse], np.maximum(lengths - 1, 0)
 
     def column(self, index: np.ndarray, column: int) -> np.ndarray:
         """The weights of the feature rows ``index`` in one head's column."""
-        out: np.ndarray = self._weights[index, column]
+        out: np.ndarray = self._columns[column][index]
         return out
 
 
 class Batch:
     """The head scores of a batch of texts (:meth:`Scorer.batch`)."""
 
-    __slots__ = ("scores", "_index", "_text_of", "_scorer")
+    __slots__ = ("scores", "_index", "_text_of", "_scorer", "_starts")
 
-    def __init__(self, scores: np.ndarray, index: np.ndarray, text_of: np.ndarray, scorer: Scorer) -> None:
+    def __init__(
+        self, scores: np.ndarray, index: np.ndarray, text_of: np.ndarray, scorer: Scorer, starts: list[list[int]]
+    ) -> None:
         self.scores: list[list[float]] = scores.tolist()
         """Per text, the score of every head (order of :data:`HEADS`)."""
         self._index = index
         self._text_of = text_of
         self._scorer = scorer
+        self._starts = starts
+
+    def top(self, text: int, head: Head, column: int, on: Sequence[str], k: int = 3) -> list[str]:
+        """``head.top`` of the text's features (words, character pairs, the rest) and then the ``on`` features.
+
+        The ``k`` features that pushed the head's score up most (ties: the first), readable. The
+        text's feature rows are read from the batch: no feature string is built again.
+        """
+        index = self._index
+        rows = np.concatenate([index[s[text] : s[text + 1]] for s in self._starts])
+        weights = self._scorer.column(rows, column)
+        keep = np.flatnonzero(weights > 0)
+        names = self._scorer.names
+        scored = list(zip(weights[keep].tolist(), [names[r] for r in rows[keep].tolist()], strict=True))
+        get = head.model.weights.get
+        scored.extend((w, readable(f)) for f in on if (w := get(f)) and w > 0)
+        return list(dict.fromkeys(name for _, name in sorted(scored, key=_first, reverse=True)[:k]))
 
     def tops(self, head: str, signs: Sequence[int], k: int = 3) -> list[list[str]]:
         """Per text, the ``k`` features that pushed ``head`` most in the text's direction (sign 0: none).

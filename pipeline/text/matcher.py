@@ -1,11 +1,11 @@
-"""Multi-pattern phrase matching with one Aho-Corasick pass (pyahocorasick)."""
+"""Multi-pattern phrase matching with one Aho-Corasick pass (ahocorasick-rs: the Rust ``aho-corasick`` crate)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Generic, NamedTuple, TypeVar
 
-import ahocorasick
+import ahocorasick_rs
 
 T = TypeVar("T")
 
@@ -27,23 +27,21 @@ class PhraseMatcher(Generic[T]):
         for phrase, value in entries:
             if phrase:
                 table.setdefault(phrase, []).append(value)
-        self._size = len(table)
-        self._automaton = ahocorasick.Automaton()
-        for phrase, values in table.items():
-            self._automaton.add_word(phrase, (phrase, tuple(values)))
-        if table:
-            self._automaton.make_automaton()
+        self._phrases = list(table)
+        self._values = [tuple(values) for values in table.values()]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._phrases) if table else None
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._phrases)
 
     def find(self, text: str) -> list[Match[T]]:
-        """All occurrences (overlapping ones included), ordered by end position."""
-        if not self._size:
+        """All occurrences (overlapping ones included), ordered by end position (the longest first)."""
+        if self._automaton is None:
             return []
+        phrases, values = self._phrases, self._values
         return [
-            Match(end + 1 - len(phrase), end + 1, phrase, values)
-            for end, (phrase, values) in self._automaton.iter(text)
+            Match(start, end, phrases[i], values[i])
+            for i, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True)
         ]
 
     def longest(self, text: str) -> list[Match[T]]:

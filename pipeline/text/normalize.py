@@ -27,6 +27,8 @@ from functools import lru_cache
 
 import opencc
 
+from pipeline.text.runs import runs_possible
+
 _SEP = "\x00"
 
 # Full-width ASCII variants (U+FF01..U+FF5E) -> ASCII, ideographic space -> space,
@@ -58,6 +60,8 @@ _CHAR_RUN = re.compile(r"([^\W\d_a-z])\1{2,}")
 _PAIR_RUN = re.compile(r"([\u4e00-\u9fff]{2})\1{2,}")
 _SPACES = re.compile(r"\s+")
 _URL_TRAIL = ".,;:!?'"
+_VECTOR_MIN = 16
+"""Texts of a batch from which their runs are looked for in numpy (:func:`runs_possible`)."""
 REPOST_CHAIN_MAX = 64
 """Names kept of a ``//@`` chain: a cascade walks every name, so an unbounded chain costs unbounded time."""
 ANALYSED_CHARS = 500
@@ -149,11 +153,22 @@ def squeeze(text: str) -> str:
     return _PAIR_RUN.sub(r"\1\1", text)
 
 
-def _clean(text: str) -> str:
-    text = squeeze(text.lower())
+def _clean(text: str, runs: bool = True) -> str:
+    """Squeeze (unless ``runs`` says there is nothing to squeeze), collapse whitespace, strip; ``text`` lower-cased."""
+    if runs:
+        text = squeeze(text)
     if "  " in text or "\n" in text or "\t" in text or "\r" in text:
         text = _SPACES.sub(" ", text)
     return text.strip()
+
+
+def _clean_many(texts: Sequence[str]) -> list[str]:
+    """:func:`_clean` of many lower-cased texts; :func:`squeeze` runs only where :func:`runs_possible` finds a run.
+
+    A few texts are cheaper to squeeze than to look at in numpy.
+    """
+    runs = runs_possible(texts) if len(texts) >= _VECTOR_MIN else [True] * len(texts)
+    return [_clean(t, r) for t, r in zip(texts, runs, strict=True)]
 
 
 def _has_fields(own: str) -> bool:
@@ -173,7 +188,10 @@ def _chain(text: str, cut: int) -> list[str]:
 
 
 def _normalize_one(text: str) -> Normalized:
-    """Normalise one text that is already simplified and width-folded (case preserved)."""
+    """Normalise one text that is already simplified and width-folded (case preserved).
+
+    ``normalized`` and ``detect_text`` are lower-cased here but not yet cleaned (:func:`_finish`).
+    """
     chain: list[str] = []
     own = text
     if "//" in text:
@@ -201,10 +219,10 @@ def _normalize_one(text: str) -> Normalized:
                 emoticons.append(f"[{m.group(4).lower()}]")
             elif m.group("emoji"):
                 emoticons.append(m.group("emoji"))
-        normalized = _clean(_URL_RE.sub(" ", own)) if urls else _clean(own)
-        detect = _clean(_MASK_RE.sub(" ", own)) if (mentions or emoticons or urls) else normalized
+        normalized = (_URL_RE.sub(" ", own) if urls else own).lower()
+        detect = _MASK_RE.sub(" ", own).lower() if (mentions or emoticons or urls) else normalized
     else:
-        normalized = detect = _clean(own)
+        normalized = detect = own.lower()
     return Normalized(
         own_text=own.strip(),
         normalized=normalized,
@@ -253,10 +271,21 @@ def analysed_part(text: str) -> str:
     return text[: min(cut, ANALYSED_CHARS)] + text[cut:]
 
 
+def _finish(out: list[Normalized]) -> list[Normalized]:
+    """Clean the ``normalized`` and ``detect_text`` of every record, for the whole batch at once."""
+    masked = [i for i, n in enumerate(out) if n.detect_text is not n.normalized]
+    cleaned = _clean_many([n.normalized for n in out] + [out[i].detect_text for i in masked])
+    for n, text in zip(out, cleaned, strict=False):
+        n.normalized = n.detect_text = text
+    for i, text in zip(masked, cleaned[len(out) :], strict=True):
+        out[i].detect_text = text
+    return out
+
+
 def normalize_many(texts: Sequence[str]) -> list[Normalized]:
     """Normalise many texts (one OpenCC call for the batch; a long text's window and chain only)."""
     if all(len(t) <= _LONG for t in texts):
-        return [_normalize_one(t) for t in fold_many(texts)]
+        return _finish([_normalize_one(t) for t in fold_many(texts)])
     heads: list[str] = []
     chains: dict[int, list[str]] = {}
     for i, text in enumerate(texts):
@@ -265,7 +294,7 @@ def normalize_many(texts: Sequence[str]) -> list[Normalized]:
             if chain:
                 chains[i] = chain
         heads.append(text)
-    out = [_normalize_one(t) for t in fold_many(heads)]
+    out = _finish([_normalize_one(t) for t in fold_many(heads)])
     names = [name for chain in chains.values() for name in chain]
     simplified = iter(to_simplified_many([_CONTROL_NUL.sub(" ", n) for n in names]))
     for i, chain in chains.items():

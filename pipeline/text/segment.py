@@ -33,7 +33,7 @@ Backend = Literal["rjieba", "jieba"]
 BACKENDS: tuple[Backend, ...] = ("rjieba", "jieba")
 
 # jieba's non-Han block characters: a run of tokens made of these is re-tokenised here.
-_BLOCK_TOKEN = re.compile(r"[a-z0-9._%+#&\-]+")
+_BLOCK_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._%+#&-"
 _LATIN = re.compile(r"[a-z0-9]+(?:[._\-'+][a-z0-9]+)*|[^\sa-z0-9]")
 _HAS_ASCII_ALNUM = re.compile(r"[a-z0-9]")
 
@@ -231,7 +231,7 @@ def tokenize(seg: Segmenter, text: str) -> list[str]:
     out: list[str] = []
     run: list[str] = []
     for tok in toks:
-        if tok.isascii() and _BLOCK_TOKEN.fullmatch(tok):
+        if tok.isascii() and tok and not tok.strip(_BLOCK_CHARS):  # made of block characters only
             run.append(tok)
             continue
         if run:

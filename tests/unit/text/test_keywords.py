@@ -73,3 +73,16 @@ def test_the_default_bound_and_no_negative_bound() -> None:
     assert KeywordExtractor().cache_size == CACHE_SIZE == 200_000
     with pytest.raises(ValueError):
         KeywordExtractor(cache_size=-1)
+
+
+def test_a_batch_ranks_like_one_text_at_a_time_cached_or_not() -> None:
+    rng = random.Random(31)
+    words = _vocabulary(400)
+    texts = [[rng.choice(words[:200]) for _ in range(rng.randint(0, 40))] for _ in range(300)]
+    texts += [["新词甲", *t] for t in texts[:20]] + [[], ["zq1x"] * 3]  # never cached / no keyword
+    batch = KeywordExtractor()
+    warm = [batch.extract(t) for t in texts[:100]]  # some weights cached, others not yet
+    assert batch.extract_many(texts) == [_reference(t) for t in texts]
+    assert batch.extract_many(texts) == [_reference(t) for t in texts]  # every weight cached now
+    assert warm == [_reference(t) for t in texts[:100]]
+    assert KeywordExtractor().extract_many([]) == []

@@ -85,19 +85,24 @@ def test_batch_scores_equal_one_by_one_scores() -> None:
     buyer = _head({"w收到": 1.5, "c收到": 0.5, "qbuyer.received": 1.0, "rbuyer": 2.0, "l0": -0.1}, bias=-1.0)
     polarity = _head({"w好": 2.0, "n好": -2.5, "e[怒]": -1.0}, bias=0.2)
     scorer = Scorer(Heads(buyer, None, None, None, polarity))
+    strings = ["收到了收到", "不好", "", "😡收到"]  # a repeated pair, no pair, a pair after an emoji
     texts = [
-        feature_parts("收到了", ["收到", "了"], Scan(), NEGATORS),
-        feature_parts("不好", ["不", "好"], Scan(), NEGATORS, ["[怒]"]),
-        feature_parts("", [], Scan(), NEGATORS),
+        feature_parts(strings[0], ["收到", "了", "收到"], Scan(), NEGATORS),
+        feature_parts(strings[1], ["不", "好"], Scan(), NEGATORS, ["[怒]"]),
+        feature_parts(strings[2], [], Scan(), NEGATORS),
+        feature_parts(strings[3], ["😡", "收到"], Scan(), NEGATORS),
     ]
-    batch = scorer.batch(texts)
+    batch = scorer.batch(strings, [p.words for p in texts], [p.other for p in texts])
     for parts, scores in zip(texts, batch.scores, strict=True):
         assert abs(scores[HEADS.index("buyer")] - buyer.score(flatten(parts))) < 1e-9
         assert abs(scores[HEADS.index("polarity")] - polarity.score(flatten(parts))) < 1e-9
         assert scores[HEADS.index("service")] == 0.0
+    assert abs(buyer.score(flatten(texts[0])) - (-1.0 + 2 * 1.5 + 2 * 0.5 - 0.1)) < 1e-9  # repeats count again
     assert buyer.rule_score(["rbuyer", "rnews"]) == 2.0
-    evidence = batch.tops("polarity", [0, -1, 0])
-    assert evidence == [[], ["不…好", "[怒]"], []]
+    evidence = batch.tops("polarity", [0, -1, 0, 0])
+    assert evidence == [[], ["不…好", "[怒]"], [], []]
+    for i, parts in enumerate(texts):  # a head's evidence read from the batch, as from the features
+        assert batch.top(i, buyer, HEADS.index("buyer"), ["rbuyer"]) == buyer.top([*flatten(parts), "rbuyer"])
 
 
 def test_combine_lets_the_head_decide_and_explains_it() -> None:

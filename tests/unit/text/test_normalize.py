@@ -68,3 +68,22 @@ def test_a_text_within_the_window_is_analysed_whole() -> None:
 
     text = "退款" + "好" * (ANALYSED_CHARS - 6) + "[哈哈]"  # exactly ANALYSED_CHARS long
     assert normalize(text).emoticons == ["[哈哈]"]
+
+
+def test_the_batch_run_finder_misses_no_text_that_squeeze_changes() -> None:
+    import random
+
+    from pipeline.text.runs import runs_possible
+
+    rng = random.Random(27)
+    alphabet = ["哈", "好", "垃", "圾", "!", "。", "~", "a", "A", "1", "_", " ", "\n", "😂", "σ", "…", "é", "\x00"]
+    texts = ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(3000)]
+    changed = [t for t in texts if squeeze(t) != t]
+    assert len(changed) > 250  # the sample holds many runs
+    for start in range(0, len(texts), 50):
+        batch = texts[start : start + 50]
+        for text, possible in zip(batch, runs_possible(batch), strict=True):
+            assert possible or squeeze(text) == text, text
+    assert runs_possible(["谢谢店家", "哈哈哈", "好!!", "垃圾垃圾垃圾", "😂😂", "", "100元", "1000元"]) == [
+        False, True, True, True, True, False, False, True  # a tripled digit counts (squeeze keeps it)
+    ]
