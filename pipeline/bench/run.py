@@ -57,6 +57,9 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
         "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # runtime choices passed on, to compare them
         "SOCIALLISTEN_EVENTS_ENABLED": str(defaults.monitor.events_enabled).lower(),
+        # the allocator settings passed on too, to compare them (docs/benchmark.md, Memory stage)
+        "SOCIALLISTEN_MALLOC_ARENAS": str(defaults.worker.malloc_arenas),
+        "SOCIALLISTEN_MALLOC_TRIM_SECONDS": str(defaults.worker.malloc_trim_seconds),
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -148,7 +151,8 @@ def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: 
     proc, out = _child("full", bootstrap, "m.", events, workdir, clickhouse_url, pack=pack)
     result = _wait(proc, out, 4 * 3600)
     return {"rss_events": events, "peak_rss_mb_at_rss_events": round(result["peak_rss_mb"], 1),
-            "events_per_s_full_rss_run": round(_rate(result))}
+            "peak_rss_mb_analysis_at_rss_events": [round(mb, 1) for mb in result.get("peak_rss_mb_children", [])],
+            "events_per_s_full_rss_run": round(_rate(result)), "cpu_us_per_event_rss_run": round(_cpu_us(result), 1)}
 
 
 LOCAL = "local"

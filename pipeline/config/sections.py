@@ -214,6 +214,16 @@ class WorkerSettings(Section):
         "callback and future than the standard loop: about a tenth less CPU per event in the worker; "
         "'asyncio' is the standard library's (also used when uvloop is not installed).",
     )
+    malloc_arenas: int = Field(
+        default=2, ge=0, le=1024,
+        description="SOCIALLISTEN_MALLOC_ARENAS: glibc malloc arenas of the worker and its analysis processes "
+        "(0 = glibc's default, 8 per core). Fewer arenas hold less freed memory (docs/worker.md, Memory).",
+    )
+    malloc_trim_seconds: float = Field(
+        default=1.0, ge=0,
+        description="SOCIALLISTEN_MALLOC_TRIM_SECONDS: how often the worker and its analysis processes give "
+        "freed malloc memory back to the system (malloc_trim; 0 = never).",
+    )
     max_text_chars: int = Field(
         default=20000, ge=1, description="SOCIALLISTEN_MAX_TEXT_CHARS: longer texts are dead-lettered."
     )

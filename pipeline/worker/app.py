@@ -28,6 +28,7 @@ from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse
 from pipeline.worker import diagnostics
+from pipeline.worker.allocator import Trimmer, limit_arenas
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
@@ -89,6 +90,7 @@ class Worker:
     def __init__(self, settings: Settings, bootstrap: str, ch: ClickHouse, metrics: Metrics | None = None) -> None:
         """Build the worker for the broker at ``bootstrap`` and the database ``ch`` (nothing starts yet)."""
         use_event_loop(settings.worker.event_loop)  # before Faust creates its loop
+        limit_arenas(settings.worker.malloc_arenas)  # before Faust's threads (callers with chDB: before opening it)
         set_fetch_max_wait(settings.kafka.fetch_max_wait_ms)
         leave_group_from_generation_0()  # a clean stop hands the partitions over at once (faust_tuning)
         self.settings = settings
@@ -97,7 +99,9 @@ class Worker:
         self.retry = RetryPolicy(max_seconds=settings.storage.retry_max_seconds)
         self.metrics = metrics or Metrics()
         self.pool = AnalysisPool(settings.resolved_lexicon, settings.worker.analysis_processes,
-                                 settings.worker.analysis_event_seconds)
+                                 settings.worker.analysis_event_seconds, malloc_arenas=settings.worker.malloc_arenas,
+                                 trim_seconds=settings.worker.malloc_trim_seconds)
+        self.trimmer = Trimmer(settings.worker.malloc_trim_seconds)
         dlq = self.app.topic(self.topics.deadletter, key_serializer="raw", value_serializer="raw")
 
         async def send_dead_letter(dl: DeadLetter) -> None:
@@ -127,6 +131,12 @@ class Worker:
         diagnostics.install(self.ports, self.stages, stall_seconds=cfg.stall_seconds,
                             check_seconds=cfg.stall_check_seconds, exit_seconds=cfg.stall_exit_seconds)
         self.ports.every(LAG_SECONDS, self._record_lag, name="sociallisten.consumer_lag")
+        if cfg.malloc_trim_seconds > 0:
+            self.ports.every(cfg.malloc_trim_seconds, self._trim, name="sociallisten.malloc_trim")
+
+    async def _trim(self) -> None:
+        """Give the memory freed by stored batches back to the system (:mod:`pipeline.worker.allocator`)."""
+        self.trimmer.trim_now()
 
     async def _record_lag(self) -> None:
         """Consumer lag per owned input partition, for ``/metrics``."""
