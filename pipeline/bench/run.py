@@ -60,6 +60,7 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         # the allocator settings passed on too, to compare them (docs/benchmark.md, Memory stage)
         "SOCIALLISTEN_MALLOC_ARENAS": str(defaults.worker.malloc_arenas),
         "SOCIALLISTEN_MALLOC_TRIM_SECONDS": str(defaults.worker.malloc_trim_seconds),
+        "SOCIALLISTEN_CHDB_MEMORY_MB": str(defaults.storage.chdb_memory_mb),
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])

@@ -150,6 +150,13 @@ class StorageSettings(Section):
     retry_max_seconds: float = Field(
         default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
     )
+    chdb_memory_mb: int = Field(
+        default=256, ge=0,
+        description="SOCIALLISTEN_CHDB_MEMORY_MB: most memory the chDB engine in the process may take for its "
+        "inserts, queries and merges (ClickHouse's max_server_memory_usage; its mark and index caches get an "
+        "eighth each). An insert that would go over waits and is retried. 0 = ClickHouse's defaults (most of "
+        "the machine's memory). No effect with a ClickHouse server.",
+    )
     clickhouse_cluster: str | None = Field(
         default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="SOCIALLISTEN_CLICKHOUSE_CLUSTER: a remote_servers cluster of the ClickHouse server: migrate "
