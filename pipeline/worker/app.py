@@ -26,9 +26,9 @@ from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.metrics import Metrics
 from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
-from pipeline.storage import ClickHouse
+from pipeline.storage import ClickHouse, StorageError
 from pipeline.worker import diagnostics
-from pipeline.worker.allocator import Trimmer, limit_arenas
+from pipeline.worker.allocator import Trimmer, limit_arenas, release_file_pages
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 
 LAG_SECONDS = 5.0
 """How often the consumer lag metric is refreshed."""
+CHDB_LIBRARY = "_chdb"
+"""Part of the file name of chDB's library (docs/worker.md, Memory)."""
+CHDB_PAGES_SECONDS = 30.0
+"""How often a worker storing in chDB drops the library's resident pages (those in use come back)."""
 
 
 def faust_broker_urls(bootstrap: str) -> list[str]:
@@ -131,12 +135,29 @@ class Worker:
         diagnostics.install(self.ports, self.stages, stall_seconds=cfg.stall_seconds,
                             check_seconds=cfg.stall_check_seconds, exit_seconds=cfg.stall_exit_seconds)
         self.ports.every(LAG_SECONDS, self._record_lag, name="sociallisten.consumer_lag")
+        if self.ports.storage.ch.backend == "chdb":
+            self.ports.every(CHDB_PAGES_SECONDS, self._release_chdb_pages, name="sociallisten.chdb_pages")
         if cfg.malloc_trim_seconds > 0:
             self.ports.every(cfg.malloc_trim_seconds, self._trim, name="sociallisten.malloc_trim")
 
+    async def _release_chdb_pages(self) -> None:
+        """Drop chDB's library pages from this process's memory: most are start-up code (docs/worker.md, Memory)."""
+        released = await asyncio.to_thread(release_file_pages, CHDB_LIBRARY)  # reading smaps takes a while
+        log.debug("dropped %.0f MB of chDB's library pages", released / 2**20)
+
     async def _trim(self) -> None:
-        """Give the memory freed by stored batches back to the system (:mod:`pipeline.worker.allocator`)."""
+        """Give the memory freed by stored batches back to the system (:mod:`pipeline.worker.allocator`).
+
+        With chDB, its engine's allocator (jemalloc, inside chDB's library) too: it keeps freed pages
+        for seconds, some 40 MB after a few inserts. On the storage thread: chDB runs one call at a time.
+        """
         self.trimmer.trim_now()
+        storage = self.ports.storage
+        if storage.ch.backend == "chdb":
+            try:
+                await storage.run_blocking(storage.ch.execute, "SYSTEM JEMALLOC PURGE")
+            except StorageError as exc:  # only memory is at stake: the next tick tries again
+                log.debug("chDB's allocator was not purged: %s", exc)
 
     async def _record_lag(self) -> None:
         """Consumer lag per owned input partition, for ``/metrics``."""
@@ -154,6 +175,8 @@ class Worker:
         processes = self.pool.processes
         log.info("text analysis ready: %s", f"{processes} analysis processes" if processes > 0 else "in the worker")
         quiet_gc()  # start-up is over: keep the collector off the long-lived state
+        if self.ports.storage.ch.backend == "chdb":
+            await self._release_chdb_pages()  # its start-up code is done with too
 
     def add_listener(self, listener: BatchListener) -> None:
         """Call ``listener`` with every stored batch, before its offsets are released."""
