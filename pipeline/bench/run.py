@@ -158,6 +158,8 @@ def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: 
 
 LOCAL = "local"
 """``--clickhouse local``: start the machine's clickhouse-server for the run (in the work directory)."""
+CHDB = "chdb"
+"""``--clickhouse chdb``: chDB inside the worker process (the default, named)."""
 
 
 def backend_name(spec: str | None) -> str:
@@ -315,7 +317,9 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
                                f"Python {platform.python_version()}", "workdir": str(workdir),
                                "backend": backend_name(clickhouse),
                                "event_loop": settings.worker.event_loop}  # both Faust children use it
+    clickhouse = None if clickhouse == CHDB else clickhouse
     rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
+    rss_spec = None if rss_spec == CHDB else rss_spec
     if rss_events:
         results["rss_backend"] = backend_name(rss_spec)
 
