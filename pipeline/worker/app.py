@@ -122,6 +122,8 @@ class Worker:
         """The analysis processes loading, started by :meth:`run`."""
         self.exit_code = 0
         """What :meth:`run` returns (set by the job run beside the worker)."""
+        if ch.backend == "chdb":  # its engine has started (and migrated): most of its code is not needed again
+            release_file_pages(CHDB_LIBRARY)
         self._install()
 
     def _install(self) -> None:
@@ -175,8 +177,6 @@ class Worker:
         processes = self.pool.processes
         log.info("text analysis ready: %s", f"{processes} analysis processes" if processes > 0 else "in the worker")
         quiet_gc()  # start-up is over: keep the collector off the long-lived state
-        if self.ports.storage.ch.backend == "chdb":
-            await self._release_chdb_pages()  # its start-up code is done with too
 
     def add_listener(self, listener: BatchListener) -> None:
         """Call ``listener`` with every stored batch, before its offsets are released."""
