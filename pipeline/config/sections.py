@@ -151,11 +151,11 @@ class StorageSettings(Section):
         default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
     )
     chdb_memory_mb: int = Field(
-        default=256, ge=0,
+        default=0, ge=0,
         description="SOCIALLISTEN_CHDB_MEMORY_MB: most memory the chDB engine in the process may take for its "
         "inserts, queries and merges (ClickHouse's max_server_memory_usage; its mark and index caches get an "
-        "eighth each). An insert that would go over waits and is retried. 0 = ClickHouse's defaults (most of "
-        "the machine's memory). No effect with a ClickHouse server.",
+        "eighth each). An insert that would go over fails and is retried: one 4,000-event insert with its "
+        "materialized views takes over 256 MB. 0 = ClickHouse's defaults. No effect with a ClickHouse server.",
     )
     clickhouse_cluster: str | None = Field(
         default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",

@@ -88,26 +88,30 @@ MADV_DONTNEED = 4
 """madvise's advice number (Linux): drop the pages from this process; a file's pages come back from it on use."""
 
 
-def release_file_pages(fragment: str) -> int:
-    """Drop this process's resident pages of read-only file mappings whose path contains ``fragment``.
+def release_file_pages(mappings: list[tuple[int, int, int]]) -> int:
+    """Drop this process's resident pages of ``mappings`` (from :func:`clean_file_mappings`).
 
     For a large library such as chDB's (over 500 MB, about 290 MB of it resident after its engine
-    starts, mostly code run once at start-up): the pages are the file's own, unmodified (mappings
-    with private or anonymous pages are left alone), so the kernel maps them again from the page
-    cache when they are used. Returns the bytes that were resident in the mappings released.
+    starts, mostly code run once at start-up): the pages are the file's own, unmodified, so the
+    kernel maps them again from the page cache when they are used. Returns the bytes the mappings
+    had resident when they were listed.
     """
     libc = _libc()
     if libc is None:
         return 0
     released = 0
-    for start, size, rss in _clean_file_mappings(fragment):
+    for start, size, rss in mappings:
         if libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(size), MADV_DONTNEED) == 0:
             released += rss
     return released
 
 
-def _clean_file_mappings(fragment: str) -> list[tuple[int, int, int]]:
-    """(start, size, resident bytes) of the read-only, unmodified file mappings whose path contains ``fragment``."""
+def clean_file_mappings(fragment: str) -> list[tuple[int, int, int]]:
+    """(start, size, resident bytes) of the read-only, unmodified file mappings whose path contains ``fragment``.
+
+    A mapping with private or anonymous pages (relocated data) is left out: dropping those would lose
+    the changes. A loaded library's mappings do not change: list them once, release them often.
+    """
     found: list[tuple[int, int, int]] = []
     current: dict[str, int] | None = None
     try:

@@ -28,7 +28,7 @@ from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse, StorageError
 from pipeline.worker import diagnostics
-from pipeline.worker.allocator import Trimmer, limit_arenas, release_file_pages
+from pipeline.worker.allocator import Trimmer, clean_file_mappings, limit_arenas, release_file_pages
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
@@ -45,8 +45,9 @@ LAG_SECONDS = 5.0
 """How often the consumer lag metric is refreshed."""
 CHDB_LIBRARY = "_chdb"
 """Part of the file name of chDB's library (docs/worker.md, Memory)."""
-CHDB_PAGES_SECONDS = 30.0
-"""How often a worker storing in chDB drops the library's resident pages (those in use come back)."""
+CHDB_PAGES_SECONDS = 5.0
+"""How often a worker storing in chDB drops the library's resident pages (those in use come back: some
+10 ms of page faults each time)."""
 
 
 def faust_broker_urls(bootstrap: str) -> list[str]:
@@ -122,8 +123,9 @@ class Worker:
         """The analysis processes loading, started by :meth:`run`."""
         self.exit_code = 0
         """What :meth:`run` returns (set by the job run beside the worker)."""
-        if ch.backend == "chdb":  # its engine has started (and migrated): most of its code is not needed again
-            release_file_pages(CHDB_LIBRARY)
+        self._chdb_pages = clean_file_mappings(CHDB_LIBRARY) if ch.backend == "chdb" else []
+        """chDB's library mappings whose pages :meth:`_release_chdb_pages` drops."""
+        release_file_pages(self._chdb_pages)  # its engine has started (and migrated): most of it is not needed again
         self._install()
 
     def _install(self) -> None:
@@ -144,8 +146,7 @@ class Worker:
 
     async def _release_chdb_pages(self) -> None:
         """Drop chDB's library pages from this process's memory: most are start-up code (docs/worker.md, Memory)."""
-        released = await asyncio.to_thread(release_file_pages, CHDB_LIBRARY)  # reading smaps takes a while
-        log.debug("dropped %.0f MB of chDB's library pages", released / 2**20)
+        release_file_pages(self._chdb_pages)
 
     async def _trim(self) -> None:
         """Give the memory freed by stored batches back to the system (:mod:`pipeline.worker.allocator`).

@@ -79,13 +79,3 @@ def test_threads_share_the_session_safely(tmp_path: Path) -> None:
         for h in handles:
             h.close()
 
-
-def test_the_engine_runs_with_its_memory_bound(tmp_path: Path) -> None:
-    ch = connect(f"chdb://{tmp_path}/data")
-    try:
-        rows = ch.query("SELECT name, value FROM system.server_settings WHERE name IN "
-                        "('max_server_memory_usage', 'mark_cache_size', 'compiled_expression_cache_size')")
-        mb = {r["name"]: int(r["value"]) // 2**20 for r in rows}
-        assert mb == {"max_server_memory_usage": 256, "mark_cache_size": 32, "compiled_expression_cache_size": 32}
-    finally:
-        ch.close()
