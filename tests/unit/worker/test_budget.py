@@ -68,7 +68,7 @@ def test_allowance_and_error_strings() -> None:
 
 
 def _slow_on(marker: str, monkeypatch: pytest.MonkeyPatch, seconds: float = 3.0) -> list[str]:
-    """Make keyword extraction spin ``seconds`` on texts with ``marker``; the returned list records each spin finished."""
+    """Make keyword extraction spin ``seconds`` on texts with ``marker``; the list records each finished spin."""
     extract = KeywordExtractor.extract
     finished: list[str] = []
 
