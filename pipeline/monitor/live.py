@@ -46,6 +46,38 @@ def live_mention(item: Enriched, received_at: float) -> LiveMention:
     )
 
 
+class _Kept(NamedTuple):
+    """A recent mention as the feed keeps it: the values of its live form, without a model (cheap to build)."""
+
+    event_id: str
+    platform: str
+    kind: str
+    author_id: str
+    author_name: str
+    author_followers: int
+    text: str
+    created_at: datetime
+    received_at: float
+    brands: list[str]
+    competitors: list[str]
+    signals: list[str]
+    sentiment: str
+    sentiment_score: float
+    keywords: list[str]
+    buyer: bool
+    service_request: bool
+    purchase_intent: bool
+    repost_depth: int
+
+
+def _kept(item: Enriched, received_at: float) -> _Kept:
+    ev, an = item.event, item.analysis
+    return _Kept(ev.id, ev.platform.value, ev.kind.value, ev.author.id, ev.author.name, ev.author.followers,
+                 ev.text[:TEXT_CHARS], ev.created_at, received_at, an.brands, an.competitors, an.signals, an.sentiment,
+                 float(an.sentiment_score), an.keywords[:10], an.buyer, an.service_request, an.purchase_intent,
+                 item.repost_depth)
+
+
 class _Seen(NamedTuple):
     """What the counters and the filters need of one mention (a few hundred bytes, not the text)."""
 
@@ -101,7 +133,7 @@ class LiveFeed:
     def __init__(self, hub: Hub, *, buffer: int = 2000, counter_minutes: int = 15) -> None:
         self.hub = hub
         self.counter_minutes = counter_minutes
-        self._recent: deque[tuple[_Seen, Enriched | LiveMention, float]] = deque(maxlen=buffer)
+        self._recent: deque[tuple[_Seen, _Kept | LiveMention]] = deque(maxlen=buffer)
         self._counted: dict[int, Counter[_Seen]] = {}
         """Per minute, how many mentions had each combination of values (few: they repeat)."""
         self._combinations = 0
@@ -115,18 +147,25 @@ class LiveFeed:
         now = time.time() if now is None else now
         minute = int(now // 60) * 60
         watched = self.hub.subscribers > 0
-        n = 0
+        fresh: list[tuple[_Seen, Enriched | LiveMention]] = []
         for item in items:
             if not self._first_time(item.event.id):
                 continue
             seen = _seen(item, minute, self._shared)
-            self._recent.append((seen, item, now))
             self._count(seen)
             if watched:
-                self.hub.publish(live_mention(item, now))
-            n += 1
-        self.published += n
-        return n
+                mention = live_mention(item, now)
+                self.hub.publish(mention)
+                fresh.append((seen, mention))
+            else:
+                fresh.append((seen, item))
+        # only the batch's last `buffer` stay recent, as the values of their live form: a fifth of an
+        # enriched event's memory (no analysis, no record, the text cut), and the batch is not kept alive
+        keep = self._recent.maxlen or len(fresh)
+        self._recent.extend((seen, item if isinstance(item, LiveMention) else _kept(item, now))
+                            for seen, item in fresh[-keep:])
+        self.published += len(fresh)
+        return len(fresh)
 
     def publish_live(self, mentions: Sequence[LiveMention]) -> int:
         """Publish mentions another process stored (read from the live topic); ids seen before are skipped."""
@@ -138,7 +177,7 @@ class LiveFeed:
             minute = int(m.received_at // 60) * 60
             shared = self._shared
             seen = _Seen(minute, m.platform, m.sentiment, shared(m.brands), shared(m.competitors), shared(m.signals))
-            self._recent.append((seen, m, m.received_at))
+            self._recent.append((seen, m))
             self._count(seen)
             if watched:
                 self.hub.publish(m)
@@ -174,11 +213,11 @@ class LiveFeed:
     def recent(self, filt: MentionFilter, limit: int) -> list[LiveMention]:
         """The newest ``limit`` mentions passing ``filt``, oldest first."""
         out: list[LiveMention] = []
-        for seen, item, received_at in reversed(self._recent):
+        for seen, item in reversed(self._recent):
             if len(out) >= limit:
                 break
             if filt.matches(seen):
-                out.append(item if isinstance(item, LiveMention) else live_mention(item, received_at))
+                out.append(item if isinstance(item, LiveMention) else LiveMention.model_construct(**item._asdict()))
         return out[::-1]
 
     def counters(self, filt: MentionFilter, now: float | None = None) -> list[MinuteCount]:

@@ -75,7 +75,7 @@ def test_counted_mentions_share_their_value_tuples() -> None:
     assert feed.publish_batch(first, 60.0) == 4 and feed.publish_batch(again, 60.0) == 4
     counted = feed._counted[60]  # equal values of the two batches counted under one key
     assert sum(counted.values()) == 8 and len(counted) < 8 and set(counted.values()) >= {2}
-    recent = [seen for seen, _, _ in feed._recent]
+    recent = [seen for seen, _ in feed._recent]
     for a, b in zip(recent[:4], recent[4:], strict=True):
         assert a == b
         assert a.signals is b.signals and a.brands is b.brands and a.competitors is b.competitors
