@@ -78,4 +78,3 @@ def test_threads_share_the_session_safely(tmp_path: Path) -> None:
     finally:
         for h in handles:
             h.close()
-
