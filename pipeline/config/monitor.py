@@ -100,5 +100,5 @@ class MonitorSettings(Section):
     event_index_size: int = Field(
         default=50_000, ge=100,
         description="SOCIALLISTEN_EVENT_INDEX_SIZE: recent posts a worker remembers to match new ones against "
-        "(about 0.9 KB of memory each).",
+        "(about 0.6 KB of memory each).",
     )
