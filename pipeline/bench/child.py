@@ -42,6 +42,20 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_rss_mb() -> list[float]:
+    """Peak RSS (VmHWM) of each process this one started that is still running (its analysis processes)."""
+    import psutil
+
+    peaks = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+        except OSError:
+            continue  # ended meanwhile, or not Linux
+        peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return peaks
+
+
 def ready_marker(out: Path) -> Path:
     """The file a ``full`` child creates once its first batch is stored."""
     return out.with_name(out.name + ".ready")
@@ -147,9 +161,11 @@ def full(events: int, out: Path, server_pid: int | None = None) -> None:
     from pipeline.bench.cpu import CpuSample, cpu_split
     from pipeline.records import BatchResult
     from pipeline.runtime import load_settings, storage
+    from pipeline.worker.allocator import limit_arenas
 
     settings = load_settings()
     assert settings.kafka.kafka_url, "the benchmark child needs SOCIALLISTEN_KAFKA_URL"
+    limit_arenas(settings.worker.malloc_arenas)  # as `sociallisten worker` does, before chDB starts its threads
     stats: dict[str, Any] = {"n": 0, "first": 0.0, "lat": []}
 
     async def timing(result: BatchResult) -> None:
@@ -167,7 +183,8 @@ def full(events: int, out: Path, server_pid: int | None = None) -> None:
             split = cpu_split(stats["cpu_first"], CpuSample.take(server_pid))
             out.write_bytes(orjson.dumps({
                 "first": stats["first"], "first_n": stats["first_n"], "done": now, "events": stats["n"],
-                "peak_rss_mb": _peak_rss_mb(), "cpu_seconds": sum(split.values()), "cpu_seconds_by_process": split,
+                "peak_rss_mb": _peak_rss_mb(), "peak_rss_mb_children": children_peak_rss_mb(),
+                "cpu_seconds": sum(split.values()), "cpu_seconds_by_process": split,
                 "latencies": stats["lat"], "timestamps_are": "producer CreateTime",
             }))
             _stop()

@@ -58,6 +58,10 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
         "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # runtime choices passed on, to compare them
         "SOCIALLISTEN_EVENTS_ENABLED": str(defaults.monitor.events_enabled).lower(),
+        # the allocator settings passed on too, to compare them (docs/benchmark.md, Memory stage)
+        "SOCIALLISTEN_MALLOC_ARENAS": str(defaults.worker.malloc_arenas),
+        "SOCIALLISTEN_MALLOC_TRIM_SECONDS": str(defaults.worker.malloc_trim_seconds),
+        "SOCIALLISTEN_CHDB_MEMORY_MB": str(defaults.storage.chdb_memory_mb),
     })
     cmd = [sys.executable, "-m", "pipeline.bench.child", mode, "--bootstrap", bootstrap, "--prefix", prefix,
            "--events", str(events), "--out", str(out)] + (["--packed"] if packed else [])
@@ -157,11 +161,14 @@ def memory_stage(bootstrap: str, workdir: Path, clickhouse_url: str, *, events: 
     proc, out = _child("full", bootstrap, "m.", events, workdir, clickhouse_url, pack=pack, server_pid=server_pid)
     result = _wait(proc, out, 4 * 3600)
     return {"rss_events": events, "peak_rss_mb_at_rss_events": round(result["peak_rss_mb"], 1),
+            "peak_rss_mb_analysis_at_rss_events": [round(mb, 1) for mb in result.get("peak_rss_mb_children", [])],
             "events_per_s_full_rss_run": round(_rate(result))} | cpu_figures(result, "_rss_run")
 
 
 LOCAL = "local"
 """``--clickhouse local``: start the machine's clickhouse-server for the run (in the work directory)."""
+CHDB = "chdb"
+"""``--clickhouse chdb``: chDB inside the worker process (the default, named)."""
 
 
 def backend_name(spec: str | None) -> str:
@@ -334,7 +341,9 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
                                f"Python {platform.python_version()}", "workdir": str(workdir),
                                "backend": backend_name(clickhouse),
                                "event_loop": settings.worker.event_loop}  # both Faust children use it
+    clickhouse = None if clickhouse == CHDB else clickhouse
     rss_spec = rss_clickhouse if rss_clickhouse is not None else clickhouse
+    rss_spec = None if rss_spec == CHDB else rss_spec
     if rss_events:
         results["rss_backend"] = backend_name(rss_spec)
 

@@ -21,10 +21,11 @@ def bench_command(
     clickhouse: str | None = typer.Option(
         None, "--clickhouse",
         help="Backend: a clickhouse://... server URL prefix (one database per stage), 'local' to start this "
-        "machine's clickhouse-server for the run; default chDB inside the worker.",
+        "machine's clickhouse-server for the run, or 'chdb' (the default: chDB inside the worker).",
     ),
     rss_clickhouse: str | None = typer.Option(
-        None, "--rss-clickhouse", help="Backend of the memory stage (same choices; default: --clickhouse)."
+        None, "--rss-clickhouse",
+        help="Backend of the memory stage: local, chdb or a URL prefix (default: as --clickhouse).",
     ),
     rss_events: int = typer.Option(
         0, "--rss-events", min=0, help="Also run the worker over this many events for its peak RSS (0 = skip)."

@@ -20,8 +20,10 @@ def worker_command(
     from pipeline.assemble import assemble
     from pipeline.kafka.topics import ensure_topics
     from pipeline.runtime import broker, load_settings, storage
+    from pipeline.worker.allocator import limit_arenas
 
     settings = load_settings(embedded_defaults=True)
+    limit_arenas(settings.worker.malloc_arenas)  # before chDB and the broker client start their threads
     with broker(settings) as bootstrap, storage(settings) as ch:
         ensure_topics(bootstrap, settings)
         code = assemble(settings, bootstrap, ch, web=web).run()

@@ -83,6 +83,11 @@ class MonitorSettings(Section):
         description="SOCIALLISTEN_CASCADES_ENABLED: keep the metrics of repost cascades per root post up to date "
         "(their nodes are recorded regardless, with the mentions).",
     )
+    cascade_cache_nodes: int = Field(
+        default=50_000, ge=100,
+        description="SOCIALLISTEN_CASCADE_CACHE_NODES: repost-cascade nodes a worker keeps in memory (about 0.5 KB "
+        "each); a cascade that no longer fits is read back from ClickHouse when a repost touches it again.",
+    )
     events_enabled: bool = Field(
         default=True,
         description="SOCIALLISTEN_EVENTS_ENABLED: group near-duplicate posts and their reposts into hot events "
@@ -95,5 +100,5 @@ class MonitorSettings(Section):
     event_index_size: int = Field(
         default=50_000, ge=100,
         description="SOCIALLISTEN_EVENT_INDEX_SIZE: recent posts a worker remembers to match new ones against "
-        "(about 0.9 KB of memory each).",
+        "(about 0.6 KB of memory each).",
     )

@@ -150,6 +150,13 @@ class StorageSettings(Section):
     retry_max_seconds: float = Field(
         default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
     )
+    chdb_memory_mb: int = Field(
+        default=0, ge=0,
+        description="SOCIALLISTEN_CHDB_MEMORY_MB: most memory the chDB engine in the process may take for its "
+        "inserts, queries and merges (ClickHouse's max_server_memory_usage; its mark and index caches get an "
+        "eighth each). An insert that would go over fails and is retried: one 4,000-event insert with its "
+        "materialized views takes over 256 MB. 0 = ClickHouse's defaults. No effect with a ClickHouse server.",
+    )
     clickhouse_cluster: str | None = Field(
         default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="SOCIALLISTEN_CLICKHOUSE_CLUSTER: a remote_servers cluster of the ClickHouse server: migrate "
@@ -213,6 +220,16 @@ class WorkerSettings(Section):
         description="SOCIALLISTEN_EVENT_LOOP: the worker's asyncio event loop. uvloop (libuv) costs less per "
         "callback and future than the standard loop: about a tenth less CPU per event in the worker; "
         "'asyncio' is the standard library's (also used when uvloop is not installed).",
+    )
+    malloc_arenas: int = Field(
+        default=2, ge=0, le=1024,
+        description="SOCIALLISTEN_MALLOC_ARENAS: glibc malloc arenas of the worker and its analysis processes "
+        "(0 = glibc's default, 8 per core). Fewer arenas hold less freed memory (docs/worker.md, Memory).",
+    )
+    malloc_trim_seconds: float = Field(
+        default=1.0, ge=0,
+        description="SOCIALLISTEN_MALLOC_TRIM_SECONDS: how often the worker and its analysis processes give "
+        "freed malloc memory back to the system (malloc_trim; 0 = never).",
     )
     max_text_chars: int = Field(
         default=20000, ge=1, description="SOCIALLISTEN_MAX_TEXT_CHARS: longer texts are dead-lettered."

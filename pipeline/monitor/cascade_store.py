@@ -120,8 +120,9 @@ def _naive_utc(ts: float) -> datetime:
 
 
 _NODE_SELECT = f"SELECT {', '.join(NODE_FIELDS)} FROM cascade_nodes WHERE root_id IN %(roots)s"
-CACHE_MAX_NODES = 100_000
-"""Nodes kept in memory across all cached cascades (some 50 MB at the upper end)."""
+CACHE_MAX_NODES = 50_000
+"""Nodes kept in memory across all cached cascades by default (some 25 MB at the upper end;
+``SOCIALLISTEN_CASCADE_CACHE_NODES``)."""
 REFRESH_COST_SHARE = 0.05
 """At most this share of the time goes into recomputing any one cascade (see the module doc)."""
 DEFER_MIN_COST_SECONDS = 0.01

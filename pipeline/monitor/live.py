@@ -1,8 +1,10 @@
 """The live mention feed: what a worker publishes to its live page, plus per-minute counters.
 
 Each stored batch becomes :class:`LiveMention` items on the mentions hub (:mod:`pipeline.hub`); the feed
-also keeps the last mentions (to fill a page that just connected) and a compact record of
-everything received in the last ``live_counter_minutes`` minutes for the per-minute counters.
+also keeps the last mentions (to fill a page that just connected) and, for the per-minute counters,
+how many mentions of each combination of values (platform, sentiment, brands, competitors, signals)
+it received in each of the last ``live_counter_minutes`` minutes: memory grows with the combinations
+a minute brings, not with the mentions (a few thousand combinations a minute, not 200,000 records).
 Counters are in processing time (when the worker stored the mention): they show the stream as it
 flows, while the alert windows use event time (see :mod:`pipeline.monitor.alerts`).
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -24,7 +26,7 @@ log = logging.getLogger(__name__)
 
 TEXT_CHARS = 500
 COUNTER_CAP = 200_000
-"""At most this many compact records for the counters (a very busy stream counts the newest ones)."""
+"""At most this many counted value combinations (over all minutes kept); past it the oldest minutes go."""
 
 
 def live_mention(item: Enriched, received_at: float) -> LiveMention:
@@ -42,6 +44,38 @@ def live_mention(item: Enriched, received_at: float) -> LiveMention:
         keywords=list(an.keywords[:10]), buyer=an.buyer, service_request=an.service_request,
         purchase_intent=an.purchase_intent, repost_depth=item.repost_depth,
     )
+
+
+class _Kept(NamedTuple):
+    """A recent mention as the feed keeps it: the values of its live form, without a model (cheap to build)."""
+
+    event_id: str
+    platform: str
+    kind: str
+    author_id: str
+    author_name: str
+    author_followers: int
+    text: str
+    created_at: datetime
+    received_at: float
+    brands: list[str]
+    competitors: list[str]
+    signals: list[str]
+    sentiment: str
+    sentiment_score: float
+    keywords: list[str]
+    buyer: bool
+    service_request: bool
+    purchase_intent: bool
+    repost_depth: int
+
+
+def _kept(item: Enriched, received_at: float) -> _Kept:
+    ev, an = item.event, item.analysis
+    return _Kept(ev.id, ev.platform.value, ev.kind.value, ev.author.id, ev.author.name, ev.author.followers,
+                 ev.text[:TEXT_CHARS], ev.created_at, received_at, an.brands, an.competitors, an.signals, an.sentiment,
+                 float(an.sentiment_score), an.keywords[:10], an.buyer, an.service_request, an.purchase_intent,
+                 item.repost_depth)
 
 
 class _Seen(NamedTuple):
@@ -99,8 +133,10 @@ class LiveFeed:
     def __init__(self, hub: Hub, *, buffer: int = 2000, counter_minutes: int = 15) -> None:
         self.hub = hub
         self.counter_minutes = counter_minutes
-        self._recent: deque[tuple[_Seen, Enriched | LiveMention, float]] = deque(maxlen=buffer)
-        self._counted: deque[_Seen] = deque(maxlen=COUNTER_CAP)
+        self._recent: deque[tuple[_Seen, _Kept | LiveMention]] = deque(maxlen=buffer)
+        self._counted: dict[int, Counter[_Seen]] = {}
+        """Per minute, how many mentions had each combination of values (few: they repeat)."""
+        self._combinations = 0
         self._ids: deque[str] = deque(maxlen=buffer * 4)
         self._id_set: set[str] = set()
         self._shared = _Shared()
@@ -111,18 +147,25 @@ class LiveFeed:
         now = time.time() if now is None else now
         minute = int(now // 60) * 60
         watched = self.hub.subscribers > 0
-        n = 0
+        fresh: list[tuple[_Seen, Enriched | LiveMention]] = []
         for item in items:
             if not self._first_time(item.event.id):
                 continue
             seen = _seen(item, minute, self._shared)
-            self._recent.append((seen, item, now))
-            self._counted.append(seen)
+            self._count(seen)
             if watched:
-                self.hub.publish(live_mention(item, now))
-            n += 1
-        self.published += n
-        return n
+                mention = live_mention(item, now)
+                self.hub.publish(mention)
+                fresh.append((seen, mention))
+            else:
+                fresh.append((seen, item))
+        # only the batch's last `buffer` stay recent, as the values of their live form: a fifth of an
+        # enriched event's memory (no analysis, no record, the text cut), and the batch is not kept alive
+        keep = self._recent.maxlen or len(fresh)
+        self._recent.extend((seen, item if isinstance(item, LiveMention) else _kept(item, now))
+                            for seen, item in fresh[-keep:])
+        self.published += len(fresh)
+        return len(fresh)
 
     def publish_live(self, mentions: Sequence[LiveMention]) -> int:
         """Publish mentions another process stored (read from the live topic); ids seen before are skipped."""
@@ -134,13 +177,29 @@ class LiveFeed:
             minute = int(m.received_at // 60) * 60
             shared = self._shared
             seen = _Seen(minute, m.platform, m.sentiment, shared(m.brands), shared(m.competitors), shared(m.signals))
-            self._recent.append((seen, m, m.received_at))
-            self._counted.append(seen)
+            self._recent.append((seen, m))
+            self._count(seen)
             if watched:
                 self.hub.publish(m)
             n += 1
         self.published += n
         return n
+
+    def _count(self, seen: _Seen) -> None:
+        """Count a mention in its minute; minutes over an hour older than the counters show are dropped."""
+        bucket = self._counted.get(seen.minute)
+        if bucket is None:
+            bucket = self._counted[seen.minute] = Counter()
+            self._forget_before(seen.minute - (self.counter_minutes - 1) * 60 - 3600)
+        if seen not in bucket:
+            self._combinations += 1
+        bucket[seen] += 1
+        while self._combinations > COUNTER_CAP and len(self._counted) > 1:
+            self._forget_before(min(self._counted) + 1)  # a very busy, varied stream: the oldest minute goes
+
+    def _forget_before(self, minute: int) -> None:
+        for old in [m for m in self._counted if m < minute]:
+            self._combinations -= len(self._counted.pop(old))
 
     def _first_time(self, event_id: str) -> bool:
         if event_id in self._id_set:
@@ -154,11 +213,11 @@ class LiveFeed:
     def recent(self, filt: MentionFilter, limit: int) -> list[LiveMention]:
         """The newest ``limit`` mentions passing ``filt``, oldest first."""
         out: list[LiveMention] = []
-        for seen, item, received_at in reversed(self._recent):
+        for seen, item in reversed(self._recent):
             if len(out) >= limit:
                 break
             if filt.matches(seen):
-                out.append(item if isinstance(item, LiveMention) else live_mention(item, received_at))
+                out.append(item if isinstance(item, LiveMention) else LiveMention.model_construct(**item._asdict()))
         return out[::-1]
 
     def counters(self, filt: MentionFilter, now: float | None = None) -> list[MinuteCount]:
@@ -166,18 +225,19 @@ class LiveFeed:
         now = time.time() if now is None else now
         last = int(now // 60) * 60
         first = last - (self.counter_minutes - 1) * 60
-        while self._counted and self._counted[0].minute < first - 3600:
-            self._counted.popleft()
+        self._forget_before(first - 3600)
         buckets: dict[int, list[int]] = {m: [0, 0, 0, 0] for m in range(first, last + 60, 60)}
-        for seen in self._counted:
-            b = buckets.get(seen.minute)
-            if b is None or not filt.matches(seen):
+        for minute, counted in self._counted.items():
+            b = buckets.get(minute)
+            if b is None:
                 continue
-            sig = seen.signals
-            b[0] += 1
-            b[1] += "negative" in sig
-            b[2] += "service_request" in sig
-            b[3] += "competitor_mention" in sig
+            for seen, n in counted.items():
+                if filt.matches(seen):
+                    sig = seen.signals
+                    b[0] += n
+                    b[1] += n * ("negative" in sig)
+                    b[2] += n * ("service_request" in sig)
+                    b[3] += n * ("competitor_mention" in sig)
         return [
             MinuteCount(minute=datetime.fromtimestamp(m, UTC), mentions=c[0], negative=c[1], service_requests=c[2],
                         competitor_mentions=c[3])

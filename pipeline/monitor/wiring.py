@@ -64,7 +64,7 @@ class Monitoring:
         self.alert_settings = alerts
         self.live = LiveFeed(mentions, buffer=monitor.live_buffer, counter_minutes=monitor.live_counter_minutes)
         self.engine = AlertEngine(ports.storage.ch, alerts)
-        self.cascades = CascadeTracker(ports.storage.ch)
+        self.cascades = CascadeTracker(ports.storage.ch, max_cached_nodes=monitor.cascade_cache_nodes)
         self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cascades")
         self.webhook = Webhook(alerts.alert_webhook.get_secret_value()) if alerts.alert_webhook else None
         self.relay = AlertRelay(ports.storage.ch, ports.storage.run_blocking, alert_hub)

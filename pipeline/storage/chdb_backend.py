@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal, cast
 
 import orjson
 
+from pipeline.config.sections import StorageSettings
 from pipeline.errors import ConfigError, StorageError
 from pipeline.storage.errors import wrap
 from pipeline.storage.sql import head, identifier, render
@@ -42,6 +43,19 @@ _SESSION_SETTINGS = (
 _RESULT_FORMAT = "JSONCompactEachRowWithNamesAndTypes"
 
 
+def engine_options(memory_mb: int) -> str:
+    """The chDB connection string's options that bound the engine's memory to ``memory_mb`` (0: none).
+
+    chDB passes them to the engine as server settings (they show in ``system.server_settings``).
+    """
+    if memory_mb <= 0:
+        return ""
+    limit, cache = memory_mb * 2**20, memory_mb * 2**20 // 8
+    return (f"?max_server_memory_usage={limit}&mark_cache_size={cache}&index_mark_cache_size={cache}"
+            f"&primary_index_cache_size={cache}&compiled_expression_cache_size={cache}"
+            f"&query_condition_cache_size={cache}")
+
+
 class _Session:
     """The process's one chDB session and the state shared by its handles."""
 
@@ -51,7 +65,7 @@ class _Session:
         Path(path).mkdir(parents=True, exist_ok=True)
         self.path = path
         self.where = f"chDB at {path}"
-        self.session: Any = cast(Any, session).Session(path)
+        self.session: Any = cast(Any, session).Session(path + engine_options(StorageSettings().chdb_memory_mb))
         self.lock = threading.RLock()
         self.refs = 0
         self.current_db = ""

@@ -49,6 +49,7 @@ from pathlib import Path
 from pipeline.local.child_guard import guard_child
 from pipeline.text import Analysis, TextAnalyzer, get_analyzer
 from pipeline.text.segment import release_module_dictionary
+from pipeline.worker.allocator import Trimmer, limit_arenas
 from pipeline.worker.budget import AnalysisTimeout, batch_allowance, deadline, timeout_error
 from pipeline.worker.gc_tuning import quiet_gc
 
@@ -133,11 +134,14 @@ def analyze_one(analyzer: TextAnalyzer, text: str, title: str, budget: float | N
 
 _analyzer: TextAnalyzer | None = None
 _budget: float | None = None
+_trimmer = Trimmer(0.0)
 
 
-def _init(lexicon: str, parent_pid: int, budget: float | None = None) -> None:
-    global _analyzer, _budget
-    _budget = budget
+def _init(lexicon: str, parent_pid: int, budget: float | None = None, arenas: int = 0, trim_seconds: float = 0.0
+          ) -> None:
+    global _analyzer, _budget, _trimmer
+    limit_arenas(arenas)  # before anything allocates much (docs/worker.md, Memory)
+    _budget, _trimmer = budget, Trimmer(trim_seconds)
     guard_child(parent_pid)  # first: a worker killed from here on takes this process with it
     for stop in (signal.SIGINT, signal.SIGTERM):  # for the worker, which closes the pool when it has finished
         signal.signal(stop, signal.SIG_IGN)
@@ -147,9 +151,36 @@ def _init(lexicon: str, parent_pid: int, budget: float | None = None) -> None:
     quiet_gc()
 
 
+SHARED_FIELDS = ("tokens", "keywords", "signals", "brands", "competitors", "hashtags", "mentions", "emoticons",
+                 "repost_chain", "urls")
+"""The lists of strings of an :class:`Analysis` whose equal values :func:`share_strings` makes one object."""
+
+
+def share_strings(analyses: list[Analysis | str]) -> list[Analysis | str]:
+    """Make equal strings of a batch's analyses one object (in place); returns ``analyses``.
+
+    A batch repeats most of its words (tokens, keywords, signals, brands), but the segmenter makes a
+    new string for each occurrence. Pickling a batch writes an object it has written before as a
+    reference, so the batch crosses to the worker with each distinct string once, and the worker
+    holds one object per distinct string while the batch is in flight instead of one per
+    occurrence: about 40 % of an analysis's memory there (docs/worker.md, Memory).
+    """
+    memo: dict[str, str] = {}
+    one = memo.setdefault
+    for an in analyses:
+        if isinstance(an, Analysis):
+            for name in SHARED_FIELDS:
+                values = getattr(an, name)
+                if values:
+                    setattr(an, name, [one(v, v) for v in values])
+    return analyses
+
+
 def _run(texts: list[str], titles: list[str]) -> list[Analysis | str]:
     assert _analyzer is not None, "analysis process not initialised"
-    return analyze_each(_analyzer, texts, titles, _budget)  # the worker sends each distinct text once (_spread)
+    _trimmer.maybe_trim()  # what the batches before this one left free goes back to the system
+    # the worker sends each distinct text once (_spread); the analyses go back with each distinct word once
+    return share_strings(analyze_each(_analyzer, texts, titles, _budget))
 
 
 class AnalysisPool:
@@ -159,11 +190,16 @@ class AnalysisPool:
     thread): on Linux the processes are killed when the thread that started them ends.
     """
 
-    def __init__(self, lexicon: Path, processes: int = 1, budget: float | None = None) -> None:
-        """Describe the pool (nothing starts yet); ``budget``: seconds each text may take (None: no limit)."""
+    def __init__(self, lexicon: Path, processes: int = 1, budget: float | None = None, *, malloc_arenas: int = 0,
+                 trim_seconds: float = 0.0) -> None:
+        """Describe the pool (nothing starts yet); ``budget``: seconds each text may take (None: no limit).
+
+        ``malloc_arenas`` and ``trim_seconds``: the processes' allocator settings (:mod:`pipeline.worker.allocator`).
+        """
         self.lexicon = lexicon
         self.processes = processes
         self.budget = budget or None
+        self.allocator = (malloc_arenas, trim_seconds)
         self._executor: Executor | None = None
         self._local: TextAnalyzer | None = None
         self._local_lock = threading.Lock()
@@ -173,7 +209,7 @@ class AnalysisPool:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
         return ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init,
-                                   initargs=(str(self.lexicon), os.getpid(), self.budget))
+                                   initargs=(str(self.lexicon), os.getpid(), self.budget, *self.allocator))
 
     def _local_analyzer(self) -> TextAnalyzer:
         with self._local_lock:

@@ -26,8 +26,9 @@ from pipeline.kafka.topics import Topics, bootstrap_servers
 from pipeline.metrics import Metrics
 from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
-from pipeline.storage import ClickHouse
+from pipeline.storage import ClickHouse, StorageError
 from pipeline.worker import diagnostics
+from pipeline.worker.allocator import Trimmer, clean_file_mappings, limit_arenas, release_file_pages
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 
 LAG_SECONDS = 5.0
 """How often the consumer lag metric is refreshed."""
+CHDB_LIBRARY = "_chdb"
+"""Part of the file name of chDB's library (docs/worker.md, Memory)."""
+CHDB_PAGES_SECONDS = 5.0
+"""How often a worker storing in chDB drops the library's resident pages (those in use come back: some
+10 ms of page faults each time)."""
 
 
 def faust_broker_urls(bootstrap: str) -> list[str]:
@@ -89,6 +95,7 @@ class Worker:
     def __init__(self, settings: Settings, bootstrap: str, ch: ClickHouse, metrics: Metrics | None = None) -> None:
         """Build the worker for the broker at ``bootstrap`` and the database ``ch`` (nothing starts yet)."""
         use_event_loop(settings.worker.event_loop)  # before Faust creates its loop
+        limit_arenas(settings.worker.malloc_arenas)  # before Faust's threads (callers with chDB: before opening it)
         set_fetch_max_wait(settings.kafka.fetch_max_wait_ms)
         leave_group_from_generation_0()  # a clean stop hands the partitions over at once (faust_tuning)
         self.settings = settings
@@ -97,7 +104,9 @@ class Worker:
         self.retry = RetryPolicy(max_seconds=settings.storage.retry_max_seconds)
         self.metrics = metrics or Metrics()
         self.pool = AnalysisPool(settings.resolved_lexicon, settings.worker.analysis_processes,
-                                 settings.worker.analysis_event_seconds)
+                                 settings.worker.analysis_event_seconds, malloc_arenas=settings.worker.malloc_arenas,
+                                 trim_seconds=settings.worker.malloc_trim_seconds)
+        self.trimmer = Trimmer(settings.worker.malloc_trim_seconds)
         dlq = self.app.topic(self.topics.deadletter, key_serializer="raw", value_serializer="raw")
 
         async def send_dead_letter(dl: DeadLetter) -> None:
@@ -114,6 +123,9 @@ class Worker:
         """The analysis processes loading, started by :meth:`run`."""
         self.exit_code = 0
         """What :meth:`run` returns (set by the job run beside the worker)."""
+        self._chdb_pages = clean_file_mappings(CHDB_LIBRARY) if ch.backend == "chdb" else []
+        """chDB's library mappings whose pages :meth:`_release_chdb_pages` drops."""
+        release_file_pages(self._chdb_pages)  # its engine has started (and migrated): most of it is not needed again
         self._install()
 
     def _install(self) -> None:
@@ -127,6 +139,28 @@ class Worker:
         diagnostics.install(self.ports, self.stages, stall_seconds=cfg.stall_seconds,
                             check_seconds=cfg.stall_check_seconds, exit_seconds=cfg.stall_exit_seconds)
         self.ports.every(LAG_SECONDS, self._record_lag, name="sociallisten.consumer_lag")
+        if self.ports.storage.ch.backend == "chdb":
+            self.ports.every(CHDB_PAGES_SECONDS, self._release_chdb_pages, name="sociallisten.chdb_pages")
+        if cfg.malloc_trim_seconds > 0:
+            self.ports.every(cfg.malloc_trim_seconds, self._trim, name="sociallisten.malloc_trim")
+
+    async def _release_chdb_pages(self) -> None:
+        """Drop chDB's library pages from this process's memory: most are start-up code (docs/worker.md, Memory)."""
+        release_file_pages(self._chdb_pages)
+
+    async def _trim(self) -> None:
+        """Give the memory freed by stored batches back to the system (:mod:`pipeline.worker.allocator`).
+
+        With chDB, its engine's allocator (jemalloc, inside chDB's library) too: it keeps freed pages
+        for seconds, some 40 MB after a few inserts. On the storage thread: chDB runs one call at a time.
+        """
+        self.trimmer.trim_now()
+        storage = self.ports.storage
+        if storage.ch.backend == "chdb":
+            try:
+                await storage.run_blocking(storage.ch.execute, "SYSTEM JEMALLOC PURGE")
+            except StorageError as exc:  # only memory is at stake: the next tick tries again
+                log.debug("chDB's allocator was not purged: %s", exc)
 
     async def _record_lag(self) -> None:
         """Consumer lag per owned input partition, for ``/metrics``."""

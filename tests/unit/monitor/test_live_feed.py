@@ -73,11 +73,13 @@ def test_counted_mentions_share_their_value_tuples() -> None:
     for n, item in enumerate(again):
         item.event = item.event.model_copy(update={"id": f"weibo:{100 + n}"})
     assert feed.publish_batch(first, 60.0) == 4 and feed.publish_batch(again, 60.0) == 4
-    counted = list(feed._counted)
-    for a, b in zip(counted[:4], counted[4:], strict=True):
+    counted = feed._counted[60]  # equal values of the two batches counted under one key
+    assert sum(counted.values()) == 8 and len(counted) < 8 and set(counted.values()) >= {2}
+    recent = [seen for seen, _ in feed._recent]
+    for a, b in zip(recent[:4], recent[4:], strict=True):
         assert a == b
         assert a.signals is b.signals and a.brands is b.brands and a.competitors is b.competitors
-    assert counted[0].brands == ("蒙牛",) and counted[2].brands == ()
+    assert recent[0].brands == ("蒙牛",) and recent[2].brands == ()
     assert feed.counters(MentionFilter(brand="蒙牛"), 60.0)[-1].mentions == 4
 
 
@@ -102,15 +104,29 @@ def test_recent_mentions_and_remembered_ids_at_their_bounds() -> None:
     assert [m.event_id for m in feed.recent(MentionFilter(), 100)] == [f"weibo:{i}" for i in (17, 18, 19, 20, 0)]
 
 
-def test_counters_count_the_newest_mentions_at_their_cap(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_counters_hold_combinations_not_mentions_and_drop_the_oldest_minute_at_their_cap(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from pipeline.monitor import live
 
     monkeypatch.setattr(live, "COUNTER_CAP", 50)
     feed = LiveFeed(Hub(), buffer=10, counter_minutes=5)
-    feed.publish_live([_live(i, received_at=600.0) for i in range(30)])
-    feed.publish_live([_live(i, received_at=660.0) for i in range(30, 70)])
+    feed.publish_live([_live(i, received_at=540.0, brands=("蒙牛",)) for i in range(1000)])  # one combination
+    feed.publish_live([_live(i, received_at=600.0, brands=(f"品牌{i}",)) for i in range(1000, 1030)])
+    assert feed._combinations == 31
     counts = [c.mentions for c in feed.counters(MentionFilter(), now=700.0)]
-    assert counts[-2:] == [10, 40] and sum(counts) == 50  # the oldest 20 of minute 600 left
+    assert counts[-3:] == [1000, 30, 0]
+    feed.publish_live([_live(i, received_at=660.0, brands=(f"品牌{i}",)) for i in range(1030, 1050)])
+    counts = [c.mentions for c in feed.counters(MentionFilter(), now=700.0)]
+    assert counts[-3:] == [0, 30, 20] and feed._combinations == 50  # minute 540 went at the 51st
+    assert list(feed._counted) == [600, 660]
+
+
+def test_counters_forget_minutes_an_hour_older_than_they_show() -> None:
+    feed = LiveFeed(Hub(), buffer=10, counter_minutes=5)
+    feed.publish_live([_live(1, received_at=600.0)])
+    feed.publish_live([_live(2, received_at=600.0 + 4 * 60 + 3600)])  # minute 600 still within the hour kept
+    assert list(feed._counted) == [600, 4440]
+    feed.publish_live([_live(3, received_at=660.0 + 4 * 60 + 3600)])
+    assert list(feed._counted) == [4440, 4500] and feed._combinations == 2
 
 
 def test_shared_value_tuples_start_over_at_their_bound_without_changing_a_counted_value() -> None:
