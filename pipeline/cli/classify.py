@@ -161,7 +161,7 @@ def _few_collections() -> Iterator[None]:
     The analyzer's tables live as long as the process: frozen out of the collector's sight, they
     are not traversed again by every full collection while the batches allocate. A batch's objects
     are freed by reference counting: a young generation of 50,000 objects (not 700) spares most
-    collections. Together about a fifth of the classify loop's CPU time (docs/text.md "Speed").
+    collections. Together about a sixth of the classify loop's CPU time (docs/text.md "Speed").
     """
     threshold = gc.get_threshold()
     gc.freeze()

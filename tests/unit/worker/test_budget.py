@@ -68,17 +68,17 @@ def test_allowance_and_error_strings() -> None:
 
 
 def _slow_on(marker: str, monkeypatch: pytest.MonkeyPatch, seconds: float = 3.0) -> list[str]:
-    """Make keyword extraction spin ``seconds`` on texts with ``marker``; the list records every finished spin."""
-    extract = KeywordExtractor.extract
+    """Make keyword extraction spin ``seconds`` on a batch with ``marker``; the list returned records each spin done."""
+    extract_many = KeywordExtractor.extract_many
     finished: list[str] = []
 
-    def slow(self: KeywordExtractor, tokens: list[str], k: int = 5) -> list[str]:
-        if marker in tokens:
+    def slow(self: KeywordExtractor, texts: list[list[str]], k: int = 5) -> list[list[str]]:
+        if any(marker in tokens for tokens in texts):
             _spin(seconds)
             finished.append(marker)
-        return extract(self, tokens, k)
+        return extract_many(self, texts, k)
 
-    monkeypatch.setattr(KeywordExtractor, "extract", slow)
+    monkeypatch.setattr(KeywordExtractor, "extract_many", slow)
     return finished
 
 
