@@ -186,11 +186,11 @@ class LiveFeed:
         return n
 
     def _count(self, seen: _Seen) -> None:
-        """Count a mention in its minute; minutes over an hour older than the counters show are dropped."""
+        """Count a mention in its minute; minutes older than the counters show (one minute of slack) are dropped."""
         bucket = self._counted.get(seen.minute)
         if bucket is None:
             bucket = self._counted[seen.minute] = Counter()
-            self._forget_before(seen.minute - (self.counter_minutes - 1) * 60 - 3600)
+            self._forget_before(seen.minute - self.counter_minutes * 60)
         if seen not in bucket:
             self._combinations += 1
         bucket[seen] += 1
@@ -225,7 +225,7 @@ class LiveFeed:
         now = time.time() if now is None else now
         last = int(now // 60) * 60
         first = last - (self.counter_minutes - 1) * 60
-        self._forget_before(first - 3600)
+        self._forget_before(first - 60)
         buckets: dict[int, list[int]] = {m: [0, 0, 0, 0] for m in range(first, last + 60, 60)}
         for minute, counted in self._counted.items():
             b = buckets.get(minute)

@@ -120,13 +120,14 @@ def test_counters_hold_combinations_not_mentions_and_drop_the_oldest_minute_at_t
     assert list(feed._counted) == [600, 660]
 
 
-def test_counters_forget_minutes_an_hour_older_than_they_show() -> None:
-    feed = LiveFeed(Hub(), buffer=10, counter_minutes=5)
+def test_counters_forget_minutes_older_than_they_show() -> None:
+    feed = LiveFeed(Hub(), buffer=10, counter_minutes=5)  # minutes shown at 900: 660 ... 900
     feed.publish_live([_live(1, received_at=600.0)])
-    feed.publish_live([_live(2, received_at=600.0 + 4 * 60 + 3600)])  # minute 600 still within the hour kept
-    assert list(feed._counted) == [600, 4440]
-    feed.publish_live([_live(3, received_at=660.0 + 4 * 60 + 3600)])
-    assert list(feed._counted) == [4440, 4500] and feed._combinations == 2
+    feed.publish_live([_live(2, received_at=900.0)])  # minute 600 kept: one minute of slack
+    assert list(feed._counted) == [600, 900]
+    feed.publish_live([_live(3, received_at=960.0)])
+    assert list(feed._counted) == [900, 960] and feed._combinations == 2
+    assert [c.mentions for c in feed.counters(MentionFilter(), now=960.0)] == [0, 0, 0, 1, 1]
 
 
 def test_shared_value_tuples_start_over_at_their_bound_without_changing_a_counted_value() -> None:
