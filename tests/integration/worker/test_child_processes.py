@@ -94,11 +94,23 @@ def test_sigterm_stops_the_worker_with_its_processes_and_commits_every_offset(  
     assert sum(committed.values()) == 300, f"every partition committed to its end: {committed}"
 
 
+def _cpu(analysers: list[psutil.Process]) -> float:
+    """CPU seconds the analysis processes used so far."""
+    return sum(sum(proc.cpu_times()[:2]) for proc in analysers)
+
+
 def _analysing(analysers: list[psutil.Process]) -> bool:
     """Whether an analysis process is at work now: its CPU time grows over the next 50 ms."""
     before = [sum(proc.cpu_times()[:2]) for proc in analysers]
     time.sleep(0.05)
     return any(sum(proc.cpu_times()[:2]) - cpu >= 0.01 for proc, cpu in zip(analysers, before, strict=True))
+
+
+def _idle(analysers: list[psutil.Process]) -> bool:
+    """Whether the analysis processes stay idle for half a second (done loading; housekeeping is brief)."""
+    before = _cpu(analysers)
+    time.sleep(0.5)
+    return _cpu(analysers) - before < 0.05
 
 
 @pytest.mark.cpu_heavy
@@ -118,11 +130,15 @@ def test_sigterm_to_the_whole_group_mid_batch_finishes_the_batches_in_hand(  # t
     analysers = _analysers(worker)
     assert len(analysers) == 2, worker.tree.describe(worker.tree.alive())
     started = set(worker.tree.seen)  # the analysis processes and multiprocessing's resource tracker
+    # "at work" must mean analysing a batch: not the end of loading the analyser, nor housekeeping
+    wait_until(lambda: _idle(analysers), 60, "the analysis processes to be idle once loaded", interval=0)
+    idle_cpu = _cpu(analysers)
     producer = Producing(worker_env, list(generate_events(12000, seed=33, invalid_rate=0.0)), 2500.0)
     producer.start()
     ch = connect(worker_env.clickhouse_url)
     try:
-        wait_until(lambda: _analysing(analysers), 60, "an analysis process to be at work", interval=0)
+        wait_until(lambda: _cpu(analysers) - idle_cpu >= 0.2 and _analysing(analysers), 60,
+                   "an analysis process to be at work on a batch", interval=0)
         os.killpg(worker.proc.pid, signal.SIGTERM)
         wait_until(lambda: worker.tree.refresh() == 0 and not worker.alive(), 60, "the worker to stop", interval=0.1)
         totals = stats(ch)
