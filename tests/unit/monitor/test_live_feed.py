@@ -150,3 +150,10 @@ def test_counters_filter_alike_across_the_shared_tuples_starting_over(monkeypatc
     feed.publish_live([_live(i, brands=b) for i, b in enumerate(brands)])
     assert feed.counters(MentionFilter(brand="蒙牛"), now=600.0)[-1].mentions == 3
     assert [m.brands for m in feed.recent(MentionFilter(brand="伊利"), 10)] == [["伊利"], ["蒙牛", "伊利"]]
+
+
+def test_the_compact_record_has_exactly_the_fields_of_a_live_mention() -> None:
+    """Recent mentions are kept as tuples and rebuilt with ``model_construct`` (no validation): same fields, in order."""
+    from pipeline.monitor.live import _Kept
+
+    assert _Kept._fields == tuple(LiveMention.model_fields)
