@@ -153,7 +153,7 @@ def test_counters_filter_alike_across_the_shared_tuples_starting_over(monkeypatc
 
 
 def test_the_compact_record_has_exactly_the_fields_of_a_live_mention() -> None:
-    """Recent mentions are kept as tuples and rebuilt with ``model_construct`` (no validation): same fields, in order."""
+    """Recent mentions are kept as tuples and rebuilt with ``model_construct`` (no validation): same fields."""
     from pipeline.monitor.live import _Kept
 
     assert _Kept._fields == tuple(LiveMention.model_fields)
