@@ -60,14 +60,12 @@ def trim() -> bool:
 
 
 class Trimmer:
-    """Calls :func:`trim` at most every ``seconds`` (0: never), and keeps count of the time it took."""
+    """Calls :func:`trim` at most every ``seconds`` (0: never), where no timer schedules it (analysis processes)."""
 
     def __init__(self, seconds: float) -> None:
         """A trimmer that trims at most every ``seconds``."""
         self.seconds = seconds
         self.calls = 0
-        self.spent = 0.0
-        """Seconds spent in malloc_trim in all."""
         self._last = 0.0
 
     def maybe_trim(self) -> None:
@@ -76,12 +74,10 @@ class Trimmer:
             self.trim_now()
 
     def trim_now(self) -> None:
-        """Trim now (also when ``seconds`` is 0), counting the time it takes."""
-        started = time.monotonic()
+        """Trim now (also when ``seconds`` is 0)."""
         trim()
         self._last = time.monotonic()
         self.calls += 1
-        self.spent += self._last - started
 
 
 MADV_DONTNEED = 4

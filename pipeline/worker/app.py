@@ -28,7 +28,7 @@ from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse, StorageError
 from pipeline.worker import diagnostics
-from pipeline.worker.allocator import Trimmer, clean_file_mappings, limit_arenas, release_file_pages
+from pipeline.worker.allocator import clean_file_mappings, limit_arenas, release_file_pages, trim
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
@@ -106,7 +106,6 @@ class Worker:
         self.pool = AnalysisPool(settings.resolved_lexicon, settings.worker.analysis_processes,
                                  settings.worker.analysis_event_seconds, malloc_arenas=settings.worker.malloc_arenas,
                                  trim_seconds=settings.worker.malloc_trim_seconds)
-        self.trimmer = Trimmer(settings.worker.malloc_trim_seconds)
         dlq = self.app.topic(self.topics.deadletter, key_serializer="raw", value_serializer="raw")
 
         async def send_dead_letter(dl: DeadLetter) -> None:
@@ -154,7 +153,7 @@ class Worker:
         With chDB, its engine's allocator (jemalloc, inside chDB's library) too: it keeps freed pages
         for seconds, some 40 MB after a few inserts. On the storage thread: chDB runs one call at a time.
         """
-        self.trimmer.trim_now()
+        trim()  # every malloc_trim_seconds: the tick is scheduled in _install
         storage = self.ports.storage
         if storage.ch.backend == "chdb":
             try:
