@@ -27,6 +27,6 @@ def serve_command() -> None:
     require_secret(settings.desk, "sociallisten serve")
     bootstrap = bootstrap_servers(settings.kafka.kafka_url)
     ensure_topics(bootstrap, settings)
-    with storage(settings) as ch:
+    with storage(settings, wait=True) as ch:
         code = run_web_tier(settings, bootstrap, ch)
     raise typer.Exit(code)

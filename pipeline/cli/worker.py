@@ -24,7 +24,7 @@ def worker_command(
 
     settings = load_settings(embedded_defaults=True)
     limit_arenas(settings.worker.malloc_arenas)  # before chDB and the broker client start their threads
-    with broker(settings) as bootstrap, storage(settings) as ch:
+    with broker(settings) as bootstrap, storage(settings, wait=True) as ch:
         ensure_topics(bootstrap, settings)
         code = assemble(settings, bootstrap, ch, web=web).run()
     raise typer.Exit(code)

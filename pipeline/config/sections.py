@@ -150,6 +150,13 @@ class StorageSettings(Section):
     retry_max_seconds: float = Field(
         default=30.0, gt=0, description="SOCIALLISTEN_RETRY_MAX_SECONDS: cap of the storage retry backoff."
     )
+    startup_wait_seconds: float = Field(
+        default=120.0, ge=0,
+        description="SOCIALLISTEN_STARTUP_WAIT_SECONDS: how long a starting worker or web service waits for "
+        "ClickHouse: the schema migration is retried while the server is unreachable or a cluster's DDL queue "
+        "is busy (as when several workers start together), so the process does not exit because it started "
+        "first. 0 = fail at once.",
+    )
     chdb_memory_mb: int = Field(
         default=0, ge=0,
         description="SOCIALLISTEN_CHDB_MEMORY_MB: most memory the chDB engine in the process may take for its "

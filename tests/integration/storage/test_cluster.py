@@ -97,8 +97,51 @@ def _local_counts(cluster: LocalCluster, db: str) -> list[list[dict[str, int]]]:
     return counts
 
 
+def _sync_replicas(cluster: LocalCluster, db: str, seconds: int = 30) -> None:
+    """Run ``SYSTEM SYNC REPLICA`` on every replicated table of every node.
+
+    Each waits (up to ``seconds``) until its replication queue has caught up with the log, as an
+    operator does after a restart, instead of leaving the fetches to the background pool's schedule.
+    """
+    for node in cluster.all_nodes:
+        client = Client(node.host, port=node.port, database=db, send_receive_timeout=seconds + 10)
+        try:
+            names = client.execute("SELECT name FROM system.tables WHERE database = currentDatabase() "
+                                   "AND engine LIKE 'Replicated%'")
+            for (name,) in names:
+                client.execute(f"SYSTEM SYNC REPLICA {name}", settings={"receive_timeout": seconds})
+        finally:
+            client.disconnect()
+
+
 def _replicas_agree(cluster: LocalCluster, db: str) -> bool:
+    _sync_replicas(cluster, db)
     return all(all(c == shard[0] for c in shard) for shard in _local_counts(cluster, db))
+
+
+def _replication_state(cluster: LocalCluster, db: str) -> str:
+    """What a failed convergence wait reports: per node, the differing counts and the replication queue."""
+    lines = []
+    for s, row in enumerate(cluster.nodes):
+        for r, node in enumerate(row):
+            client = Client(node.host, port=node.port, database=db)
+            try:
+                replicas = client.execute(
+                    "SELECT table, is_readonly, is_session_expired, queue_size, absolute_delay "
+                    "FROM system.replicas WHERE database = currentDatabase()")
+                queue = client.execute(
+                    "SELECT table, type, new_part_name, num_tries, last_exception FROM system.replication_queue "
+                    "WHERE database = currentDatabase() LIMIT 10")
+                lines.append(f"shard {s + 1} replica {r + 1}: replicas {replicas}; queue {queue}")
+            except Exception as exc:  # a node may be down; say so and go on
+                lines.append(f"shard {s + 1} replica {r + 1}: {exc!r}")
+            finally:
+                client.disconnect()
+    try:
+        lines.append(f"counts {_local_counts(cluster, db)}")
+    except Exception as exc:
+        lines.append(f"counts: {exc!r}")
+    return "\n".join(lines)
 
 
 def test_cluster_schema_is_versioned_idempotent_and_exact(clickhouse_cluster: LocalCluster, cluster_db: str,
@@ -120,7 +163,8 @@ def test_cluster_schema_is_versioned_idempotent_and_exact(clickhouse_cluster: Lo
         load(ch, lines, analyzer)
         load(single, lines, analyzer)
         load(ch, lines, analyzer)  # a replay changes nothing
-        wait_until(lambda: _replicas_agree(clickhouse_cluster, cluster_db), 60, "the replicas to agree")
+        wait_until(lambda: _replicas_agree(clickhouse_cluster, cluster_db), 60, "the replicas to agree",
+                   diagnose=lambda: _replication_state(clickhouse_cluster, cluster_db))
         assert stats(ch) == stats(single)
         assert _differences(ch, single) == []
         shards = _local_counts(clickhouse_cluster, cluster_db)
@@ -191,7 +235,8 @@ def test_two_workers_a_replica_killed_mid_stream_totals_exact(  # type: ignore[n
         producer.finish(timeout=120)
         wait_until(lambda: stats(ch)["mentions"] >= len(exp.valid_ids), 300, "every event stored")
         load(single, lines, get_analyzer(Settings().resolved_lexicon))
-        wait_until(lambda: _replicas_agree(clickhouse_cluster, cluster_db), 120, "the restarted replica to converge")
+        wait_until(lambda: _replicas_agree(clickhouse_cluster, cluster_db), 180, "the restarted replica to converge",
+                   diagnose=lambda: _replication_state(clickhouse_cluster, cluster_db))
         assert stats(ch) == stats(single)
         for node in clickhouse_cluster.all_nodes:  # through any node
             other = connect(node.url(cluster_db))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import psutil
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
+from pipeline.local.clickhouse_server import ClickHouseServer
 from pipeline.sample import generate_events
 from pipeline.storage import ClickHouse, connect
 from pipeline.storage.errors import StorageError
@@ -165,3 +167,44 @@ def test_failed_enrich_stage_stops_the_worker_and_the_restart_replays_its_batche
         assert_exact(ch, exp)
     finally:
         ch.close()
+
+
+def test_a_worker_started_before_its_clickhouse_waits_for_it(worker_env, start_worker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A worker started before its ClickHouse retries the schema migration instead of exiting.
+
+    As when the server is still booting, or several workers migrate a cluster at once; once the
+    server answers, the worker stores the stream exactly.
+    """
+    lines = list(generate_events(2000, seed=14))
+    exp = Expectation.from_lines(lines)
+    late = ClickHouseServer(tmp_path / "late-clickhouse")  # its ports are chosen; it is not started yet
+    url = late.url(f"late_{uuid.uuid4().hex[:8]}")
+    worker = start_worker(SOCIALLISTEN_CLICKHOUSE_URL=url, SOCIALLISTEN_STARTUP_WAIT_SECONDS="300")
+    try:
+        wait_until(lambda: "opening ClickHouse" in worker.logs() and "retrying in" in worker.logs(), 120,
+                   "the worker to log that it waits for ClickHouse")
+        time.sleep(3)  # a few more attempts
+        assert worker.alive(), worker.logs()[-2000:]
+        late.start()
+        produce(worker_env, lines)
+        ch = connect(url)
+        try:
+            wait_until(complete(ch, exp), 300, "the worker to store the stream once ClickHouse is up",
+                       diagnose=worker.state)
+            assert_exact(ch, exp)
+            assert {m.version for m in load_migrations()} <= _applied(ch)
+        finally:
+            ch.close()
+    finally:
+        worker.stop()  # before its ClickHouse: a worker stopping during an outage waits for it
+        late.stop()
+
+
+def test_without_startup_wait_a_worker_fails_at_once_naming_clickhouse(worker_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    absent = ClickHouseServer(tmp_path / "never-started")  # nothing listens on its port
+    done = worker_env.run("worker", timeout=120, SOCIALLISTEN_CLICKHOUSE_URL=absent.url("nowhere"),
+                          SOCIALLISTEN_STARTUP_WAIT_SECONDS="0")
+    err = done.stderr.decode(errors="replace")
+    assert done.returncode != 0
+    assert f"127.0.0.1:{absent.port}" in err and "unavailable" in err, err[-2000:]
+    assert "retrying in" not in err
