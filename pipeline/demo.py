@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import DATA_DIR, Settings
+from pipeline.decode import decode_event
 from pipeline.errors import EventRejected
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
+from pipeline.storage.access import RunBlocking
 from pipeline.storage.stats import stats
 from pipeline.tracking.demo import run_campaign
-from pipeline.worker.decode import decode_event
-from pipeline.worker.features import RunBlocking
 
 log = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.live_topic import LiveTopicReader
 from pipeline.monitor.relay import AlertRelay
 from pipeline.storage import ClickHouse
+from pipeline.storage.access import StorageAccess
 from pipeline.tracking.outbox import Outbox
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
 from pipeline.web.server import serve
 from pipeline.worker.app import faust_broker_urls
-from pipeline.worker.features import StorageAccess
 from pipeline.worker.health import PROBE_SECONDS, Readiness, probe_clickhouse, probe_kafka
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from typing import Any
 
 from pipeline.bench.run import LOCAL, _child, _produce, _rate, _wait, clickhouse_urls
 from pipeline.config import Settings
+from pipeline.decode import decode_batch, unpack
 from pipeline.kafka.producer import message_bytes
 from pipeline.local.broker import EmbeddedBroker
 from pipeline.records import RawRecord
@@ -33,7 +34,6 @@ from pipeline.sample import generate_events
 from pipeline.sample.hostile import hostile_stream
 from pipeline.storage import connect
 from pipeline.storage.stats import stats
-from pipeline.worker.decode import decode_batch, unpack
 
 
 def expected(lines: Sequence[bytes]) -> tuple[int, int, int]:

@@ -44,12 +44,12 @@ def _serve(bootstrap: str, prefix: str, data: str, port: int, ready: Any) -> Non
     import uvicorn
 
     from pipeline.storage import connect
+    from pipeline.storage.access import StorageAccess
     from pipeline.storage.migrate import migrate
     from pipeline.tracking.links import create_link
     from pipeline.tracking.outbox import Outbox
     from pipeline.web.app import create_web_app
     from pipeline.web.context import WebContext
-    from pipeline.worker.features import StorageAccess
     from schemas.tracking import LinkIn
 
     ch = connect(f"chdb://{data}")

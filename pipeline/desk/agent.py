@@ -40,8 +40,9 @@ from pipeline.kafka.send import KAFKA_FAILURES, send_acknowledged
 from pipeline.metrics import Metrics
 from pipeline.monitor.live_topic import CASE_KEY, encode_case
 from pipeline.records import BatchResult, Enriched
+from pipeline.storage.access import StorageAccess
 from pipeline.storage.tables import DEADLETTER_COLUMNS, deadletter_row
-from pipeline.worker.features import StorageAccess, WorkerPorts
+from pipeline.worker.features import WorkerPorts
 from schemas.deadletter import DeadLetter, Stage
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from pipeline.hub import Hub
 from pipeline.monitor.alerts import recent_alerts
 from pipeline.monitor.models import Alert
 from pipeline.storage import ClickHouse
-from pipeline.worker.features import RunBlocking
+from pipeline.storage.access import RunBlocking
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import io
 
 from pydantic import ValidationError
 
-from pipeline.worker.decode import describe_validation_error
+from pipeline.decode import describe_validation_error
 from schemas.tracking import ConversionEvent, ConversionIn
 
 REQUIRED = ("order_id", "time", "amount")

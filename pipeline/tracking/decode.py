@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.decode import describe_validation_error, unpack
 from pipeline.records import RawRecord, TableRows, dead_letter
 from pipeline.tracking.rows import click_row, conversion_row, visit_row
-from pipeline.worker.decode import describe_validation_error, unpack
 from schemas.deadletter import DeadLetter, Stage
 from schemas.tracking import ClickEvent, ConversionEvent, VisitEvent
 

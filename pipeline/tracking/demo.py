@@ -19,11 +19,11 @@ from pipeline.config import Settings
 from pipeline.kafka.producer import make_producer
 from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
+from pipeline.storage.access import RunBlocking
 from pipeline.tracking.funnel import funnel
 from pipeline.tracking.links import create_link
 from pipeline.tracking.produce import TrackingEvent, send_events
 from pipeline.tracking.synthetic import TrackingStream, generate_tracking
-from pipeline.worker.features import RunBlocking
 from schemas.tracking import LinkIn
 
 log = logging.getLogger(__name__)

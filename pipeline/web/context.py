@@ -14,9 +14,9 @@ from pipeline.kafka.topics import Topics
 from pipeline.metrics import Metrics
 from pipeline.monitor.live import LiveFeed
 from pipeline.storage import ClickHouse
+from pipeline.storage.access import RunBlocking, StorageAccess
 from pipeline.tracking.outbox import Outbox
 from pipeline.web.ops import ReadinessAnswer
-from pipeline.worker.features import RunBlocking, StorageAccess
 
 
 @dataclass

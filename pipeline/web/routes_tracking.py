@@ -17,11 +17,11 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from pipeline.decode import describe_validation_error
 from pipeline.tracking import funnel, recorder
 from pipeline.tracking.links import LinkError, create_link
 from pipeline.web.auth import Principal, Role, require, require_shop
 from pipeline.web.context import WebContext, context
-from pipeline.worker.decode import describe_validation_error
 from schemas.tracking import ConversionIn, LinkIn, TrackedLink, VisitBeacon
 
 log = logging.getLogger(__name__)

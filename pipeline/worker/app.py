@@ -27,13 +27,14 @@ from pipeline.metrics import Metrics
 from pipeline.records import BatchListener
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse, StorageError
+from pipeline.storage.access import StorageAccess
 from pipeline.worker import diagnostics
 from pipeline.worker.allocator import clean_file_mappings, limit_arenas, release_file_pages, trim
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import drain_in_batches
 from pipeline.worker.event_loop import use_event_loop
 from pipeline.worker.faust_tuning import leave_group_from_generation_0, set_fetch_max_wait
-from pipeline.worker.features import StorageAccess, WorkerPorts
+from pipeline.worker.features import WorkerPorts
 from pipeline.worker.gc_tuning import quiet_gc
 from pipeline.worker.stages import Stages
 from pipeline.worker.writer import BatchWriter

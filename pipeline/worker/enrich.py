@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pipeline.decode import decode_batch
 from pipeline.records import BatchResult, Decoded, Enriched, RawRecord, dead_letter
 from pipeline.text import Analysis, TextAnalyzer
 from pipeline.worker.analysis_pool import analyze_texts
 from pipeline.worker.budget import ANALYSIS_TIMEOUT, is_timeout
-from pipeline.worker.decode import decode_batch
 from schemas.deadletter import DeadLetter, Stage
 
 ANALYSIS_ERROR = "analysis_error"

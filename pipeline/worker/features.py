@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any
 
 import faust
 
@@ -18,29 +18,10 @@ from pipeline.kafka.topics import Topics
 from pipeline.metrics import Metrics
 from pipeline.records import BatchListener, BatchPreparer
 from pipeline.retry import RetryPolicy
-from pipeline.storage import ClickHouse
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from pipeline.storage.access import StorageAccess
 
 Job = Callable[[], Awaitable[None]]
 """A coroutine function with no arguments: a task or a timer's body."""
-
-
-class RunBlocking(Protocol):
-    """Runs a blocking storage call on the worker's storage thread (serialised with its inserts)."""
-
-    def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
-        """``await run_blocking(fn, *args)``: ``fn(*args)`` on the storage thread."""
-        ...
-
-
-@dataclass(frozen=True)
-class StorageAccess:
-    """ClickHouse and the one thread that may block on it."""
-
-    ch: ClickHouse
-    run_blocking: RunBlocking
 
 
 @dataclass(frozen=True)

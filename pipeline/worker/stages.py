@@ -30,6 +30,7 @@ import faust
 from faust.types import Message
 
 from pipeline.config import WorkerSettings
+from pipeline.decode import decode_batch
 from pipeline.metrics import Metrics
 from pipeline.records import BatchListener, BatchPreparer, BatchResult, RawRecord, TableRows
 from pipeline.retry import RetryPolicy
@@ -37,7 +38,6 @@ from pipeline.text.normalize import analysed_part
 from pipeline.tracking.decode import decode_tracking
 from pipeline.worker.analysis_pool import AnalysisPool
 from pipeline.worker.batch_drain import batch_consumer
-from pipeline.worker.decode import decode_batch
 from pipeline.worker.enrich import assemble
 from pipeline.worker.writer import BatchWriter
 from schemas.deadletter import DeadLetter

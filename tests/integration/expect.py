@@ -178,7 +178,7 @@ def missing_by_partition(ch: ClickHouse, lines: list[bytes], exp: Expectation, p
 
 def missing_dead_letters(ch: ClickHouse, lines: list[bytes], exp: Expectation) -> str:
     """The expected dead letters not in ``dead_letters``: each one's place in ``lines``, size and first bytes."""
-    from pipeline.worker.decode import unpack
+    from pipeline.decode import unpack
 
     stored = {r["dl_id"] for r in ch.query("SELECT DISTINCT dl_id FROM dead_letters")}
     missing = exp.invalid_hashes - stored

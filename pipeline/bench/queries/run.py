@@ -60,9 +60,9 @@ def api_client(ch: ClickHouse) -> Iterator[Callable[[str], None]]:
     from fastapi.testclient import TestClient
 
     from pipeline.config import Settings, WebSettings
+    from pipeline.storage.access import StorageAccess
     from pipeline.web.app import create_web_app
     from pipeline.web.context import WebContext
-    from pipeline.worker.features import StorageAccess
 
     web = WebSettings(api_tokens=SecretStr(f"{TOKEN}:supervisor:reader"))
     app = create_web_app(WebContext(settings=Settings(web=web), storage=StorageAccess(ch, _run_blocking)))

@@ -40,7 +40,7 @@ from pipeline.monitor.channels.wecom import WeCom
 from pipeline.monitor.models import Alert
 from pipeline.retry import RetryPolicy
 from pipeline.storage import ClickHouse
-from pipeline.worker.features import RunBlocking
+from pipeline.storage.access import RunBlocking
 
 log = logging.getLogger(__name__)
 

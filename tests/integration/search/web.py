@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from pipeline.config import Settings, WebSettings
 from pipeline.storage import ClickHouse
+from pipeline.storage.access import StorageAccess
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
-from pipeline.worker.features import StorageAccess
 
 READER = "reader-token-abcdefghijklmnopqrstuvwxyz"
 OTHER = "other-token-abcdefghijklmnopqrstuvwxyz12"

@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from pipeline.config import Settings, WebSettings
 from pipeline.kafka.topics import Topics
 from pipeline.storage import ClickHouse
+from pipeline.storage.access import StorageAccess
 from pipeline.tracking.outbox import Outbox
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
-from pipeline.worker.features import StorageAccess
 
 SUPERVISOR, SHOP, READER = "s" * 40, "p" * 40, "r" * 40
 LANDING = '<!doctype html><html><head><script src="/t.js" async></script></head><body>landing</body></html>'

@@ -11,11 +11,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from pipeline.config import KafkaSettings, Settings
+from pipeline.decode import decode_event
 from pipeline.errors import EventRejected
 from pipeline.sample import generate_events
 from pipeline.storage import connect
 from pipeline.storage.stats import stats
-from pipeline.worker.decode import decode_event
 from tests.integration.expect import Expectation, assert_exact, complete, wait_until
 
 pytestmark = pytest.mark.integration

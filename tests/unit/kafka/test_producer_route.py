@@ -25,8 +25,8 @@ def test_garbage_still_routed_for_dead_lettering() -> None:
 
 
 def test_unpack_splits_packed_messages_and_keeps_position() -> None:
+    from pipeline.decode import unpack
     from pipeline.records import RawRecord
-    from pipeline.worker.decode import unpack
 
     packed = RawRecord("x.posts", 2, 40, b'{"a": 1}\n\n{"b": 2}\n')
     single = RawRecord("x.posts", 2, 41, b'{"c": 3}')

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pipeline.decode import decode_batch
 from pipeline.records import RawRecord
 from pipeline.text import Analysis
 from pipeline.text.normalize import CHAIN_ELIDED, REPOST_CHAIN_MAX
-from pipeline.worker.decode import decode_batch
 from pipeline.worker.enrich import process_batch
 from schemas.events import SocialEvent
 from tests.fixtures.hostile import corpus, cpu_seconds

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 
 from pipeline.config import Settings, WebSettings
 from pipeline.metrics import Metrics
+from pipeline.storage.access import StorageAccess
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
 from pipeline.web.guard import CONTENT_SECURITY_POLICY, BodyLimit
 from pipeline.web.ops import create_ops_app
-from pipeline.worker.features import StorageAccess
 
 LIMIT = 4096
 AGENT = "agent-token-abcdefghijklmnopqrstuv"

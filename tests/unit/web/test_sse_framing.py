@@ -18,10 +18,10 @@ from pipeline.config import Settings, WebSettings
 from pipeline.hub import Hubs, sse
 from pipeline.monitor.live import LiveFeed
 from pipeline.monitor.models import LiveMention
+from pipeline.storage.access import StorageAccess
 from pipeline.web import routes_mentions
 from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
-from pipeline.worker.features import StorageAccess
 
 SEPARATORS = ["\u2028", "\u2029", "\u0085", "\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]
 READER = "reader-token-abcdefghijklmnopqrstu"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from pipeline.decode import decode_event
 from pipeline.errors import EventRejected
-from pipeline.worker.decode import decode_event
 
 GOOD = {
     "id": "tieba:881",
