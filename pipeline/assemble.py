@@ -27,10 +27,7 @@ from pipeline.monitor.wiring import Monitoring
 from pipeline.records import BatchListener
 from pipeline.storage import ClickHouse
 from pipeline.tracking.outbox import Outbox
-from pipeline.web.app import create_web_app
 from pipeline.web.context import WebContext
-from pipeline.web.ops import create_ops_app
-from pipeline.web.server import serve
 from pipeline.worker.app import Worker
 from pipeline.worker.health import HealthProbe
 
@@ -51,6 +48,9 @@ class Application:
 
     def serve_web(self, host: str | None = None, port: int | None = None) -> None:
         """Also serve the API and web pages from this worker process (default: the web settings)."""
+        from pipeline.web.app import create_web_app  # the web tier's libraries load only in a process that serves
+        from pipeline.web.server import serve
+
         web_app = create_web_app(self.web)
         host = host or self.settings.web.web_host
         port = port or self.settings.web.web_port
@@ -67,6 +67,9 @@ class Application:
 
     def serve_ops(self, host: str, port: int) -> None:
         """Serve ``/healthz``, ``/readyz`` and ``/metrics`` on their own port (``SOCIALLISTEN_OPS_PORT``)."""
+        from pipeline.web.ops import create_ops_app
+        from pipeline.web.server import serve
+
         ops_app = create_ops_app(self.worker.metrics, self.web.readiness or (lambda: {"ready": True}))
 
         async def ops_service() -> None:

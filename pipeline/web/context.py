@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
-from fastapi import Request
+from starlette.requests import Request  # FastAPI's Request (the web app's modules load only when serving)
 
 from pipeline.config import Settings
 from pipeline.desk.agent import CaseDesk
@@ -16,7 +17,9 @@ from pipeline.monitor.live import LiveFeed
 from pipeline.storage import ClickHouse
 from pipeline.storage.access import RunBlocking, StorageAccess
 from pipeline.tracking.outbox import Outbox
-from pipeline.web.ops import ReadinessAnswer
+
+ReadinessAnswer = Callable[[], dict[str, Any]]
+"""Returns ``{"ready": bool, "reasons": [...], ...}``: the body of ``/readyz``."""
 
 
 @dataclass

@@ -7,18 +7,13 @@ them on ``SOCIALLISTEN_OPS_PORT``; the web service serves them on its own port a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from pipeline import __version__
 from pipeline.metrics import CONTENT_TYPE, Metrics
+from pipeline.web.context import ReadinessAnswer
 from pipeline.web.guard import SecurityHeaders
-
-ReadinessAnswer = Callable[[], dict[str, Any]]
-"""Returns ``{"ready": bool, "reasons": [...], ...}``: the body of ``/readyz``."""
 
 
 def ops_router(metrics: Metrics, readiness: ReadinessAnswer) -> APIRouter:

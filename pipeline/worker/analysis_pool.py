@@ -45,13 +45,16 @@ import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.local.child_guard import guard_child
-from pipeline.text import Analysis, TextAnalyzer, get_analyzer
-from pipeline.text.segment import release_module_dictionary
+from pipeline.text.analysis import Analysis
 from pipeline.worker.allocator import Trimmer, limit_arenas
 from pipeline.worker.budget import AnalysisTimeout, batch_allowance, deadline, timeout_error
 from pipeline.worker.gc_tuning import quiet_gc
+
+if TYPE_CHECKING:  # the analyser's libraries load in the processes that analyse, not in the worker
+    from pipeline.text.analyzer import TextAnalyzer
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +149,9 @@ def _init(lexicon: str, parent_pid: int, budget: float | None = None, arenas: in
     for stop in (signal.SIGINT, signal.SIGTERM):  # for the worker, which closes the pool when it has finished
         signal.signal(stop, signal.SIG_IGN)
     logging.getLogger().setLevel(logging.WARNING)
+    from pipeline.text.analyzer import get_analyzer
+    from pipeline.text.segment import release_module_dictionary
+
     _analyzer = get_analyzer(Path(lexicon))
     release_module_dictionary()  # this process segments with its analyser's own dictionary only
     quiet_gc()
@@ -214,6 +220,8 @@ class AnalysisPool:
     def _local_analyzer(self) -> TextAnalyzer:
         with self._local_lock:
             if self._local is None:
+                from pipeline.text.analyzer import get_analyzer  # only when the worker analyses itself
+
                 self._local = get_analyzer(self.lexicon)
             return self._local
 

@@ -13,13 +13,17 @@ reason :data:`~pipeline.worker.budget.ANALYSIS_TIMEOUT`. The rest of its batch i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipeline.decode import decode_batch
 from pipeline.records import BatchResult, Decoded, Enriched, RawRecord, dead_letter
-from pipeline.text import Analysis, TextAnalyzer
+from pipeline.text.analysis import Analysis
 from pipeline.worker.analysis_pool import analyze_texts
 from pipeline.worker.budget import ANALYSIS_TIMEOUT, is_timeout
 from schemas.deadletter import DeadLetter, Stage
+
+if TYPE_CHECKING:  # the worker only pairs analyses; its analysis processes load the analyser
+    from pipeline.text.analyzer import TextAnalyzer
 
 ANALYSIS_ERROR = "analysis_error"
 """Dead-letter reason of an event whose text made the analyser raise (the error says how)."""
