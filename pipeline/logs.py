@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from typing import Any
 
@@ -16,7 +17,9 @@ import orjson
 from pipeline.safe_text import terminal_safe
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message", "asctime"}
-_NOISY = ("kafka", "aiokafka", "faust", "mode", "clickhouse_driver", "jieba", "uvicorn.access", "httpx")
+_NOISY: tuple[str, ...] = (
+    "kafka", "aiokafka", "faust", "mode", "clickhouse_driver", "jieba", "uvicorn.access", "httpx"
+)
 
 
 class JsonFormatter(logging.Formatter):
@@ -72,12 +75,56 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """Ignored: the stream is always the current stderr."""
 
 
-def configure_logging(level: str = "INFO", fmt: str = "console", *, libraries: str = "WARNING") -> None:
+class RepeatLimit(logging.Filter):
+    """Lets a library's repeating message through once per ``seconds``; the next one says how many were left out.
+
+    A library message is one from the loggers of :data:`_NOISY` (Kafka, Faust, the ClickHouse
+    driver): while a broker is down the Kafka client logs the same few errors dozens of times a
+    second, which buries the project's own lines and fills disks. Messages are the same when
+    their logger, level and format string are (not their arguments). The project's own loggers
+    are never limited: they log a retry once per attempt, with its backoff.
+    """
+
+    MAX_KEYS = 1024
+    """Distinct messages remembered; past this the memory starts afresh (bounded whatever libraries log)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+        """(logger, level, format) -> (when one was last let through, how many were left out since)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is logged; a repeat within the window is counted instead."""
+        if not record.name.startswith(_NOISY):
+            return True
+        key = (record.name, record.levelno, str(record.msg))
+        now = time.monotonic()
+        with self._lock:
+            last = self._seen.get(key)
+            if last is not None and now - last[0] < self.seconds:
+                self._seen[key] = (last[0], last[1] + 1)
+                return False
+            if len(self._seen) >= self.MAX_KEYS:
+                self._seen.clear()
+            self._seen[key] = (now, 0)
+        if last is not None and last[1]:
+            record.msg = f"{record.msg} [{last[1]} more like this in the last {now - last[0]:.0f} s were not logged]"
+        return True
+
+
+def configure_logging(
+    level: str = "INFO", fmt: str = "console", *, libraries: str = "WARNING", repeat_seconds: float = 10.0
+) -> None:
     """Configure the root logger once for a command.
 
-    Third-party chatter is kept at ``libraries`` (never below the root level).
+    Third-party chatter is kept at ``libraries`` (never below the root level), and a repeating
+    library message is logged once per ``repeat_seconds`` (:class:`RepeatLimit`; 0 = every one).
     """
     handler = StderrHandler()
+    if repeat_seconds > 0:
+        handler.addFilter(RepeatLimit(repeat_seconds))
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -29,7 +29,8 @@ def load_settings(*, embedded_defaults: bool = False) -> Settings:
     """
     settings = read_settings()
     logs = settings.logs
-    configure_logging(logs.log_level, logs.log_format, libraries=logs.log_level_libraries)
+    configure_logging(logs.log_level, logs.log_format, libraries=logs.log_level_libraries,
+                      repeat_seconds=logs.log_repeat_seconds)
     return settings.with_embedded_defaults() if embedded_defaults else settings
 
 

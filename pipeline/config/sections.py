@@ -304,6 +304,12 @@ class LogSettings(Section):
         description="SOCIALLISTEN_LOG_LEVEL_LIBRARIES: level of Faust, Kafka and driver logs (INFO shows "
         "rebalances and table recovery).",
     )
+    log_repeat_seconds: float = Field(
+        default=10.0, ge=0,
+        description="SOCIALLISTEN_LOG_REPEAT_SECONDS: a library's message (Kafka, Faust, the ClickHouse driver) "
+        "that repeats is logged once per this many seconds, the next line saying how many were left out: a "
+        "broker outage makes the Kafka client log some 60 errors a second. 0 = log every one.",
+    )
     log_format: Literal["json", "console"] = Field(
         default="console", description="SOCIALLISTEN_LOG_FORMAT: 'json' for one JSON object per line."
     )
