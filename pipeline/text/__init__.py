@@ -10,8 +10,8 @@ Pure functions and objects, no Kafka or ClickHouse::
 See docs/text.md for how each step works.
 
 The names below are loaded when first used: a process that only carries analyses (the worker,
-whose analysis runs in processes of their own) or fingerprints texts never loads the analyser's
-libraries (numpy, OpenCC, the segmenter) by importing this package.
+whose analysis runs in processes of their own) does not load the analyser's modules (segmenter,
+cue books, learned heads) by importing this package or one of its light modules.
 """
 
 from __future__ import annotations
