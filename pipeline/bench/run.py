@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -331,11 +332,44 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
 
 def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: float, clickhouse: str | None,
               seed: int, step: Step, rss_events: int = 0, rss_only: bool = False,
-              rss_clickhouse: str | None = None) -> dict[str, Any]:
-    """Run every stage and return the figures."""
+              rss_clickhouse: str | None = None, keep_workdir: bool = False) -> dict[str, Any]:
+    """Run every stage and return the figures.
+
+    The work directory (broker and worker logs, the run's chDB or clickhouse-server data: gigabytes
+    after a million events) is removed after a successful run unless ``keep_workdir``; after a
+    failure it stays, and the error names it.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-"))
+    with work_directory(workdir, keep=keep_workdir) as kept:
+        results = _run_stages(workdir, events=events, naive_events=naive_events, pack=pack,
+                              latency_seconds=latency_seconds, clickhouse=clickhouse, seed=seed, step=step,
+                              rss_events=rss_events, rss_only=rss_only, rss_clickhouse=rss_clickhouse)
+    return results | {"workdir_kept": kept()}
+
+
+@contextmanager
+def work_directory(workdir: Path, *, keep: bool) -> Iterator[Callable[[], bool]]:
+    """Remove ``workdir`` when the block ends normally, unless ``keep``; yields "was it kept?" for afterwards.
+
+    After an exception the directory stays (its logs say what went wrong) and a note naming it is
+    added to the exception.
+    """
+    kept = [True]
+    try:
+        yield lambda: kept[0]
+    except BaseException as exc:
+        exc.add_note(f"the benchmark's logs and data are kept in {workdir}")
+        raise
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+        kept[0] = False
+
+
+def _run_stages(workdir: Path, *, events: int, naive_events: int, pack: int, latency_seconds: float,
+                clickhouse: str | None, seed: int, step: Step, rss_events: int, rss_only: bool,
+                rss_clickhouse: str | None) -> dict[str, Any]:
     from pipeline.sample import generate_events
 
-    workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-"))
     settings = Settings()
     results: dict[str, Any] = {"events": events, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                                f"Python {platform.python_version()}", "workdir": str(workdir),

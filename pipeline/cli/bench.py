@@ -43,6 +43,11 @@ def bench_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="With --queries: mentions in the database."),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
+    keep_workdir: bool = typer.Option(
+        False, "--keep-workdir",
+        help="Keep the run's work directory (logs, and the ClickHouse data: gigabytes after a million events). "
+        "Without it the directory is removed after a successful run; after a failure it is always kept.",
+    ),
 ) -> None:
     """Measure the pipeline's throughput, latency and memory in one run on the embedded broker.
 
@@ -59,31 +64,36 @@ def bench_command(
         _queries(rows, clickhouse, as_json)
         return
     if failover:
-        _failover(kafka, clickhouse, seed, as_json)
+        _failover(kafka, clickhouse, seed, as_json, keep_workdir)
         return
     if rss_only and not rss_events:
         raise typer.BadParameter("--rss-only needs --rss-events N", param_hint="--rss-only")
     results = run_bench(events=events, naive_events=naive_events, pack=pack, latency_seconds=latency_seconds,
                         clickhouse=clickhouse, seed=seed, step=lambda s: console.log(s),
-                        rss_events=rss_events, rss_only=rss_only, rss_clickhouse=rss_clickhouse)
+                        rss_events=rss_events, rss_only=rss_only, rss_clickhouse=rss_clickhouse,
+                        keep_workdir=keep_workdir)
     _print(results, as_json)
 
 
-def _failover(kafka: str | None, clickhouse: str | None, seed: int, as_json: bool) -> None:
+def _failover(kafka: str | None, clickhouse: str | None, seed: int, as_json: bool, keep_workdir: bool) -> None:
     import os
     import platform
     import tempfile
     from pathlib import Path
 
     from pipeline.bench.failover import run_failover
+    from pipeline.bench.run import work_directory
     from pipeline.cli.render import console
 
     workdir = Path(tempfile.mkdtemp(prefix="sociallisten-failover-"))
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-               "workdir": str(workdir)}
-    results |= run_failover(bootstrap=kafka, clickhouse=clickhouse, workdir=workdir, seed=seed,
-                            step=lambda s: console.log(s))
-    _print(results, as_json)
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "workdir": str(workdir),
+    }
+    with work_directory(workdir, keep=keep_workdir) as kept:
+        results |= run_failover(bootstrap=kafka, clickhouse=clickhouse, workdir=workdir, seed=seed,
+                                step=lambda s: console.log(s))
+    _print(results | {"workdir_kept": kept()}, as_json)
 
 
 def _queries(rows: int, clickhouse: str | None, as_json: bool) -> None:
@@ -122,7 +132,7 @@ def _print(results: dict[str, Any], as_json: bool) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key, value in results.items():
-        if key not in ("machine", "workdir"):
+        if key not in ("machine", "workdir", "workdir_kept"):
             table.add_row(key, _cell(value))
     console.print(table)
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import orjson
 import pytest
@@ -42,11 +43,12 @@ def _bench(tmp_path, *args: str) -> dict:  # type: ignore[no-untyped-def,type-ar
 def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # several batches of BATCH events, so every rate has batches after the first to measure
     args = ["--events", "3000", "--naive-events", "100", "--latency-seconds", "5", "--pack", "10",
-            "--rss-events", "3000", "--json"]
+            "--rss-events", "3000", "--json", "--keep-workdir"]
     figures = _bench(tmp_path, *args)
     assert figures["backend"].startswith("chdb")
     assert figures["event_loop"] == "uvloop"
     assert figures["workdir"].startswith(str(tmp_path))
+    assert figures["workdir_kept"] is True and (Path(figures["workdir"]) / "tansu.log").exists()  # --keep-workdir
     missing = [k for k in REQUIRED if k not in figures]
     assert not missing, f"missing figures: {missing}"
     assert figures["events"] == 3000 and figures["rss_events"] == 3000
@@ -86,3 +88,5 @@ def test_bench_memory_stage_on_a_local_clickhouse_server(tmp_path) -> None:  # t
     assert figures["cpu_ms_per_1k_events_rss_run"] == pytest.approx(sum(split.values()), abs=0.2)
     leftover = subprocess.run(["pgrep", "-f", f"{figures['workdir']}/clickhouse"], capture_output=True)
     assert leftover.returncode == 1, "the bench's clickhouse-server must be stopped"
+    # and its data and logs removed: a million-event run leaves gigabytes otherwise
+    assert figures["workdir_kept"] is False and not Path(figures["workdir"]).exists()
