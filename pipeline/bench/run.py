@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 import orjson
 import psutil
 
+from pipeline.bench.workdir import work_directory
 from pipeline.config import KafkaSettings, Settings
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics, ensure_topics
@@ -345,24 +345,6 @@ def run_bench(*, events: int, naive_events: int, pack: int, latency_seconds: flo
                               latency_seconds=latency_seconds, clickhouse=clickhouse, seed=seed, step=step,
                               rss_events=rss_events, rss_only=rss_only, rss_clickhouse=rss_clickhouse)
     return results | {"workdir_kept": kept()}
-
-
-@contextmanager
-def work_directory(workdir: Path, *, keep: bool) -> Iterator[Callable[[], bool]]:
-    """Remove ``workdir`` when the block ends normally, unless ``keep``; yields "was it kept?" for afterwards.
-
-    After an exception the directory stays (its logs say what went wrong) and a note naming it is
-    added to the exception.
-    """
-    kept = [True]
-    try:
-        yield lambda: kept[0]
-    except BaseException as exc:
-        exc.add_note(f"the benchmark's logs and data are kept in {workdir}")
-        raise
-    if not keep:
-        shutil.rmtree(workdir, ignore_errors=True)
-        kept[0] = False
 
 
 def _run_stages(workdir: Path, *, events: int, naive_events: int, pack: int, latency_seconds: float,

@@ -43,11 +43,8 @@ def bench_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="With --queries: mentions in the database."),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
-    keep_workdir: bool = typer.Option(
-        False, "--keep-workdir",
-        help="Keep the run's work directory (logs, and the ClickHouse data: gigabytes after a million events). "
-        "Without it the directory is removed after a successful run; after a failure it is always kept.",
-    ),
+    keep_workdir: bool = typer.Option(False, "--keep-workdir", help="Keep the run's work directory (logs, "
+                                      "ClickHouse data) after a success; after a failure it is always kept."),
 ) -> None:
     """Measure the pipeline's throughput, latency and memory in one run on the embedded broker.
 
@@ -82,7 +79,7 @@ def _failover(kafka: str | None, clickhouse: str | None, seed: int, as_json: boo
     from pathlib import Path
 
     from pipeline.bench.failover import run_failover
-    from pipeline.bench.run import work_directory
+    from pipeline.bench.workdir import work_directory
     from pipeline.cli.render import console
 
     workdir = Path(tempfile.mkdtemp(prefix="sociallisten-failover-"))
