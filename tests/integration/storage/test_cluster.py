@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from pipeline.bench.monitor import load
 from pipeline.config import Settings
 from pipeline.errors import StorageUnavailable
 from pipeline.local.clickhouse_cluster import LocalCluster
+from pipeline.local.clickhouse_server import ClickHouseServer
 from pipeline.sample import generate_events
 from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import applied_migrations, migrate
@@ -80,19 +82,30 @@ def cluster_db(clickhouse_cluster: LocalCluster) -> str:
     return f"c_{uuid.uuid4().hex[:10]}"
 
 
+@contextmanager
+def _node(node: ClickHouseServer, db: str, timeout: float = 300) -> Iterator[Client]:
+    """A native client on one node of the cluster, disconnected after the block."""
+    client = Client(node.host, port=node.port, database=db, send_receive_timeout=timeout)
+    try:
+        yield client
+    finally:
+        client.disconnect()
+
+
+def _replicated_tables(client: Client) -> list[str]:
+    return [name for (name,) in client.execute("SELECT name FROM system.tables WHERE database = currentDatabase() "
+                                               "AND engine LIKE 'Replicated%'")]
+
+
 def _local_counts(cluster: LocalCluster, db: str) -> list[list[dict[str, int]]]:
     """Rows of every replicated table, per node: ``counts[shard][replica][table]``."""
     counts = []
     for row in cluster.nodes:
         shard = []
         for node in row:
-            client = Client(node.host, port=node.port, database=db)
-            try:
-                names = client.execute("SELECT name FROM system.tables WHERE database = currentDatabase() "
-                                       "AND engine LIKE 'Replicated%'")
-                shard.append({name: client.execute(f"SELECT count() FROM {name}")[0][0] for (name,) in names})
-            finally:
-                client.disconnect()
+            with _node(node, db) as client:
+                shard.append({name: client.execute(f"SELECT count() FROM {name}")[0][0]
+                              for name in _replicated_tables(client)})
         counts.append(shard)
     return counts
 
@@ -104,14 +117,9 @@ def _sync_replicas(cluster: LocalCluster, db: str, seconds: int = 30) -> None:
     operator does after a restart, instead of leaving the fetches to the background pool's schedule.
     """
     for node in cluster.all_nodes:
-        client = Client(node.host, port=node.port, database=db, send_receive_timeout=seconds + 10)
-        try:
-            names = client.execute("SELECT name FROM system.tables WHERE database = currentDatabase() "
-                                   "AND engine LIKE 'Replicated%'")
-            for (name,) in names:
+        with _node(node, db, timeout=seconds + 10) as client:
+            for name in _replicated_tables(client):
                 client.execute(f"SYSTEM SYNC REPLICA {name}", settings={"receive_timeout": seconds})
-        finally:
-            client.disconnect()
 
 
 def _replicas_agree(cluster: LocalCluster, db: str) -> bool:
@@ -124,19 +132,17 @@ def _replication_state(cluster: LocalCluster, db: str) -> str:
     lines = []
     for s, row in enumerate(cluster.nodes):
         for r, node in enumerate(row):
-            client = Client(node.host, port=node.port, database=db)
             try:
-                replicas = client.execute(
-                    "SELECT table, is_readonly, is_session_expired, queue_size, absolute_delay "
-                    "FROM system.replicas WHERE database = currentDatabase()")
-                queue = client.execute(
-                    "SELECT table, type, new_part_name, num_tries, last_exception FROM system.replication_queue "
-                    "WHERE database = currentDatabase() LIMIT 10")
+                with _node(node, db) as client:
+                    replicas = client.execute(
+                        "SELECT table, is_readonly, is_session_expired, queue_size, absolute_delay "
+                        "FROM system.replicas WHERE database = currentDatabase()")
+                    queue = client.execute(
+                        "SELECT table, type, new_part_name, num_tries, last_exception FROM system.replication_queue "
+                        "WHERE database = currentDatabase() LIMIT 10")
                 lines.append(f"shard {s + 1} replica {r + 1}: replicas {replicas}; queue {queue}")
             except Exception as exc:  # a node may be down; say so and go on
                 lines.append(f"shard {s + 1} replica {r + 1}: {exc!r}")
-            finally:
-                client.disconnect()
     try:
         lines.append(f"counts {_local_counts(cluster, db)}")
     except Exception as exc:
