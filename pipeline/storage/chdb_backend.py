@@ -43,15 +43,22 @@ _SESSION_SETTINGS = (
 _RESULT_FORMAT = "JSONCompactEachRowWithNamesAndTypes"
 
 
-def engine_options(memory_mb: int) -> str:
-    """The chDB connection string's options that bound the engine's memory to ``memory_mb`` (0: none).
+ENGINE_CONFIG = Path(__file__).with_name("chdb.xml")
+"""The engine's configuration file: MergeTree settings that bound the memory of background merges."""
 
-    chDB passes them to the engine as server settings (they show in ``system.server_settings``).
+
+def engine_options(memory_mb: int) -> str:
+    """The chDB connection string's options: the engine's configuration file and the memory bound.
+
+    With ``memory_mb`` (0: none), server settings bound the engine's memory to it. chDB passes them
+    to the engine (they show in ``system.server_settings``; the file's MergeTree settings in
+    ``system.merge_tree_settings``).
     """
+    options = f"?config-file={ENGINE_CONFIG}"
     if memory_mb <= 0:
-        return ""
+        return options
     limit, cache = memory_mb * 2**20, memory_mb * 2**20 // 8
-    return (f"?max_server_memory_usage={limit}&mark_cache_size={cache}&index_mark_cache_size={cache}"
+    return (f"{options}&max_server_memory_usage={limit}&mark_cache_size={cache}&index_mark_cache_size={cache}"
             f"&primary_index_cache_size={cache}&compiled_expression_cache_size={cache}"
             f"&query_condition_cache_size={cache}")
 

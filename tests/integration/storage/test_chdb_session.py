@@ -78,3 +78,29 @@ def test_threads_share_the_session_safely(tmp_path: Path) -> None:
     finally:
         for h in handles:
             h.close()
+
+
+def test_chdb_merges_column_by_column_and_keeps_the_latest_version(tmp_path: Path) -> None:
+    """Every merge is vertical (pipeline/storage/chdb.xml) and still keeps each event's latest version."""
+    ch = connect(f"chdb://{tmp_path}/data")
+    try:
+        settings = ch.query(
+            "SELECT name, value FROM system.merge_tree_settings "
+            "WHERE name IN ('vertical_merge_algorithm_min_rows_to_activate', "
+            "'vertical_merge_algorithm_min_columns_to_activate') ORDER BY name"
+        )
+        assert [r["value"] for r in settings] == ["1", "1"]
+        migrate(ch)
+        for version in (1, 2, 3):  # three parts, each with every event again under a newer version
+            rows = [mention(f"weibo:{i}", version=version, likes=version * 100 + i, text=f"第{version}版 {i}")
+                    for i in range(200)]
+            ch.insert("mentions", MENTION_COLUMNS, tuples(rows))
+        ch.execute("OPTIMIZE TABLE mentions FINAL")
+        parts = ch.query("SELECT count() AS n FROM system.parts WHERE database = currentDatabase() "
+                         "AND table = 'mentions' AND active")
+        assert parts == [{"n": 1}]
+        got = ch.query("SELECT count() AS n, min(version) AS lo, sum(likes) AS likes, "
+                       "countIf(startsWith(text, '第3版')) AS latest_texts FROM mentions")
+        assert got == [{"n": 200, "lo": 3, "likes": sum(300 + i for i in range(200)), "latest_texts": 200}]
+    finally:
+        ch.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.storage.chdb_backend import engine_options
+from pipeline.storage.chdb_backend import ENGINE_CONFIG, engine_options
 from pipeline.worker import allocator
 from pipeline.worker.allocator import Trimmer, clean_file_mappings, limit_arenas, release_file_pages, trim
 
@@ -53,7 +53,9 @@ def test_clean_file_mappings_are_read_only_and_unmodified_and_come_back_on_use()
 
 
 def test_chdb_engine_options_bound_its_memory_only_when_set() -> None:
-    assert engine_options(0) == ""
+    assert engine_options(0) == f"?config-file={ENGINE_CONFIG}"  # the merge settings, always
+    assert ENGINE_CONFIG.is_file()
     options = dict(pair.split("=") for pair in engine_options(256).lstrip("?").split("&"))
+    assert options["config-file"] == str(ENGINE_CONFIG)
     assert options["max_server_memory_usage"] == str(256 * 2**20)
     assert options["mark_cache_size"] == options["compiled_expression_cache_size"] == str(32 * 2**20)
