@@ -191,7 +191,8 @@ class WorkerSettings(Section):
     pipeline_depth: int = Field(
         default=2, ge=1, le=16,
         description="SOCIALLISTEN_PIPELINE_DEPTH: batches in flight in a worker (being analysed while an "
-        "earlier one is written). 1 = strictly one batch at a time. Offsets still move only after a write.",
+        "earlier one is written); one more may wait for its listeners, and the input waits until the oldest "
+        "is released. Offsets still move only after a write.",
     )
     batch_seconds: float = Field(
         default=0.5, gt=0, description="SOCIALLISTEN_BATCH_SECONDS: flush a batch at least this often."

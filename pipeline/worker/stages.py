@@ -128,6 +128,10 @@ class Stages:
         self.stats = WorkerStats()
         self.in_flight: asyncio.Queue[InFlight] = asyncio.Queue(maxsize=settings.pipeline_depth)
         """Batches taken from the inputs and not yet stored."""
+        self.held = asyncio.Semaphore(settings.pipeline_depth + 1)
+        """Batches taken and not yet released: ``pipeline_depth`` analysed or written, and one whose
+        listeners run. A batch waiting in a queue holds its events' memory without adding throughput,
+        so the drain waits here (gathering no further) instead of starting another."""
         self.analysing = 0
         """Batches taken whose analysis has not finished."""
         self.unwritten = 0
@@ -153,12 +157,14 @@ class Stages:
     async def take(self, messages: list[Message]) -> None:
         """Start a gathered batch's analysis and queue it in flight (the drain task calls this)."""
         try:
+            await self.held.acquire()  # cancelled here (the consumer stops): nothing taken, read again later
             records = [RawRecord(m.topic, m.partition, m.offset, m.value, m.timestamp) for m in messages]
             batch = InFlight(messages, asyncio.ensure_future(self.analyse(records)))
             try:
                 await self.in_flight.put(batch)
             except asyncio.CancelledError:  # the consumer stops: never accepted, nothing held, read again later
                 batch.result.cancel()
+                self.held.release()
                 raise
             batch_consumer(self.app).hold(messages)  # in the same step as the put: nothing can release first
             self.analysing += 1
@@ -232,6 +238,7 @@ class Stages:
                 await self._tell(listener, result)
             self.metrics.batch_seconds.labels(stage="notify").observe(time.perf_counter() - started)
             batch_consumer(self.app).release(batch.messages)  # offsets move only after the write and every listener
+            self.held.release()
             self.stats.count(len(batch.messages), result)
 
     def _prepare(self, result: BatchResult) -> None:
