@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from pipeline.errors import EventRejected
-from pipeline.records import Decoded, RawRecord, dead_letter
+from pipeline.records import Decoded, RawRecord, dead_letter, event_record
 from schemas.deadletter import DeadLetter, Stage
 from schemas.events import SocialEvent
 
@@ -99,7 +99,8 @@ def decode_batch(
     dead: list[DeadLetter] = []
     for rec in unpack(records):
         try:
-            valid.append((rec, decode_event(rec.value, max_bytes=max_bytes, max_text_chars=max_text_chars)))
+            event = decode_event(rec.value, max_bytes=max_bytes, max_text_chars=max_text_chars)
+            valid.append((rec, event_record(event)))
         except EventRejected as rej:
             dead.append(dead_letter(rec, rej.stage, rej.reason, rej.message))
     return valid, dead

@@ -57,6 +57,7 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_DESK_ENABLED": "false",  # the pipeline's own cost: the case agent is not in the figures
         # a batch holds about as many events whether they come one or `pack` per message
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
+        "SOCIALLISTEN_PIPELINE_DEPTH": str(defaults.worker.pipeline_depth),
         "SOCIALLISTEN_EVENT_LOOP": defaults.worker.event_loop,  # runtime choices passed on, to compare them
         "SOCIALLISTEN_EVENTS_ENABLED": str(defaults.monitor.events_enabled).lower(),
         # the allocator settings passed on too, to compare them (docs/benchmark.md, Memory stage)

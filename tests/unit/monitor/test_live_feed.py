@@ -71,7 +71,7 @@ def test_counted_mentions_share_their_value_tuples() -> None:
     first = _items()
     again = [copy.deepcopy(item) for item in first]  # equal values in other objects, as the next batch brings
     for n, item in enumerate(again):
-        item.event = item.event.model_copy(update={"id": f"weibo:{100 + n}"})
+        item.event.id = f"weibo:{100 + n}"
     assert feed.publish_batch(first, 60.0) == 4 and feed.publish_batch(again, 60.0) == 4
     counted = feed._counted[60]  # equal values of the two batches counted under one key
     assert sum(counted.values()) == 8 and len(counted) < 8 and set(counted.values()) >= {2}
