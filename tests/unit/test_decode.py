@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, fields
 
 import pytest
 
-from pipeline.decode import decode_event
+from pipeline.decode import decode_batch, decode_event
 from pipeline.errors import EventRejected
+from pipeline.records import RawRecord
+from schemas.events import Author, Engagement, SocialEvent
 
 GOOD = {
     "id": "tieba:881",
@@ -48,3 +51,24 @@ def test_rejections_have_specific_reasons(raw: bytes, reason: str, stage: str) -
     assert info.value.reason == reason
     assert info.value.stage == stage
     assert info.value.message  # readable text for people
+
+
+def test_the_worker_keeps_every_value_of_a_valid_event() -> None:
+    """decode_batch's slotted records carry every field of the model (a field added to it must be added there)."""
+    full = {**GOOD, "kind": "repost", "root_id": "tieba:1", "parent_id": "tieba:2", "title": "标题",
+            "author": {"id": "a1", "name": "小王", "verified": True, "verified_type": "personal", "followers": 5,
+                       "following": 6, "posts": 7, "created_at": "2020-01-01T00:00:00Z"},
+            "engagement": {"reposts": 1, "comments": 2, "likes": 3, "reads": 4},
+            "urls": ["https://example.com/a"], "campaign": "夏日", "group_id": "g.1"}
+    raw = json.dumps(full, ensure_ascii=False).encode()
+    (rec, kept), = decode_batch([RawRecord("t", 0, 0, raw)], max_bytes=10000, max_text_chars=1000)[0]
+    model = SocialEvent.model_validate_json(raw)
+    assert set(SocialEvent.model_fields) == {f.name for f in fields(kept)}
+    assert set(Author.model_fields) == {f.name for f in fields(kept.author)}
+    assert set(Engagement.model_fields) == {f.name for f in fields(kept.engagement)}
+    for name in SocialEvent.model_fields:
+        if name not in ("author", "engagement"):
+            assert getattr(kept, name) == getattr(model, name), name
+    assert asdict(kept.author) == model.author.model_dump()
+    assert asdict(kept.engagement) == model.engagement.model_dump()
+    assert (kept.thread_id, kept.native_id) == (model.thread_id, model.native_id) == ("tieba:1", "881")
