@@ -84,11 +84,6 @@ class EventRecord:
         """The id every event of one thread shares: the root's id (Kafka message key)."""
         return self.root_id or self.id
 
-    @property
-    def native_id(self) -> str:
-        """The platform's own id."""
-        return self.id.split(":", 1)[1]
-
 
 def event_record(ev: SocialEvent) -> EventRecord:
     """The worker's form of a validated event (same values; the model is dropped after this)."""
