@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from pipeline.errors import ConfigError, StorageError
+from pipeline.retry import RetryPolicy
 from pipeline.storage.backend import ClickHouse
 from pipeline.storage.cluster import ClusterSchema
 
@@ -135,6 +136,32 @@ def _run_statement(ch: ClickHouse, statement: str) -> None:
         raise
 
 
+CLUSTER_DDL_RETRY = RetryPolicy(first_seconds=1.0, max_seconds=10.0, within_seconds=300.0)
+"""How a cluster's DDL statement is retried when its answer does not come in time.
+
+An ``ON CLUSTER`` statement waits until every node has run it (up to the server's
+``distributed_ddl_task_timeout``, 180 s by default), longer than the client waits for an answer
+(``send_receive_timeout``, 60 s) when the nodes are busy; the task stays queued and runs anyway.
+Such a statement is sent again (a statement that creates ``IF NOT EXISTS`` or adds a column that is
+looked for first cannot be applied twice); anything else, a backfill ``INSERT``, is not retried."""
+
+
+def _idempotent(statement: str) -> bool:
+    head = statement.lstrip()[:200].upper()
+    return head.startswith("ALTER TABLE") and " ADD COLUMN " in head or (
+        head.startswith("CREATE") and " IF NOT EXISTS " in head)
+
+
+def _apply(ch: ClickHouse, schema: ClusterSchema | None, statement: str, what: str) -> None:
+    """Run one translated statement: on the connected server, on every node, or retried as a cluster's DDL."""
+    if schema is not None and schema.per_node(statement):
+        _run_on_every_node(ch, schema, statement)
+    elif schema is not None and _idempotent(statement):
+        CLUSTER_DDL_RETRY.call_blocking(what, _run_statement, ch, statement)
+    else:
+        _run_statement(ch, statement)
+
+
 def _run_on_every_node(ch: ClickHouse, schema: ClusterSchema, statement: str) -> None:
     """Run ``statement`` on each node of the cluster in turn (same account and database)."""
     from pipeline.storage.native import NativeClickHouse
@@ -171,9 +198,9 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, clust
     if schema is not None and ch.backend != "native":
         raise ConfigError("SOCIALLISTEN_CLICKHOUSE_CLUSTER needs a ClickHouse server URL (clickhouse://), not chDB")
     if schema is not None:
-        ch.execute(schema.database_ddl())
+        _apply(ch, schema, schema.database_ddl(), f"creating database {ch.database}")
     for statement in _translated(schema, MIGRATIONS_TABLE_DDL):
-        ch.execute(statement)
+        _apply(ch, schema, statement, "creating schema_migrations")
     applied = applied_migrations(ch)
     for mig in plan:
         recorded = applied.get(mig.version)
@@ -195,10 +222,7 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, clust
         log.info("applying migration %s (%d statements) to %s", mig.label, len(statements), ch.database)
         for number, statement in enumerate(statements, 1):
             try:
-                if schema is not None and schema.per_node(statement):
-                    _run_on_every_node(ch, schema, statement)
-                else:
-                    _run_statement(ch, statement)
+                _apply(ch, schema, statement, f"migration {mig.label}, statement {number}")
             except StorageError as exc:
                 # Same class (StorageUnavailable stays transient); the message names the file.
                 raise type(exc)(f"migration {mig.label}, statement {number} of {len(statements)}: {exc}") from exc

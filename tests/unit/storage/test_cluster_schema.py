@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, StorageUnavailable
+from pipeline.retry import RetryPolicy
+from pipeline.storage import migrate as migrate_module
 from pipeline.storage.cluster import SHARD_KEYS, ClusterSchema
-from pipeline.storage.migrate import MIGRATIONS_TABLE_DDL, load_migrations
+from pipeline.storage.migrate import MIGRATIONS_TABLE_DDL, Migration, load_migrations, migrate
 
 
 def _all_rewritten() -> list[str]:
@@ -69,3 +72,41 @@ def test_added_columns_go_to_local_tables_on_cluster_and_distributed_ones_node_b
 def test_what_it_cannot_do_is_named(cluster: str, database: str, statement: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         ClusterSchema(cluster, database).rewrite(statement)
+
+
+class _SlowCluster:
+    """A server whose first answer to each ON CLUSTER CREATE does not come in time (the DDL runs anyway)."""
+
+    backend = "native"
+    database = "social"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.inserted: list[tuple[Any, ...]] = []
+        self._timed_out: set[str] = set()
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        self.sent.append(sql)
+        if sql.startswith("CREATE") and " ON CLUSTER " in sql and sql not in self._timed_out:
+            self._timed_out.add(sql)
+            raise StorageUnavailable("ClickHouse at node1 is unavailable during 'CREATE ...': timed out")
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        return []
+
+    def insert(self, table: str, columns: Any, rows: Any) -> None:
+        self.inserted += [tuple(r) for r in rows]
+
+
+def test_a_cluster_ddl_whose_answer_times_out_is_sent_again_but_a_backfill_is_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrate_module, "CLUSTER_DDL_RETRY", RetryPolicy(first_seconds=0.01, max_seconds=0.01))
+    ch = _SlowCluster()
+    ddl = Migration("901", "slow", "CREATE TABLE IF NOT EXISTS mentions (a UInt8) ENGINE = MergeTree() ORDER BY a;")
+    assert migrate(ch, [ddl], cluster="c") == ["901_slow"]  # type: ignore[arg-type]
+    creates = [s for s in ch.sent if s.startswith("CREATE TABLE IF NOT EXISTS social.mentions_local")]
+    assert len(creates) == 2 and creates[0] == creates[1]  # timed out once, sent again, then recorded
+    assert [r[0] for r in ch.inserted] == ["901"]
+    backfill = next(m for m in load_migrations() if m.name == "term_rollup")
+    inserts = [s for s in backfill.statements() if s.lstrip().upper().startswith("INSERT")]
+    assert inserts and not any(migrate_module._idempotent(s) for s in inserts)  # a backfill is never sent twice
