@@ -135,10 +135,13 @@ def test_sigterm_to_the_whole_group_mid_batch_finishes_the_batches_in_hand(  # t
     idle_cpu = _cpu(analysers)
     producer = Producing(worker_env, list(generate_events(12000, seed=33, invalid_rate=0.0)), 2500.0)
     producer.start()
+    produced_from = time.monotonic()
     ch = connect(worker_env.clickhouse_url)
     try:
-        wait_until(lambda: _cpu(analysers) - idle_cpu >= 0.2 and _analysing(analysers), 60,
-                   "an analysis process to be at work on a batch", interval=0)
+        # a batch is handed over 2 s after its first event at the latest: before that, analysis CPU is not a
+        # batch's (under a loaded machine it was caught early and the worker stopped with none taken)
+        wait_until(lambda: time.monotonic() - produced_from >= 2.5 and _cpu(analysers) - idle_cpu >= 0.2
+                   and _analysing(analysers), 60, "an analysis process to be at work on a batch", interval=0)
         os.killpg(worker.proc.pid, signal.SIGTERM)
         wait_until(lambda: worker.tree.refresh() == 0 and not worker.alive(), 60, "the worker to stop", interval=0.1)
         totals = stats(ch)
