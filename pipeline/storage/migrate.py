@@ -147,9 +147,10 @@ looked for first cannot be applied twice); anything else, a backfill ``INSERT``,
 
 
 def _idempotent(statement: str) -> bool:
+    if _ADD_COLUMN.match(statement):  # the column is looked for first (_run_statement), as for every ADD COLUMN
+        return True
     head = statement.lstrip()[:200].upper()
-    return head.startswith("ALTER TABLE") and " ADD COLUMN " in head or (
-        head.startswith("CREATE") and " IF NOT EXISTS " in head)
+    return head.startswith("CREATE") and " IF NOT EXISTS " in head
 
 
 def _apply(ch: ClickHouse, schema: ClusterSchema | None, statement: str, what: str) -> None:
