@@ -1,4 +1,4 @@
-"""The cluster schema (``SOCIALLISTEN_CLICKHOUSE_CLUSTER``): the migrations' statements rewritten ``ON CLUSTER``.
+"""The cluster schema (``SOCIALLISTEN_CLICKHOUSE_CLUSTER``): the migrations' statements rewritten for a cluster.
 
 Every table ``t`` of the single-server schema becomes two on every node:
 
@@ -8,6 +8,8 @@ Every table ``t`` of the single-server schema becomes two on every node:
   code, the views, BI and the API already use. Reads fan out to one replica per shard; inserts
   go to the shard that :data:`SHARD_KEYS` names and, within it, to one replica (replication
   copies it to the others).
+
+Tables and views are created ``ON CLUSTER``; added columns are not (:meth:`ClusterSchema.placement`).
 
 Materialized views are attached to the local tables (each shard derives its own rollups,
 audience and cascade rows from the mentions it holds, into local tables); plain views are
@@ -33,6 +35,7 @@ Sharding keys (why each table is sharded as it is):
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pipeline.errors import ConfigError
 
@@ -69,8 +72,12 @@ _CREATE_MV = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\
 _CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
 _INSERT = re.compile(r"^INSERT\s+INTO\s+\w+\s+SELECT\s", re.S | re.I)
 _ALTER = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD\s+COLUMN\s+.*)$", re.S | re.I)
+_LOCAL_ALTER = re.compile(r"^ALTER\s+TABLE\s+\w+\.\w+_local\s", re.I)
 _REPLICATED = {"MergeTree", "ReplacingMergeTree", "AggregatingMergeTree", "SummingMergeTree",
                "CollapsingMergeTree"}
+
+Placement = Literal["cluster", "shard", "node", "here"]
+"""Where a cluster statement runs (:meth:`ClusterSchema.placement`)."""
 
 
 def check_name(value: str, what: str) -> str:
@@ -142,12 +149,25 @@ class ClusterSchema:
         return [m.string]
 
     def _alter(self, m: re.Match[str]) -> list[str]:
-        # ClickHouse refuses ALTER ... ON CLUSTER on a Distributed table of replicated shards: that
-        # one runs on every node in turn (:meth:`per_node`)
+        # Neither form goes ON CLUSTER (see :meth:`placement`): ClickHouse refuses it on a
+        # Distributed table of replicated shards, and on a replicated table 18.16's DDL workers race.
         name, change = m.groups()
-        return [f"ALTER TABLE {self._on(name + '_local')} {change}", f"ALTER TABLE {self.database}.{name} {change}"]
+        return [f"ALTER TABLE {self.database}.{name}_local {change}", f"ALTER TABLE {self.database}.{name} {change}"]
 
-    def per_node(self, statement: str) -> bool:
-        """Whether ``statement`` (from :meth:`rewrite`) must run on every node itself, not ``ON CLUSTER``."""
-        return " ON CLUSTER " not in statement
+    def placement(self, statement: str) -> Placement:
+        """Where ``statement`` (from :meth:`rewrite`) runs.
 
+        - ``cluster``: sent once, ``ON CLUSTER``; every node's DDL worker runs it.
+        - ``shard``: an ALTER of a replicated ``_local`` table, on one replica of each shard;
+          replication carries it to the others. ``ON CLUSTER``, the replicas of a shard elect one of
+          them to run it, and on 18.16 a replica that checks for the elected one's result just before
+          that result is written runs it a second time and its DDL worker stops for good ("Node
+          exists ... Terminating"): every later ``ON CLUSTER`` statement then waits forever.
+        - ``node``: an ALTER of a Distributed table, on every node in turn.
+        - ``here``: a backfill ``INSERT``, once, on the connected node (the Distributed tables shard it).
+        """
+        if " ON CLUSTER " in statement:
+            return "cluster"
+        if statement.lstrip().upper().startswith("ALTER"):
+            return "shard" if _LOCAL_ALTER.match(statement.lstrip()) else "node"
+        return "here"

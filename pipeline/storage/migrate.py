@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
-from pipeline.errors import ConfigError, StorageError
+from pipeline.errors import ConfigError, StorageError, StorageUnavailable
 from pipeline.retry import RetryPolicy
 from pipeline.storage.backend import ClickHouse
 from pipeline.storage.cluster import ClusterSchema
@@ -34,9 +34,7 @@ from pipeline.storage.cluster import ClusterSchema
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
-_ADD_COLUMN = re.compile(
-    r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)(?:\s+ON\s+CLUSTER\s+\w+)?\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE
-)
+_ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
 
 MIGRATIONS_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
@@ -142,44 +140,54 @@ CLUSTER_DDL_RETRY = RetryPolicy(first_seconds=1.0, max_seconds=10.0, within_seco
 An ``ON CLUSTER`` statement waits until every node has run it (up to the server's
 ``distributed_ddl_task_timeout``, 180 s by default), longer than the client waits for an answer
 (``send_receive_timeout``, 60 s) when the nodes are busy; the task stays queued and runs anyway.
-Such a statement is sent again (a statement that creates ``IF NOT EXISTS`` or adds a column that is
-looked for first cannot be applied twice); anything else, a backfill ``INSERT``, is not retried."""
+Such a statement is sent again when it creates ``IF NOT EXISTS`` (it cannot apply twice); the
+others go ``ON CLUSTER`` never (:meth:`ClusterSchema.placement`)."""
 
 
 def _idempotent(statement: str) -> bool:
-    if _ADD_COLUMN.match(statement):  # the column is looked for first (_run_statement), as for every ADD COLUMN
-        return True
     head = statement.lstrip()[:200].upper()
     return head.startswith("CREATE") and " IF NOT EXISTS " in head
 
 
 def _apply(ch: ClickHouse, schema: ClusterSchema | None, statement: str, what: str) -> None:
-    """Run one translated statement: on the connected server, on every node, or retried as a cluster's DDL."""
-    if schema is not None and schema.per_node(statement):
-        _run_on_every_node(ch, schema, statement)
-    elif schema is not None and _idempotent(statement):
+    """Run one translated statement where :meth:`ClusterSchema.placement` says."""
+    where = "here" if schema is None else schema.placement(statement)
+    if schema is not None and where in ("shard", "node"):
+        _run_on_nodes(ch, schema, statement, every_replica=where == "node")
+    elif where == "cluster" and _idempotent(statement):
         CLUSTER_DDL_RETRY.call_blocking(what, _run_statement, ch, statement)
     else:
         _run_statement(ch, statement)
 
 
-def _run_on_every_node(ch: ClickHouse, schema: ClusterSchema, statement: str) -> None:
-    """Run ``statement`` on each node of the cluster in turn (same account and database)."""
-    from pipeline.storage.native import NativeClickHouse
-
-    if not isinstance(ch, NativeClickHouse):
+def _run_on_nodes(ch: ClickHouse, schema: ClusterSchema, statement: str, every_replica: bool) -> None:
+    """Run ``statement`` on every node, or on the first replica of each shard that answers."""
+    on_node = getattr(ch, "on_node", None)
+    if on_node is None:
         raise StorageError("a cluster schema needs a ClickHouse server (clickhouse://), not chDB")
-    nodes = ch.query("SELECT DISTINCT host_address AS host, port FROM system.clusters WHERE cluster = %(c)s",
-                     {"c": schema.cluster})
+    nodes = ch.query("SELECT shard_num AS shard, host_address AS host, port FROM system.clusters "
+                     "WHERE cluster = %(c)s ORDER BY shard_num, replica_num", {"c": schema.cluster})
     if not nodes:
         raise StorageError(f"cluster {schema.cluster} is not in this server's remote_servers: check "
                            "SOCIALLISTEN_CLICKHOUSE_CLUSTER and the server's config")
+    shards: dict[int, list[dict[str, object]]] = {}
     for node in nodes:
-        other = ch.on_node(str(node["host"]), int(node["port"]))
-        try:
-            _run_statement(other, statement)
-        finally:
-            other.close()
+        shards.setdefault(int(node["shard"]), []).append(node)
+    for replicas in shards.values():
+        for index, node in enumerate(replicas):
+            other: ClickHouse = on_node(str(node["host"]), int(str(node["port"])))
+            try:
+                _run_statement(other, statement)
+            except StorageUnavailable as exc:
+                if every_replica or index == len(replicas) - 1:
+                    raise
+                log.warning("replica %s:%s is unavailable (%s); trying the next one of its shard",
+                            node["host"], node["port"], exc)
+                continue
+            finally:
+                other.close()
+            if not every_replica:
+                break
 
 
 def _translated(schema: ClusterSchema | None, statement: str) -> list[str]:

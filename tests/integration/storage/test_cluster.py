@@ -58,6 +58,11 @@ def _rows(ch: ClickHouse, sql: str) -> list[tuple[str, ...]]:
     return sorted(tuple(cell(v) for v in row.values()) for row in ch.query(sql))
 
 
+def _columns(ch: ClickHouse, table: str) -> list[str]:
+    return sorted(r["name"] for r in ch.query("SELECT name FROM system.columns WHERE database = currentDatabase() "
+                                              "AND table = %(t)s", {"t": table}))
+
+
 def _differences(cluster: ClickHouse, single: ClickHouse) -> list[str]:
     diffs = []
     for name, sql in VIEWS.items():
@@ -157,13 +162,16 @@ def test_cluster_schema_is_versioned_idempotent_and_exact(clickhouse_cluster: Lo
         assert migrate(ch, cluster=CLUSTER)  # every migration, ON CLUSTER
         assert migrate(ch, cluster=CLUSTER) == []  # idempotent
         assert set(applied_migrations(ch)) == set(applied_migrations(single))
-        for node in clickhouse_cluster.all_nodes:  # every node has both forms of every table
+        want = _columns(single, "mentions")
+        for node in clickhouse_cluster.all_nodes:  # every node has both forms of every table, all columns added
             other = connect(node.url(cluster_db))
             tables = {r["name"]: r["engine"] for r in other.query("SELECT name, engine FROM system.tables "
                                                                   "WHERE database = currentDatabase()")}
+            columns = (_columns(other, "mentions"), _columns(other, "mentions_local"))
             other.close()
             assert tables["mentions"] == "Distributed" and tables["mentions_local"] == "ReplicatedReplacingMergeTree"
             assert tables["mention_rollup_hour_local"] == "ReplicatedAggregatingMergeTree"
+            assert columns == (want, want), f"{node.url(cluster_db)}: columns differ from one server's"
         lines = list(generate_events(3000, seed=41))
         analyzer = get_analyzer(Settings().resolved_lexicon)
         load(ch, lines, analyzer)

@@ -54,12 +54,73 @@ def test_materialized_views_read_and_write_local_tables_and_views_name_the_datab
     assert "FROM db.author_stats" in quality and "FROM db.audience_overrides FINAL" in quality
 
 
-def test_added_columns_go_to_local_tables_on_cluster_and_distributed_ones_node_by_node() -> None:
+def test_added_columns_go_to_each_shard_and_each_node_not_on_cluster() -> None:
     schema = ClusterSchema("c1", "db")
     local, distributed = schema.rewrite("ALTER TABLE mentions ADD COLUMN text_hash UInt64")
-    assert local == "ALTER TABLE db.mentions_local ON CLUSTER c1 ADD COLUMN text_hash UInt64"
+    assert local == "ALTER TABLE db.mentions_local ADD COLUMN text_hash UInt64"
     assert distributed == "ALTER TABLE db.mentions ADD COLUMN text_hash UInt64"
-    assert not schema.per_node(local) and schema.per_node(distributed)
+    assert (schema.placement(local), schema.placement(distributed)) == ("shard", "node")
+    assert schema.placement(schema.database_ddl()) == "cluster"
+    backfill = schema.rewrite("INSERT INTO term_rollup_daily SELECT 1")
+    assert [schema.placement(s) for s in backfill] == ["here"]
+    placements = {schema.placement(s) for s in _all_rewritten()}
+    assert placements == {"cluster", "shard", "node", "here"}
+    assert not any(" ON CLUSTER " in s for s in _all_rewritten() if s.startswith("ALTER"))
+
+
+class _Node:
+    """One server of a fake 2 x 2 cluster: records what it ran; ``down`` ones are unavailable."""
+
+    backend = "native"
+    database = "social"
+
+    def __init__(self, name: str, sent: list[tuple[str, str]], down: set[str]) -> None:
+        self.name, self.sent, self.down = name, sent, down
+        self.inserted: list[tuple[Any, ...]] = []
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        if self.name in self.down:
+            raise StorageUnavailable(f"ClickHouse at {self.name} is unavailable: connection refused")
+        self.sent.append((self.name, sql))
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        if "system.clusters" in sql:
+            return [{"shard": s, "host": f"h{s}{r}", "port": 9000} for s in (1, 2) for r in (1, 2)]
+        if "system.columns" in sql:
+            if self.name in self.down:
+                raise StorageUnavailable(f"ClickHouse at {self.name} is unavailable: connection refused")
+            return [{"n": 0}]
+        return []
+
+    def insert(self, table: str, columns: Any, rows: Any) -> None:
+        self.inserted += [tuple(r) for r in rows]
+
+    def on_node(self, host: str, port: int) -> _Node:
+        return _Node(host, self.sent, self.down)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("down", [set(), {"h11"}])
+def test_a_cluster_migration_alters_one_replica_per_shard_every_node_and_backfills_once(down: set[str]) -> None:
+    sent: list[tuple[str, str]] = []
+    ch = _Node("here", sent, down)  # the connection migrating; the nodes are reached by on_node
+    mig = Migration("901", "add", "ALTER TABLE mentions ADD COLUMN x UInt8;\nINSERT INTO term_rollup_daily SELECT 1;")
+    if down:
+        with pytest.raises(StorageUnavailable, match="h11"):  # a Distributed table must change on every node
+            migrate(ch, [mig], cluster="c")  # type: ignore[arg-type]
+    else:
+        assert migrate(ch, [mig], cluster="c") == ["901_add"]  # type: ignore[arg-type]
+    where: dict[str, list[str]] = {}
+    for host, sql in sent:
+        head = sql.split(" ADD ")[0] if sql.startswith("ALTER") else sql.split(" SELECT ")[0]
+        where.setdefault(head, []).append(host)
+    assert where["ALTER TABLE social.mentions_local"] == (["h12", "h21"] if down else ["h11", "h21"])
+    if not down:
+        assert where["ALTER TABLE social.mentions"] == ["h11", "h12", "h21", "h22"]
+        assert where["INSERT INTO term_rollup_daily"] == ["here"]
+        assert [r[0] for r in ch.inserted] == ["901"]
 
 
 @pytest.mark.parametrize(("cluster", "database", "statement", "words"), [
