@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from typing import Any
 
 from pipeline.errors import ConfigError, StorageError, StorageUnavailable
 from pipeline.retry import RetryPolicy
@@ -170,12 +171,12 @@ def _run_on_nodes(ch: ClickHouse, schema: ClusterSchema, statement: str, every_r
     if not nodes:
         raise StorageError(f"cluster {schema.cluster} is not in this server's remote_servers: check "
                            "SOCIALLISTEN_CLICKHOUSE_CLUSTER and the server's config")
-    shards: dict[int, list[dict[str, object]]] = {}
+    shards: dict[int, list[dict[str, Any]]] = {}
     for node in nodes:
         shards.setdefault(int(node["shard"]), []).append(node)
     for replicas in shards.values():
         for index, node in enumerate(replicas):
-            other: ClickHouse = on_node(str(node["host"]), int(str(node["port"])))
+            other: ClickHouse = on_node(str(node["host"]), int(node["port"]))
             try:
                 _run_statement(other, statement)
             except StorageUnavailable as exc:
