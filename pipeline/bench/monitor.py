@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from pipeline.config import AlertSettings, Settings
+from pipeline.monitor import audience_snapshot
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.records import Enriched, RawRecord
@@ -117,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stored = load(ch, lines, analyzer)
             print(f"{ch.backend} {'.'.join(map(str, ch.server_version))}: loaded {stored} events "
                   f"(7 days) in {time.perf_counter() - start:.1f} s")
+            done = audience_snapshot.refresh(ch)
+            print(f"  {'audience snapshot refresh':<40} {done.seconds:8.3f} s  {done.authors:>7} authors")
             engine = AlertEngine(ch, AlertSettings())
             t0 = time.perf_counter()
             engine.detect(now=end.timestamp())

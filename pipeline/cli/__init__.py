@@ -16,6 +16,7 @@ app = typer.Typer(
 def _register() -> None:
     # Importing a command module registers its command on ``app``.
     from pipeline.cli import (  # noqa: F401
+        audience,
         bench,
         channels,
         classify,

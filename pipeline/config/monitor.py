@@ -97,6 +97,12 @@ class MonitorSettings(Section):
         default=12, ge=0, le=32,
         description="SOCIALLISTEN_EVENT_RADIUS: largest SimHash distance (bits of 64) of two posts of one event.",
     )
+    audience_refresh_seconds: float = Field(
+        default=600.0, ge=0,
+        description="SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS: how often the leader worker recomputes the audience "
+        "snapshot that author_stats, author_quality and audience_composition_daily read (about 30 s of server "
+        "time at 10,000,000 mentions); 0 = never (then `sociallisten refresh-audience`, e.g. from cron).",
+    )
     event_index_size: int = Field(
         default=50_000, ge=100,
         description="SOCIALLISTEN_EVENT_INDEX_SIZE: recent posts a worker remembers to match new ones against "

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pipeline.monitor.audience import SEGMENTS
+from pipeline.monitor.audience_snapshot import author_now
 from pipeline.storage import ClickHouse
 
 log = logging.getLogger(__name__)
@@ -16,11 +17,8 @@ OVERRIDE_SEGMENTS = frozenset(SEGMENTS)
 
 
 def author(ch: ClickHouse, platform: str, author_id: str) -> dict[str, Any] | None:
-    """One author's audience-quality row."""
-    rows = ch.query(
-        "SELECT * FROM author_quality WHERE platform = %(p)s AND author_id = %(a)s", {"p": platform, "a": author_id}
-    )
-    return rows[0] if rows else None
+    """One author's audience-quality row (the columns of ``author_quality``), computed now."""
+    return author_now(ch, platform, author_id)
 
 
 def composition(ch: ClickHouse, brand: str | None, since: date) -> list[dict[str, Any]]:

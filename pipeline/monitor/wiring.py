@@ -13,6 +13,8 @@ worker starts; it registers Faust timers):
   (DingTalk, WeCom, Feishu, e-mail, webhooks), once per alert and channel (``pipeline.monitor.channels``);
 - alert relay (every worker): picks new alerts up from ClickHouse for its live page, so a page
   served by any worker shows every alert;
+- audience snapshot (the leader): recomputes the per-author quality and the daily composition the
+  audience views read, every ``SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS`` (``audience_snapshot``);
 - cascade refresh (every worker): writes the deferred metrics of large cascades that are due,
   also when no batch touches them (``cascade_store``).
 
@@ -34,6 +36,7 @@ from pipeline.config import AlertSettings, MonitorSettings
 from pipeline.hub import Hub
 from pipeline.kafka.send import send_acknowledged
 from pipeline.monitor.alerts import AlertEngine
+from pipeline.monitor.audience_snapshot import TICK_SECONDS, AudienceRefresher
 from pipeline.monitor.cascade_store import CascadeTracker
 from pipeline.monitor.channels.config import load_channels
 from pipeline.monitor.channels.router import AlertOutbox, outbox_for
@@ -67,6 +70,8 @@ class Monitoring:
         self.cascades = CascadeTracker(ports.storage.ch, max_cached_nodes=monitor.cascade_cache_nodes)
         self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cascades")
         self.webhook = Webhook(alerts.alert_webhook.get_secret_value()) if alerts.alert_webhook else None
+        self.audience = (AudienceRefresher(ports.storage.ch, monitor.audience_refresh_seconds)
+                         if monitor.audience_refresh_seconds > 0 else None)
         self.relay = AlertRelay(ports.storage.ch, ports.storage.run_blocking, alert_hub)
         self.outbox: AlertOutbox | None = None
         if alerts.alert_channels_file is not None:
@@ -85,6 +90,9 @@ class Monitoring:
             ports.every(CASCADE_REFRESH_SECONDS, self.refresh_cascades, name="sociallisten.refresh_cascades")
         ports.every(alerts.alert_check_seconds, self.check_spikes, name="sociallisten.check_spikes", on_leader=True)
         ports.every(alerts.alert_poll_seconds, self.relay_alerts, name="sociallisten.relay_alerts")
+        if self.audience is not None:
+            ports.every(min(TICK_SECONDS, self.settings.audience_refresh_seconds), self.audience.tick,
+                        name="sociallisten.refresh_audience", on_leader=True)
         if self.outbox is not None:
             ports.every(alerts.alert_poll_seconds, self.outbox.poll, name="sociallisten.deliver_alerts", on_leader=True)
         log.info("monitoring attached (alert window %d min, k=%.1f, min %d, cooldown %.0f min)",

@@ -46,6 +46,14 @@ class ClickHouse(Protocol):
         """Version of the ClickHouse engine, e.g. ``(18, 16, 1)``."""
         ...
 
+    def another(self, send_receive_timeout: float | None = None) -> ClickHouse:
+        """A second connection to the same database, for long statements that should not hold this one up.
+
+        On a server its calls run beside this connection's (``send_receive_timeout``: seconds it may wait
+        for an answer, default this connection's); chDB has one session per process, shared by both.
+        """
+        ...
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run a statement that returns nothing (DDL, INSERT ... SELECT)."""
         ...

@@ -165,6 +165,10 @@ class ChdbClickHouse:
             self._version = tuple(int(p) for p in text.split(".")[:3] if p.isdigit())
         return self._version
 
+    def another(self, send_receive_timeout: float | None = None) -> ChdbClickHouse:
+        """A second handle on the same database; it shares the process's one session (and its lock)."""
+        return type(self).open(self.path, self._database)
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run a statement that returns nothing."""
         self._raw(render(sql, params))

@@ -9,7 +9,8 @@ Every table ``t`` of the single-server schema becomes two on every node:
   go to the shard that :data:`SHARD_KEYS` names and, within it, to one replica (replication
   copies it to the others).
 
-Tables and views are created ``ON CLUSTER``; added columns are not (:meth:`ClusterSchema.placement`).
+Tables and views are created ``ON CLUSTER``, and a view a migration defines anew is dropped ``ON
+CLUSTER`` first (views only: they hold no data); added columns are not (:meth:`ClusterSchema.placement`).
 
 Materialized views are attached to the local tables (each shard derives its own rollups,
 audience and cascade rows from the mentions it holds, into local tables); plain views are
@@ -29,7 +30,8 @@ Sharding keys (why each table is sharded as it is):
   ``root_id``, ``audience_overrides`` by ``author_id``, ``schema_migrations`` by ``version``,
   ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard), the
   tracking tables by their ids (``tracked_links`` by ``code``, ``clicks`` by ``click_id``, ``visits``
-  by ``event_id``, ``conversions`` by ``order_id``).
+  by ``event_id``, ``conversions`` by ``order_id``), the audience snapshot by ``author_id`` (its
+  composition rows and refreshes only by ``rand()`` and ``refresh``: they are only read whole).
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ SHARD_KEYS: dict[str, str] = {
     "clicks": "cityHash64(click_id)",
     "visits": "cityHash64(event_id)",
     "conversions": "cityHash64(order_id)",
+    "author_quality_snapshot": "cityHash64(author_id)",
+    "audience_composition_snapshot": "rand()",
+    "audience_refreshes": "cityHash64(refresh)",
 }
 """The Distributed sharding key of every table (module doc)."""
 
@@ -70,6 +75,7 @@ _CREATE_TABLE = re.compile(
 _CREATE_MV = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+TO\s+(\w+)\s+AS\s+(.*)$",
                         re.S | re.I)
 _CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
+_DROP_VIEW = re.compile(r"^DROP\s+TABLE\s+IF\s+EXISTS\s+(\w+)$", re.I)
 _INSERT = re.compile(r"^INSERT\s+INTO\s+\w+\s+SELECT\s", re.S | re.I)
 _ALTER = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD\s+COLUMN\s+.*)$", re.S | re.I)
 _LOCAL_ALTER = re.compile(r"^ALTER\s+TABLE\s+\w+\.\w+_local\s", re.I)
@@ -104,7 +110,8 @@ class ClusterSchema:
     def rewrite(self, statement: str) -> list[str]:
         """The cluster statements for one single-server statement; ConfigError for one it cannot rewrite."""
         for pattern, build in ((_CREATE_TABLE, self._table), (_CREATE_MV, self._materialized_view),
-                               (_CREATE_VIEW, self._view), (_ALTER, self._alter), (_INSERT, self._insert)):
+                               (_CREATE_VIEW, self._view), (_DROP_VIEW, self._drop_view), (_ALTER, self._alter),
+                               (_INSERT, self._insert)):
             match = pattern.match(statement.strip())
             if match:
                 return build(match)
@@ -139,6 +146,14 @@ class ClusterSchema:
         qualified = re.sub(r"\b(FROM|JOIN)\s+(\w+)\b", self._qualify, select, flags=re.I)
         self.relations.add(name)
         return [f"CREATE VIEW IF NOT EXISTS {self._on(name)} AS {qualified}"]
+
+    def _drop_view(self, m: re.Match[str]) -> list[str]:
+        # only a plain view is dropped (to be created again with a new query): it holds no data
+        name = m.group(1)
+        if name in SHARD_KEYS:
+            raise ConfigError(f"{name} is a table: a migration drops views only, to create them again")
+        self.relations.discard(name)
+        return [f"DROP TABLE IF EXISTS {self._on(name)}"]
 
     def _qualify(self, ref: re.Match[str]) -> str:
         keyword, name = ref.groups()

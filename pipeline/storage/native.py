@@ -70,6 +70,11 @@ class NativeClickHouse:
         self._client = Client(database=self._database, **options)
         log.debug("connected to %s, database %s", self._where, self._database)
 
+    def another(self, send_receive_timeout: float | None = None) -> NativeClickHouse:
+        """A second connection to the same database (its calls do not wait for this one's lock)."""
+        timeout = self._target.send_receive_timeout if send_receive_timeout is None else send_receive_timeout
+        return NativeClickHouse(replace(self._target, send_receive_timeout=timeout))
+
     def on_node(self, host: str, port: int) -> NativeClickHouse:
         """The same database and account on another server (a node of the same cluster)."""
         return NativeClickHouse(replace(self._target, host=host, port=port))

@@ -20,9 +20,8 @@ RANGE_DAYS = 30
 VIEW_ROWS = 1000
 TIME_COLUMNS = ("day", "bucket", "hour", "created_at", "fired_at", "opened_at", "clicked_at", "started_at",
                 "ordered_at", "last_repost_at", "last_at")
-"""A view's time column: the first of these it has. Views whose only times are aggregates (first_seen and
-last_seen of the per-author views and of visitors) are read whole: on 18.16 a WHERE on an aggregate of
-author_stats fails once predicates are pushed into views (pipeline/storage/native.py)."""
+"""A view's time column: the first of these it has. Views without one (the per-author views, whose times are
+an author's first and last event, and visitors) are read as a BI tool previews a table: the first 1,000 rows."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipeline.bench.queries.catalog import Timed, api_reads, panels, views
 from pipeline.bench.run import backend_name, clickhouse_urls
+from pipeline.monitor import audience_snapshot
 from pipeline.storage import ClickHouse, StorageError, connect
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ def fill(ch: ClickHouse, rows: int, end: datetime, progress: Progress) -> int:
         ch.execute(sql)
         progress.advance(derived)
     ch.execute("DROP TABLE IF EXISTS bench_templates")
+    progress.update(derived, description="refreshing the audience snapshot")
+    audience_snapshot.refresh(ch)  # what the leader worker does every SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS
     return templates
 
 
@@ -163,6 +166,8 @@ def run_queries(*, rows: int, clickhouse: str | None, step: Step) -> dict[str, A
             start = time.perf_counter()
             fill(ch, rows, end, progress)
             results["fill_seconds"] = round(time.perf_counter() - start, 1)
+            snapshot = audience_snapshot.latest(ch)
+            results["audience_refresh_seconds"] = snapshot.seconds if snapshot else None
             items = panels(ch, end) + views(ch, end) + api_reads(ch, end)
             results["queries"] = time_all(ch, items, progress)
         finally:

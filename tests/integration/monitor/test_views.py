@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.bench.monitor import enrich, store
 from pipeline.config import AlertSettings, Settings
-from pipeline.monitor import insight
+from pipeline.monitor import audience_snapshot, insight
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.text import get_analyzer
 from tests.integration.monitor.streams import burst, event, steady
@@ -49,6 +49,8 @@ def test_views_return_correct_values_and_ignore_replays(ch) -> None:  # type: ig
     assert len(items) == len(lines)
     store(ch, items)
     store(ch, enrich(lines, analyzer))  # a replay of the same events
+    assert ch.query("SELECT count() AS n FROM author_quality")[0]["n"] == 0  # no snapshot yet
+    assert audience_snapshot.refresh(ch).authors == 15
 
     seg = {r["author_id"]: r["segments"] for r in ch.query("SELECT author_id, segments FROM author_quality")}
     assert all(seg[str(900 + i)] == ["suspected_low_quality"] for i in range(6))
@@ -62,6 +64,13 @@ def test_views_return_correct_values_and_ignore_replays(ch) -> None:  # type: ig
 
     insight.set_override(ch, "weibo", "900", "ordinary", "checked by hand", "tester")
     assert insight.author(ch, "weibo", "900")["segments"] == ["ordinary"]  # type: ignore[index]
+    # the view applies an override at once; the composition takes it at the next refresh
+    assert ch.query("SELECT segments FROM author_quality WHERE author_id = '900'")[0]["segments"] == ["ordinary"]
+    assert {r["segment"]: r["authors"] for r in insight.composition(ch, "蒙牛", date(2024, 6, 1))
+            }["suspected_low_quality"] == 6
+    audience_snapshot.refresh(ch)
+    comp = {r["segment"]: r["authors"] for r in insight.composition(ch, "蒙牛", date(2024, 6, 1))}
+    assert (comp["suspected_low_quality"], comp["ordinary"]) == (5, 1)
     assert [o["author_id"] for o in insight.overrides(ch)] == ["900"]
     insight.set_override(ch, "weibo", "900", "", "", "tester")
     assert insight.author(ch, "weibo", "900")["segments"] == ["suspected_low_quality"]  # type: ignore[index]

@@ -36,7 +36,7 @@ def _poll(url: str, ready: Any, timeout: float = 120.0) -> dict[str, Any]:  # no
 
 
 def test_a_streamed_cascade_and_its_audience_reach_the_api(worker_env, start_monitor) -> None:  # type: ignore[no-untyped-def]
-    worker = start_monitor()
+    worker = start_monitor(SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS="2")  # the leader checks every 2 s
     worker.wait_web()
     now = datetime.now(UTC).replace(microsecond=0)
     root = event("蒙牛新品发布，转发抽奖送一箱特仑苏", now - timedelta(minutes=10), prefix="8", followers=90_000)
@@ -74,3 +74,15 @@ def test_a_streamed_cascade_and_its_audience_reach_the_api(worker_env, start_mon
     assert (hot["first_post"], hot["reposts"], hot["copies"], hot["authors"]) == (rid, 3, 1, 5)
     assert hot["low_quality_share"] == pytest.approx(1 / 5)  # the five-day-old account
     assert {m["how"] for m in hot["members"]} == {"new", "repost", "copy"}
+
+    # the leader's audience snapshot takes them in within a refresh or two; the CLI refreshes on demand
+    def composition(rows: list[dict[str, Any]]) -> bool:  # 蒙牛: the root's author, the comment's and the copy's
+        return {r["segment"]: r["authors"] for r in rows if r["brand"] == "蒙牛"} == {"high_value": 1, "ordinary": 2}
+
+    _poll(f"{worker.url}/api/audience/composition?brand=蒙牛&days=2", composition, timeout=60)
+    done = worker_env.run("refresh-audience", "--json")
+    assert done.returncode == 0, done.stderr
+    snapshot = orjson.loads(done.stdout.strip().splitlines()[-1])
+    assert snapshot["authors"] >= 6 and snapshot["slot"] in (0, 1, 2)
+    recent = worker_env.run("refresh-audience", "--if-older-than", "3600", "--json")
+    assert recent.returncode == 0 and recent.stdout.strip().splitlines()[-1] == b"null"

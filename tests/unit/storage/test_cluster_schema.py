@@ -54,6 +54,17 @@ def test_materialized_views_read_and_write_local_tables_and_views_name_the_datab
     assert "FROM db.author_stats" in quality and "FROM db.audience_overrides FINAL" in quality
 
 
+def test_a_view_defined_anew_is_dropped_on_cluster_before_it_is_created_again() -> None:
+    statements = _all_rewritten()
+    drop = "DROP TABLE IF EXISTS db.author_quality ON CLUSTER c1"
+    assert drop in statements
+    later = statements[statements.index(drop):]
+    quality = next(s for s in later if s.startswith("CREATE VIEW IF NOT EXISTS db.author_quality ON CLUSTER c1 AS"))
+    assert "FROM db.author_stats" in quality and ClusterSchema("c1", "db").placement(drop) == "cluster"
+    stats = next(s for s in later if s.startswith("CREATE VIEW IF NOT EXISTS db.author_stats ON"))
+    assert "FROM db.author_quality_snapshot" in stats and "FROM db.audience_refreshes" in stats
+
+
 def test_added_columns_go_to_each_shard_and_each_node_not_on_cluster() -> None:
     schema = ClusterSchema("c1", "db")
     local, distributed = schema.rewrite("ALTER TABLE mentions ADD COLUMN text_hash UInt64")
@@ -129,6 +140,7 @@ def test_a_cluster_migration_alters_one_replica_per_shard_every_node_and_backfil
     ("c1", "db", "CREATE TABLE IF NOT EXISTS unknown (x UInt8) ENGINE = MergeTree() ORDER BY x", "no sharding key"),
     ("c1", "db", "CREATE TABLE IF NOT EXISTS mentions (x UInt8) ENGINE = Memory() ", "no replicated variant"),
     ("c1", "db", "DROP TABLE mentions", "cannot rewrite"),
+    ("c1", "db", "DROP TABLE IF EXISTS audience_events", "drops views only"),
 ])
 def test_what_it_cannot_do_is_named(cluster: str, database: str, statement: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):

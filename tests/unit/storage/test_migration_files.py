@@ -11,7 +11,7 @@ from pipeline.storage.migrate import Migration, _ordered, load_migrations
 
 # Features Debian's clickhouse-server 18.16 does not have; the shipped DDL must avoid them.
 NOT_ON_18_16 = re.compile(
-    r"DateTime64|\bMap\(|\bJSON[A-Za-z]*\(|\bTTL\b|LowCardinality|\bDROP\b|ADD COLUMN IF", re.IGNORECASE
+    r"DateTime64|\bMap\(|\bJSON[A-Za-z]*\(|\bTTL\b|LowCardinality|ADD COLUMN IF|OR REPLACE", re.IGNORECASE
 )
 
 
@@ -19,6 +19,7 @@ NOT_ON_18_16 = re.compile(
 # whose column exists; inserting event-id sets into a rollup again changes none of its figures).
 IDEMPOTENT = re.compile(
     r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ "
+    r"|DROP TABLE IF EXISTS \w+$"  # a view only, created again (test below)
     r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\))"  # the backfill of a rollup of sets (016)
 )
 
@@ -49,6 +50,25 @@ def test_shipped_migrations_are_ordered_idempotent_and_portable() -> None:
         for statement in statements:
             assert IDEMPOTENT.match(statement), f"{mig.label}: not idempotent: {statement[:80]}"
             assert not NOT_ON_18_16.search(statement), f"{mig.label}: {statement[:80]}"
+
+
+def test_a_migration_drops_only_views_that_it_creates_again() -> None:
+    # 18.16 has no CREATE OR REPLACE VIEW: a view gets a new query by DROP and CREATE in one migration.
+    # Data is never dropped: the name must be a view of an earlier migration.
+    migrations = load_migrations()
+    created: dict[str, str] = {}
+    for mig in migrations:
+        statements = mig.statements()
+        for statement in statements:
+            if (dropped := re.match(r"DROP TABLE IF EXISTS (\w+)$", statement)) is None:
+                continue
+            name = dropped.group(1)
+            assert created.get(name) == "VIEW", f"{mig.label} drops {name}, not a view of an earlier migration"
+            assert any(s.startswith(f"CREATE VIEW IF NOT EXISTS {name} AS") for s in statements), mig.label
+        for statement in statements:
+            if made := re.match(r"CREATE (TABLE|MATERIALIZED VIEW|VIEW) IF NOT EXISTS (\w+)", statement):
+                created[made.group(2)] = made.group(1)
+    assert {n for n, kind in created.items() if kind == "VIEW"} >= {"author_stats", "author_quality"}
 
 
 def test_duplicate_versions_are_refused() -> None:
