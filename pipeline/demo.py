@@ -22,6 +22,7 @@ from pipeline.decode import decode_event
 from pipeline.errors import EventRejected
 from pipeline.kafka.producer import make_producer, replay
 from pipeline.kafka.topics import Topics
+from pipeline.monitor import audience_snapshot
 from pipeline.storage import ClickHouse
 from pipeline.storage.access import RunBlocking
 from pipeline.storage.stats import stats
@@ -88,12 +89,11 @@ async def run_demo(
     started = time.monotonic()
     expected = Expected.from_lines(stream.read_bytes().splitlines(), settings)
     total = len(expected.lines)
-    topics = Topics.from_settings(settings)
 
     def _replay() -> None:
         producer = make_producer(bootstrap, kafka=settings.kafka)
         try:
-            replay(expected.lines, producer, topics, rate=rate,
+            replay(expected.lines, producer, Topics.from_settings(settings), rate=rate,
                    on_sent=(lambda n: on_progress("sent", n, total)) if on_progress else None)
         finally:
             producer.close()
@@ -130,6 +130,7 @@ async def run_demo(
         "competitors_by_brand": totals.get("competitors_by_brand", {}),
         "dead_letters_by_reason": totals.get("dead_letters_by_reason", {}),
         "sentiment": totals.get("sentiment", {}),
+        "audience_authors": (await run_blocking(audience_snapshot.refresh, ch)).authors,  # for the audience views
         "campaign_funnel": await run_campaign(settings, bootstrap, ch, run_blocking),
         "elapsed_s": round(time.monotonic() - started, 1),
     }

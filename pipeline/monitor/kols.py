@@ -56,7 +56,8 @@ def authors(ch: ClickHouse, brand: str, since: datetime, until: datetime,
         f"(SELECT event_id AS root, platform, author_id FROM mentions FINAL WHERE {_where(platform)} "
         "AND has(brands, %(brand)s) AND kind IN ('post', 'article')) AS p ALL INNER JOIN "
         f"(SELECT root_id AS root, author_id AS fan, {SUSPECT} AS fan_suspect, buyer AS fan_buyer FROM mentions FINAL "
-        "WHERE kind IN ('repost', 'comment') AND root_id != '') AS r USING (root) GROUP BY platform, author_id", p)}
+        "WHERE kind IN ('repost', 'comment') AND root_id != '' AND created_at >= %(lo)s) AS r "
+        "USING (root) GROUP BY platform, author_id", p)}  # a response never precedes its post: from lo on
     for row in rows:
         extra = audience.get((row["platform"], row["author_id"]), {})
         for key in ("engaged", "engaged_suspect", "engaged_buyers"):

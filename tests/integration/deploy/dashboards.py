@@ -11,6 +11,7 @@ from pipeline.config import AlertSettings, DeskSettings, Settings
 from pipeline.desk import store as desk_store
 from pipeline.desk.lifecycle import apply
 from pipeline.desk.models import Command, Observation, Op, Slot
+from pipeline.monitor import audience_snapshot
 from pipeline.monitor.alerts import AlertEngine
 from pipeline.monitor.event_index import EventIndex
 from pipeline.monitor.events import assign_events
@@ -31,6 +32,7 @@ def fill(ch: ClickHouse, now: datetime) -> None:
                   enrich(steady(now), analyzer), enrich(burst(now), analyzer)):
         assign_events(index, items)
         store(ch, items)
+    audience_snapshot.refresh(ch)  # as the leader worker does every SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS
     engine = AlertEngine(ch, AlertSettings(alert_min_count=5, alert_window_minutes=5, alert_min_baseline_windows=12))
     engine.record(engine.detect(now.timestamp()))
     desk_cases(ch, now, [("logistics", 50), ("refund", 30), ("quality", 2), ("usage", 1)])

@@ -43,6 +43,10 @@ def test_events_on_the_demo_data(client: TestClient) -> None:
     assert top["first_text"] and texts[top["first_post"]].startswith(top["first_text"])
     one = client.get(f"/api/events/{top['event_id']}", params={"members": 3}, headers=AUTH).json()
     assert one["posts"] == top["posts"] and len(one["members"]) == 3
+    for listed in events:  # one event, read through the primary key, is its row of the hot_events view
+        alone = client.get(f"/api/events/{listed['event_id']}", headers=AUTH).json()
+        assert {k: alone[k] for k in listed} == listed
+        assert len(alone["members"]) == min(listed["posts"], 100)
     assert all(texts[m["mention_id"]].startswith(m["text"]) for m in one["members"])
     assert client.get("/api/events/weibo:nope", headers=AUTH).status_code == 404
     later = client.get("/api/events", params={"from": "2030-01-01T00:00:00Z"}, headers=AUTH).json()
