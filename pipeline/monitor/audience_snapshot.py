@@ -1,10 +1,11 @@
-"""The audience snapshot: per-author quality and the daily composition, computed every few minutes.
+"""The audience snapshot: per-author quality, the daily composition and platform roles, computed every few minutes.
 
 Reading them live meant aggregating every author's whole history on every read (4-5 s at 2,000,000
 mentions on ClickHouse 18.16, and growing). The leader worker runs :func:`refresh` every
 ``SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS``; ``sociallisten refresh-audience`` runs one by hand. The views
-``author_stats``, ``author_quality`` and ``audience_composition_daily`` (migration 017) read the latest
-complete refresh, so BI sees a whole snapshot or the previous one, never half of one.
+``author_stats``, ``author_quality``, ``audience_composition_daily`` (migration 017), ``platform_roles`` and
+``group_roles`` (019, :mod:`pipeline.monitor.roles_snapshot`) read the latest complete refresh, so BI sees
+a whole snapshot or the previous one, never half of one.
 
 One author's row through the API (:func:`author_now`) is computed live, through the primary key of
 ``audience_events``: it is exact at once, also for an author seen after the latest refresh.
@@ -24,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline.monitor.roles_snapshot import SNAPSHOTS as ROLE_SNAPSHOTS
 from pipeline.storage import ClickHouse
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ SLOTS = 3
 COPIED_MIN_AUTHORS = 5
 TICK_SECONDS = 30.0
 """How often the leader checks whether a refresh is due (a new leader finds out within this time)."""
+SPILL = "SETTINGS max_bytes_before_external_group_by = 1000000000"
+"""Per-author aggregation past 1 GB goes on in temporary files: at 10,000,000 mentions (2.3 million
+authors) it needs more than the 4 GB a query may use by the default profile of ``pipeline.local``."""
 REFRESH_TIMEOUT_SECONDS = 1800.0
 """How long a refresh's statements may run on a server (they send nothing back until they are done)."""
 
@@ -151,8 +156,11 @@ def refresh(ch: ClickHouse) -> AudienceRefresh:
     slot = (before.slot + 1) % SLOTS if before else 0
     columns = ", ".join(COLUMNS)
     ch.execute(f"INSERT INTO author_quality_snapshot SELECT {slot} AS slot, {number} AS refresh, {columns} "
-               f"FROM ({quality_sql()})")
+               f"FROM ({quality_sql()}) {SPILL}")
     ch.execute(_COMPOSITION.format(slot=slot, refresh=number))
+    for table, (names, select) in ROLE_SNAPSHOTS.items():
+        ch.execute(f"INSERT INTO {table} SELECT {slot} AS slot, {number} AS refresh, {', '.join(names)} "
+                   f"FROM ({select})")
     authors = int(ch.query(f"SELECT count() AS n FROM author_quality_snapshot "
                            f"WHERE slot = {slot} AND refresh = {number}")[0]["n"])
     done = AudienceRefresh(refresh=number, slot=slot, authors=authors, seconds=round(time.time() - started, 3))

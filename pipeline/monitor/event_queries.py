@@ -1,4 +1,4 @@
-"""Reads of the hot events (``hot_events``, ``hot_events_hourly``; migration 010) for the API and pages."""
+"""Reads of the hot events (``hot_events``, ``hot_events_hourly``; migrations 010, 020) for the API and pages."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ mentions: 1-2 s at 2,000,000 mentions on 18.16); the mentions of one event are a
 
 ONE_EVENT = f"""
 SELECT hot_event AS event_id, min(created_at) AS first_at, max(created_at) AS last_at,
-       argMin(mention_id, created_at) AS first_post, argMin(substringUTF8(text, 1, 200), created_at) AS first_text,
+       argMin(mention_id, concat(toString(created_at), mention_id)) AS first_post,
+       argMin(substringUTF8(text, 1, 200), concat(toString(created_at), mention_id)) AS first_text,
        count() AS posts, countIf(hot_event_how = 'copy') AS copies, countIf(hot_event_how = 'repost') AS reposts,
        uniqExact(author_id) AS authors, uniqExactIf(author_id, suspect = 1) AS suspect_authors,
        suspect_authors / authors AS low_quality_share,
@@ -64,7 +65,7 @@ FROM
 )
 GROUP BY hot_event
 """
-"""One row of the ``hot_events`` view (migration 010; the same columns and rules), for one event."""
+"""One row of the ``hot_events`` view (migrations 010 and 020: the same columns and rules), for one event."""
 
 
 def hot_event(ch: ClickHouse, event_id: str, members: int = 100) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ Sharding keys (why each table is sharded as it is):
   the same thread, so its versions meet on one shard and ``FINAL`` collapses them; a root post
   and all its reposts are on one shard, so the cascade nodes derived from them are too.
 - tables derived from ``mentions`` by materialized views (rollups, ``audience_events``,
-  ``cascade_nodes``) live on the shard of their mention; their Distributed tables are only read
+  ``cascade_nodes``, the hot-event rollups) live on the shard of their mention; their Distributed tables are only read
   (``rand()`` names no placement). Rollups keep sets of event ids (``uniqExactState``), which
   ``uniqExactMerge`` merges exactly across shards.
 - everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
@@ -31,7 +31,7 @@ Sharding keys (why each table is sharded as it is):
   ``saved_searches`` by ``owner`` (the key's first column: one user's searches on one shard), the
   tracking tables by their ids (``tracked_links`` by ``code``, ``clicks`` by ``click_id``, ``visits``
   by ``event_id``, ``conversions`` by ``order_id``), the audience snapshot by ``author_id`` (its
-  composition rows and refreshes only by ``rand()`` and ``refresh``: they are only read whole).
+  composition, role rows and refreshes by ``rand()`` and ``refresh``: they are only read whole).
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ SHARD_KEYS: dict[str, str] = {
     "author_quality_snapshot": "cityHash64(author_id)",
     "audience_composition_snapshot": "rand()",
     "audience_refreshes": "cityHash64(refresh)",
+    "platform_roles_snapshot": "rand()",
+    "group_roles_snapshot": "rand()",
+    "hot_event_rollup": "rand()",
+    "hot_event_hourly_rollup": "rand()",
 }
 """The Distributed sharding key of every table (module doc)."""
 

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.bench.monitor import enrich
 from pipeline.config import Settings
+from pipeline.monitor import audience_snapshot
 from pipeline.monitor.event_index import EventIndex
 from pipeline.monitor.events import assign_events
 from pipeline.records import Enriched
@@ -60,6 +61,7 @@ def demo_ch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         try:
             migrate(ch)
             store_demo(ch)
+            audience_snapshot.refresh(ch)  # the roles views read it, as the leader worker refreshes it
             yield ch
         finally:
             ch.close()
