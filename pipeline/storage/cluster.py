@@ -22,8 +22,10 @@ Sharding keys (why each table is sharded as it is):
   the same thread, so its versions meet on one shard and ``FINAL`` collapses them; a root post
   and all its reposts are on one shard, so the cascade nodes derived from them are too.
 - tables derived from ``mentions`` by materialized views (rollups, ``audience_events``,
-  ``cascade_nodes``, the hot-event rollups) live on the shard of their mention; their Distributed tables are only read
-  (``rand()`` names no placement). Rollups keep sets of event ids (``uniqExactState``), which
+  ``cascade_nodes``, the hot-event rollups, ``post_engagement``) live on the shard of their
+  mention; their Distributed tables are only read (``rand()`` names no placement), but for the
+  backfill of ``post_engagement``, which goes by the thread as its mention did (``FINAL`` must meet
+  every version of a post on one shard). Rollups keep sets of event ids (``uniqExactState``), which
   ``uniqExactMerge`` merges exactly across shards.
 - everything else by the key its ``ReplacingMergeTree`` collapses on: ``dead_letters`` by
   ``dl_id``, the desk tables by ``case_id``, ``alerts`` and ``alert_deliveries`` by ``alert_id``, ``cascades`` by
@@ -69,6 +71,7 @@ SHARD_KEYS: dict[str, str] = {
     "group_roles_snapshot": "rand()",
     "hot_event_rollup": "rand()",
     "hot_event_hourly_rollup": "rand()",
+    "post_engagement": "cityHash64(thread_id)",
 }
 """The Distributed sharding key of every table (module doc)."""
 

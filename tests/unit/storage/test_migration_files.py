@@ -20,7 +20,8 @@ NOT_ON_18_16 = re.compile(
 IDEMPOTENT = re.compile(
     r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ "
     r"|DROP TABLE IF EXISTS \w+$"  # a view only, created again (test below)
-    r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\))"  # the backfill of a rollup of sets (016)
+    r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\)"  # the backfill of a rollup of sets (016)
+    r"|INSERT INTO post_engagement\s+SELECT [^;]*version\s+FROM mentions)"  # a versioned copy, read FINAL (021)
 )
 
 
