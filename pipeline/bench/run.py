@@ -55,6 +55,8 @@ def _child(mode: str, bootstrap: str, prefix: str, events: int, workdir: Path, c
         "SOCIALLISTEN_CLICKHOUSE_URL": clickhouse_url, "SOCIALLISTEN_DATA_DIR": str(workdir / prefix),
         "SOCIALLISTEN_LOG_LEVEL": "WARNING",
         "SOCIALLISTEN_DESK_ENABLED": "false",  # the pipeline's own cost: the case agent is not in the figures
+        # nor the BI refresh of the audience snapshot (timed by `bench --queries`: audience_refresh_seconds)
+        "SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS": "0",
         # a batch holds about as many events whether they come one or `pack` per message
         "SOCIALLISTEN_BATCH_SIZE": str(max(1, defaults.worker.batch_size // pack)),
         "SOCIALLISTEN_PIPELINE_DEPTH": str(defaults.worker.pipeline_depth),
