@@ -21,17 +21,16 @@ def refresh_audience_command(
     The views author_stats, author_quality and audience_composition_daily read the latest refresh; the
     leader worker runs one every SOCIALLISTEN_AUDIENCE_REFRESH_SECONDS.
     """
-    from pipeline.monitor.audience_snapshot import REFRESH_TIMEOUT_SECONDS, due, refresh
+    from pipeline.monitor.audience_snapshot import AudienceRefresher, refresh
     from pipeline.runtime import load_settings, storage
 
     settings = load_settings()
     with storage(settings) as ch:
-        own = ch.another(send_receive_timeout=REFRESH_TIMEOUT_SECONDS) if ch.backend == "native" else ch
+        refresher = AudienceRefresher(ch, if_due)
         try:
-            done = refresh(own) if if_due == 0 or due(own, if_due) else None
+            done = refresher.run_if_due() if if_due else refresh(refresher.connection())
         finally:
-            if own is not ch:
-                own.close()
+            refresher.close()
     if as_json:
         typer.echo(orjson.dumps(done.model_dump() if done else None).decode())
     elif done is None:

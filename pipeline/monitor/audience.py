@@ -29,6 +29,12 @@ HIGH_VALUE_TYPES = frozenset({"kol", "media"})
 SEGMENTS = ("real_customer", "potential_customer", "high_value", "suspected_low_quality", "ordinary")
 
 
+SUSPECT_SQL = ("((author_followers < 50 AND author_posts >= 2000) OR (toUInt32(author_created) > 0 "
+               "AND toInt64(toUInt32(created_at)) - toInt64(toUInt32(author_created)) < 30 * 86400 "
+               "AND author_followers < 100))")
+""":func:`suspect_account` as SQL on the columns of ``mentions`` (account age when the mention was written)."""
+
+
 def suspect_account(followers: int, posts: int, account_age_days: float | None) -> bool:
     """Low-quality on the profile alone: very few followers with very many posts, or a new account."""
     if followers < BOT_MAX_FOLLOWERS and posts >= BOT_MIN_POSTS:

@@ -207,12 +207,17 @@ class AudienceRefresher:
         self._own: ClickHouse | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audience")
 
-    def run_if_due(self) -> AudienceRefresh | None:
-        """One refresh when it is due (blocking)."""
-        if self._own is None:  # chDB: the one session anyway
+    def connection(self) -> ClickHouse:
+        """The refresh's own connection to a server (opened on first use); chDB's one session otherwise."""
+        if self._own is None:
             native = self.ch.backend == "native"
             self._own = self.ch.another(send_receive_timeout=REFRESH_TIMEOUT_SECONDS) if native else self.ch
-        return refresh(self._own) if due(self._own, self.every_seconds) else None
+        return self._own
+
+    def run_if_due(self) -> AudienceRefresh | None:
+        """One refresh when it is due (blocking)."""
+        own = self.connection()
+        return refresh(own) if due(own, self.every_seconds) else None
 
     async def tick(self) -> None:
         """The leader's timer: refresh when due; a failure is logged and tried again at the next tick."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pipeline.monitor.audience import SUSPECT_SQL
 from pipeline.storage import ClickHouse
 
 MEMBER = ("SELECT event_id AS mention_id, hot_event_how AS how, hot_event_distance AS distance, platform, kind, "
@@ -56,10 +57,7 @@ SELECT hot_event AS event_id, min(created_at) AS first_at, max(created_at) AS la
 FROM
 (
     SELECT hot_event, event_id AS mention_id, hot_event_how, created_at, text, author_id, platform, brands,
-           toUInt8((author_followers < 50 AND author_posts >= 2000)
-                   OR (toUInt32(author_created) > 0
-                       AND toInt64(toUInt32(created_at)) - toInt64(toUInt32(author_created)) < 30 * 86400
-                       AND author_followers < 100)) AS suspect
+           toUInt8({SUSPECT_SQL}) AS suspect
     FROM mentions FINAL
     WHERE {IN_EVENT}
 )

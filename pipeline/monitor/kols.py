@@ -21,14 +21,11 @@ import math
 from datetime import datetime
 from typing import Any, Literal
 
+from pipeline.monitor.audience import SUSPECT_SQL as SUSPECT
 from pipeline.storage import ClickHouse
 
 SortKey = Literal["score", "reach", "engagement", "quality", "affinity"]
 WEIGHTS = {"reach": 0.3, "engagement": 0.3, "quality": 0.2, "affinity": 0.2}
-SUSPECT = ("((author_followers < 50 AND author_posts >= 2000) OR (toUInt32(author_created) > 0 "
-           "AND toInt64(toUInt32(created_at)) - toInt64(toUInt32(author_created)) < 30 * 86400 "
-           "AND author_followers < 100))")
-"""The audience model's profile rule (pipeline/monitor/audience.py suspect_account) on mentions' columns."""
 
 
 def _where(platform: str | None) -> str:

@@ -8,7 +8,9 @@ Exact under replay: they read ``mentions FINAL``.
 
 from __future__ import annotations
 
-PLATFORM_ROLES = """
+from pipeline.monitor.audience import SUSPECT_SQL
+
+PLATFORM_ROLES = f"""
 SELECT brand, platform, mentions, posts, authors, reach,
        if(reposts = 0, NULL, depth_sum / reposts) AS avg_depth, max_depth,
        if(posts = 0, NULL, reposts / posts) AS reposts_per_post,
@@ -33,10 +35,7 @@ FROM
     (
         SELECT arrayJoin(arrayConcat([''], brands)) AS brand, platform, event_id, kind, author_id, author_followers,
                repost_depth, buyer, service_request, group_id,
-               toUInt8((author_followers < 50 AND author_posts >= 2000)
-                       OR (toUInt32(author_created) > 0
-                           AND toInt64(toUInt32(created_at)) - toInt64(toUInt32(author_created)) < 30 * 86400
-                           AND author_followers < 100)) AS suspect
+               toUInt8({SUSPECT_SQL}) AS suspect
         FROM mentions FINAL
     )
     GROUP BY brand, platform
