@@ -82,7 +82,7 @@ _CREATE_TABLE = re.compile(
 _CREATE_MV = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+TO\s+(\w+)\s+AS\s+(.*)$",
                         re.S | re.I)
 _CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
-_DROP_VIEW = re.compile(r"^DROP\s+TABLE\s+IF\s+EXISTS\s+(\w+)$", re.I)
+DROP_VIEW = re.compile(r"^DROP\s+TABLE\s+IF\s+EXISTS\s+(\w+)$", re.I)
 _INSERT = re.compile(r"^INSERT\s+INTO\s+\w+\s+SELECT\s", re.S | re.I)
 _ALTER = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD\s+COLUMN\s+.*)$", re.S | re.I)
 _LOCAL_ALTER = re.compile(r"^ALTER\s+TABLE\s+\w+\.\w+_local\s", re.I)
@@ -117,7 +117,7 @@ class ClusterSchema:
     def rewrite(self, statement: str) -> list[str]:
         """The cluster statements for one single-server statement; ConfigError for one it cannot rewrite."""
         for pattern, build in ((_CREATE_TABLE, self._table), (_CREATE_MV, self._materialized_view),
-                               (_CREATE_VIEW, self._view), (_DROP_VIEW, self._drop_view), (_ALTER, self._alter),
+                               (_CREATE_VIEW, self._view), (DROP_VIEW, self._drop_view), (_ALTER, self._alter),
                                (_INSERT, self._insert)):
             match = pattern.match(statement.strip())
             if match:

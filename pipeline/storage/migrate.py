@@ -30,12 +30,15 @@ from typing import Any
 from pipeline.errors import ConfigError, StorageError, StorageUnavailable
 from pipeline.retry import RetryPolicy
 from pipeline.storage.backend import ClickHouse
-from pipeline.storage.cluster import ClusterSchema
+from pipeline.storage.cluster import DROP_VIEW, ClusterSchema
+from pipeline.storage.errors import error_code
 
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
+_UNKNOWN_TABLE = 60
+"""ClickHouse's error code for a table (or view) that does not exist."""
 
 MIGRATIONS_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "
@@ -191,6 +194,16 @@ def _run_on_nodes(ch: ClickHouse, schema: ClusterSchema, statement: str, every_r
                 break
 
 
+def _dropped_meanwhile(mig: Migration, exc: StorageError) -> bool:
+    """Whether ``exc`` is a table missing while ``mig`` defines views anew (dropped, then created again).
+
+    Two processes applying such a migration at once can drop a view the other has just created and
+    is building on; applying the migration again, once the other is done, succeeds.
+    """
+    return (not isinstance(exc, StorageUnavailable) and error_code(exc) == _UNKNOWN_TABLE
+            and any(DROP_VIEW.match(statement) for statement in mig.statements()))
+
+
 def _translated(schema: ClusterSchema | None, statement: str) -> list[str]:
     return [statement] if schema is None else schema.rewrite(statement)
 
@@ -234,8 +247,13 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, clust
             try:
                 _apply(ch, schema, statement, f"migration {mig.label}, statement {number}")
             except StorageError as exc:
+                where = f"migration {mig.label}, statement {number} of {len(statements)}"
+                if _dropped_meanwhile(mig, exc):
+                    raise StorageUnavailable(
+                        f"{where}: a view it creates again was dropped meanwhile, most likely by another process "
+                        f"applying the same migration ({exc}); apply it again: the migration is idempotent") from exc
                 # Same class (StorageUnavailable stays transient); the message names the file.
-                raise type(exc)(f"migration {mig.label}, statement {number} of {len(statements)}: {exc}") from exc
+                raise type(exc)(f"{where}: {exc}") from exc
         ch.insert(
             "schema_migrations",
             ["version", "name", "checksum", "applied_at"],
