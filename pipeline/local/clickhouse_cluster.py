@@ -116,8 +116,15 @@ class LocalCluster:
     zookeeper: ZooKeeper = field(init=False)
     nodes: list[list[ClickHouseServer]] = field(init=False, default_factory=list)
 
+    attempts: int = 3
+    """Starts tried, each on newly chosen ports: another process may take a port between choice and bind."""
+
     def __post_init__(self) -> None:
         """Write every node's config (ports chosen now; nothing starts yet)."""
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        """Choose free ports for ZooKeeper and every node and write their configs."""
         self.zookeeper = ZooKeeper(self.root / "zookeeper")
         self.nodes = [[ClickHouseServer(self.root / f"ch-{s + 1}-{r + 1}", cluster_member=True)
                        for r in range(self.replicas)] for s in range(self.shards)]
@@ -131,10 +138,24 @@ class LocalCluster:
         return [node for row in self.nodes for node in row]
 
     def start(self) -> LocalCluster:
-        """Start ZooKeeper, then every node; returns self."""
-        self.zookeeper.start()
-        for node in self.all_nodes:
-            node.start()
+        """Start ZooKeeper, then every node; returns self.
+
+        The ports are chosen before the first process starts, so one of the 13 may be taken by then
+        (an outgoing connection of another process gets a port from the same range). A start that
+        fails stops what it started and tries again on new ports; RuntimeError after :attr:`attempts`.
+        """
+        for attempt in range(1, self.attempts + 1):
+            try:
+                self.zookeeper.start()
+                for node in self.all_nodes:
+                    node.start()
+                break
+            except RuntimeError as exc:
+                self.stop()
+                if attempt == self.attempts:
+                    raise RuntimeError(f"the local cluster did not start in {attempt} attempts: {exc}") from exc
+                log.warning("local cluster start %d failed (%s); trying again on new ports", attempt, exc)
+                self._choose_ports()
         log.info("local ClickHouse cluster %s: %d shards x %d replicas, ZooKeeper on %d",
                  self.name, self.shards, self.replicas, self.zookeeper.port)
         return self

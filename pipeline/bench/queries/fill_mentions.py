@@ -5,8 +5,9 @@ row mapping) into a ``bench_templates`` table; then each ``INSERT INTO mentions 
 of ``numbers(N)`` joins row ``n`` to template ``n % T`` for its text and analysis (brands, signals,
 sentiment, buyer, service and intent flags, keywords: the analyzer's real distributions) and draws the
 rest from hashes of ``n``: authors by a power law (a few write a lot), their followers and post counts
-per author, 90 days of times, cascades (every 32 rows a root post and its reposts, one or two levels
-deep), hot events, groups, campaigns and a small share of copied texts (water army).
+per author, 90 days of times (one cascade in 90 starts today, between midnight and the end, so that
+panels of "today" read a day's volume at any hour), cascades (every 32 rows a root post and its
+reposts, one or two levels deep), hot events, groups, campaigns and a small share of copied texts (water army).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def _expressions(rows: int, end: datetime) -> dict[str, str]:
     events = max(10, rows // 300)
     end_ts = int(end.timestamp())
     span = DAYS * 86400 - 6 * 3600
-    root_time = f"({end_ts} - 6 * 3600 - intHash64(r * 7 + 3) % {span})"
+    day_start = f"toUnixTimestamp(toStartOfDay(toDateTime({end_ts})))"
+    today = f"{day_start} + intHash64(r * 7 + 3) % greatest({end_ts} - 60 - {day_start}, 1)"
+    before = f"{end_ts} - 6 * 3600 - intHash64(r * 7 + 3) % {span}"
+    root_time = f"if(intHash64(r * 7 + 5) % {DAYS} = 0, toInt64({today}), toInt64({before}))"
     a = "a_rank"
     return {
         "event_id": "concat('b', toString(n))",
