@@ -71,6 +71,7 @@ SHARD_KEYS: dict[str, str] = {
     "group_roles_snapshot": "rand()",
     "hot_event_rollup": "rand()",
     "hot_event_hourly_rollup": "rand()",
+    "hot_event_states": "rand()",
     "post_engagement": "cityHash64(thread_id)",
 }
 """The Distributed sharding key of every table (module doc)."""

@@ -255,6 +255,11 @@ def test_two_workers_a_replica_killed_mid_stream_totals_exact(  # type: ignore[n
         producer.finish(timeout=120)
         wait_until(lambda: stats(ch)["mentions"] >= len(exp.valid_ids), 300, "every event stored")
         load(single, lines, get_analyzer(Settings().resolved_lexicon))
+        # the desk mirrors each case command with its own inserts and may still be working through
+        # the cases topic (on a loaded machine, minutes): replicas agree only once those writes end
+        cases = [f"{worker_env.prefix}cases"]
+        wait_until(lambda: _consumed(worker_env, cases), 300, "the desk to apply every case command",
+                   diagnose=lambda: f"(committed, end offsets): {_offsets(worker_env, cases)}")
         wait_until(lambda: _replicas_agree(clickhouse_cluster, cluster_db), 180, "the restarted replica to converge",
                    diagnose=lambda: _replication_state(clickhouse_cluster, cluster_db))
         assert stats(ch) == stats(single)

@@ -21,7 +21,8 @@ IDEMPOTENT = re.compile(
     r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ "
     r"|DROP TABLE IF EXISTS \w+$"  # a view only, created again (test below)
     r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\)"  # the backfill of a rollup of sets (016)
-    r"|INSERT INTO post_engagement\s+SELECT [^;]*version\s+FROM mentions)"  # a versioned copy, read FINAL (021)
+    r"|INSERT INTO post_engagement\s+SELECT [^;]*version\s+FROM mentions"  # a versioned copy, read FINAL (021)
+    r"|INSERT INTO hot_event_states\s+SELECT [^;]*FROM hot_event_rollup$)"  # sets and extremes, copied (022)
 )
 
 
@@ -55,7 +56,8 @@ def test_shipped_migrations_are_ordered_idempotent_and_portable() -> None:
 
 def test_a_migration_drops_only_views_that_it_creates_again() -> None:
     # 18.16 has no CREATE OR REPLACE VIEW: a view gets a new query by DROP and CREATE in one migration.
-    # Data is never dropped: the name must be a view of an earlier migration.
+    # Data is never dropped: the name must be a view of an earlier migration, or a materialized view
+    # (all of them write TO a table of their own, which stays) that a migration retires.
     migrations = load_migrations()
     created: dict[str, str] = {}
     for mig in migrations:
@@ -64,6 +66,8 @@ def test_a_migration_drops_only_views_that_it_creates_again() -> None:
             if (dropped := re.match(r"DROP TABLE IF EXISTS (\w+)$", statement)) is None:
                 continue
             name = dropped.group(1)
+            if created.get(name) == "MATERIALIZED VIEW":  # it writes TO a table, which stays: no data goes
+                continue
             assert created.get(name) == "VIEW", f"{mig.label} drops {name}, not a view of an earlier migration"
             assert any(s.startswith(f"CREATE VIEW IF NOT EXISTS {name} AS") for s in statements), mig.label
         for statement in statements:
