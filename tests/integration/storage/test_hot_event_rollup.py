@@ -1,4 +1,4 @@
-"""The hot-event rollups (migrations 020, 022) give the exact figures, also for mentions stored before them, under replays.
+"""The hot-event rollups (migrations 020, 022) give the exact figures, for mentions stored before them too, replayed.
 
 Exact: hot_events and hot_events_hourly as 010 defined them, aggregating mentions FINAL (the earliest
 post's ties broken by id, as 020 does).
