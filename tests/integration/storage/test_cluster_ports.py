@@ -46,7 +46,7 @@ def test_cluster_gives_up_after_its_attempts(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(LocalCluster, "_choose_ports", take_every_node_port)
     try:
         cluster = LocalCluster(tmp_path, shards=1, replicas=1, attempts=2)
-        with pytest.raises(RuntimeError, match="did not start in 2 attempts.*Address already in use"):
+        with pytest.raises(RuntimeError, match="(?s)did not start in 2 attempts.*Address already in use"):
             cluster.start()
         assert cluster.zookeeper.proc is not None and cluster.zookeeper.proc.poll() is not None
     finally:
