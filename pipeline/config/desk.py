@@ -78,6 +78,20 @@ class DeskSettings(Section):
         le=100_000,
         description="SOCIALLISTEN_DESK_MAX_NOTE_CHARS: longest reply/resolve note.",
     )
+    desk_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=1024,
+        description="SOCIALLISTEN_DESK_BATCH_SIZE: most case commands the agent applies together; their rows go to "
+        "ClickHouse in one insert per table, not three inserts per command.",
+    )
+    desk_batch_seconds: float = Field(
+        default=0.05,
+        gt=0,
+        le=5,
+        description="SOCIALLISTEN_DESK_BATCH_SECONDS: how long the agent waits for more commands before it applies "
+        "what it has (an agent's action is answered this much later at most when the desk is idle).",
+    )
     desk_ask_timeout: float = Field(
         default=20.0,
         gt=0,

@@ -9,8 +9,9 @@ Design (see docs/service_desk.md):
 - The batch listener sends an ``observe`` command per service-request event; the API sends
   people's actions with Faust's request/reply ``agent.ask``. 20 concurrent claims of one case
   are 20 messages in one partition: the first wins, the others find it claimed (409).
-- Per command: apply (pure) -> mirror to ClickHouse (retry while unreachable) -> table ->
-  live hub -> reply. Tansu has no transactions, so delivery is at least once: a replayed
+- Per batch of commands (up to ``SOCIALLISTEN_DESK_BATCH_SIZE``): apply each in order (pure) ->
+  mirror all to ClickHouse, one insert per table (retry while unreachable) -> table -> live hub ->
+  reply to each. Tansu has no transactions, so delivery is at least once: a replayed
   command is recognised by its command id (observe: the event id) and changes nothing, and
   the ClickHouse rows are versioned by revision, so rewriting them doubles nothing.
 """
@@ -20,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import faust
 import orjson
@@ -33,6 +34,7 @@ from pipeline.config import DeskSettings
 from pipeline.desk import store
 from pipeline.desk.lifecycle import apply
 from pipeline.desk.models import Command, Observation, Op, Outcome, Slot, Status, case_key, key_of, link_for
+from pipeline.desk.requests import command_value, reply_address, stream_event
 from pipeline.desk.signing import UNAUTHENTICATED, desk_secret, require_secret, signed, verified, warn_if_unset
 from pipeline.errors import BrokerUnavailable
 from pipeline.hub import Hub
@@ -139,14 +141,11 @@ class Desk:
         self.rejected = 0
 
     # ---- the owner ----------------------------------------------------------------------
-    async def _run(self, stream: faust.StreamT[Any]) -> Any:
-        async for key, value in stream.items():
-            if verified(value, self.secret):
-                yield await self._handle(key, value)
-            else:
-                event = stream.current_event
-                where = (event.message.partition, event.message.offset) if event is not None else (-1, -1)
-                yield await self._reject(key, value, *where)
+    async def _run(self, stream: faust.StreamT[Any]) -> None:
+        # a batch at a time, one insert per table for all of it; Faust acks each batch once it is handled
+        batches = cast(Any, stream).take_events(self.cfg.desk_batch_size, within=self.cfg.desk_batch_seconds)
+        async for events in batches:
+            await self._handle_batch(events)
 
     async def _undecodable(self, message: Any) -> None:
         """A value on the cases topic that is not JSON: dead-lettered like an unsigned command."""
@@ -183,31 +182,72 @@ class Desk:
         except Exception:  # a rejected command must not stop the owner of every case; it stays unapplied
             log.exception("desk: dead letter %s of a rejected command not recorded in ClickHouse", dl.dl_id)
 
-    async def _handle(self, key: Any, value: Any) -> dict[str, Any]:
+    async def _handle_batch(self, events: Sequence[Any]) -> None:
+        """Apply the commands in order, mirror every change at once, then store, publish and answer each.
+
+        The mirror comes before the table: a command the table holds as applied is in ClickHouse. When
+        the mirror fails, no command of the batch is applied and each asker gets a 500.
+        """
+        slots: dict[str, tuple[Any, Slot]] = {}  # each key this batch changed: its last event, the slot after it
+        done: list[tuple[Any, dict[str, Any], Outcome | None, Command | None]] = []
+        for event in events:
+            value = command_value(event)
+            if verified(value, self.secret):
+                done.append((event, *self._apply(event, value, slots)))
+            else:
+                done.append((event, await self._reject(event.key, value, event.message.partition,
+                                                       event.message.offset), None, None))
+        changed = [(o.case, o.events, o.new_messages) for _, _, o, _ in done
+                   if o is not None and o.case is not None and (o.events or o.new_messages)]
+        try:
+            if changed:
+                await self._mirror(changed)
+        except Exception as exc:  # a failed batch must not stop the owner of every case; none of it applies
+            log.exception("desk: %d case commands not applied: their changes did not reach ClickHouse", len(done))
+            failed = {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}
+            done = [(e, failed if cmd is not None else reply, None, None) for e, reply, _, cmd in done]
+            slots = {}
+        for key_text, (event, slot) in slots.items():
+            with stream_event(event):  # the changelog goes to the partition of the key's command
+                self.table[key_text] = slot.model_dump(mode="json")
+        for event, reply, outcome, cmd in done:
+            if outcome is not None and outcome.events and outcome.case is not None:
+                summary = outcome.case.model_dump(mode="json", exclude={"messages"})
+                await self._publish({"type": outcome.events[-1].op, "case": summary})
+            if cmd is not None:
+                self.applied += 1
+                if cmd.op is not Op.observe:
+                    log.info("case %s: %s by %s -> %s %s", cmd.case_id, cmd.op.value, cmd.actor, reply["code"],
+                             reply["message"])
+            await self._answer(event, reply)
+
+    def _apply(self, event: Any, value: Any, slots: dict[str, tuple[Any, Slot]]
+               ) -> tuple[dict[str, Any], Outcome | None, Command | None]:
+        """(answer, outcome, command) of one command on the slot as this batch left it (pure but for the read)."""
+        key = event.key
         try:
             key_text = key.decode() if isinstance(key, bytes) else str(key)
             cmd = Command.model_validate(value)
             if cmd.case_id is not None and key_of(cmd.case_id) != key_text:
-                return Outcome(code=422, message="command key does not match the case id").reply()
-            raw = self.table.get(key_text)
-            slot = Slot.model_validate(raw) if raw else Slot()
+                return Outcome(code=422, message="command key does not match the case id").reply(), None, None
+            if key_text in slots:
+                slot = slots[key_text][1]
+            else:
+                raw = self.table.get(key_text)
+                slot = Slot.model_validate(raw) if raw else Slot()
             new_slot, outcome = apply(slot, cmd, self.cfg)
-            if outcome.case is not None and (outcome.events or outcome.new_messages):
-                await self._mirror(outcome)
             if new_slot is not slot:
-                self.table[key_text] = new_slot.model_dump(mode="json")
-            if outcome.events and outcome.case is not None:
-                summary = outcome.case.model_dump(mode="json", exclude={"messages"})
-                await self._publish({"type": outcome.events[-1].op, "case": summary})
-            self.applied += 1
-            if cmd.op is not Op.observe:
-                log.info(
-                    "case %s: %s by %s -> %d %s", cmd.case_id, cmd.op.value, cmd.actor, outcome.code, outcome.message
-                )
-            return outcome.reply()
+                slots[key_text] = (event, new_slot)
+            return outcome.reply(), outcome, cmd
         except Exception as exc:  # a bad command must not stop the owner of every case
             log.exception("case command on key %r failed", key)
-            return {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}
+            return {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}, None, None
+
+    async def _answer(self, event: Any, reply: dict[str, Any]) -> None:
+        """Send ``reply`` to whoever asked ``event``'s command (nobody, for an observation)."""
+        address = reply_address(event)
+        if address is not None:
+            await cast(Any, self.agent)._reply(event.key, reply, *address)  # Faust's own answer, as for a yield
 
     async def _publish(self, change: dict[str, Any]) -> None:
         """To this process's desk pages, and through the live topic to every other process's."""
@@ -217,13 +257,10 @@ class Desk:
         except BrokerUnavailable as exc:  # the change is applied and stored; other pages show it on reload
             log.warning("desk: a case change did not reach the live topic: %s", exc)
 
-    async def _mirror(self, outcome: Outcome) -> None:
-        assert outcome.case is not None
+    async def _mirror(self, changed: Sequence[tuple[Any, Sequence[Any], Sequence[Any]]]) -> None:
         storage = self.ports.storage
         await self.ports.retry.call(
-            "desk: mirroring a case to ClickHouse", storage.run_blocking,
-            store.write_outcome, storage.ch, outcome.case, outcome.events, outcome.new_messages,
-        )
+            "desk: mirroring cases to ClickHouse", storage.run_blocking, store.write_outcomes, storage.ch, changed)
 
     # ---- feeding it -----------------------------------------------------------------------
     async def listener(self, result: BatchResult) -> None:

@@ -92,16 +92,25 @@ def event_row(event: AuditEvent, case: CaseState) -> tuple[Any, ...]:
 
 
 def write_outcome(ch: ClickHouse, case: CaseState, events: Sequence[AuditEvent], messages: Sequence[Message]) -> None:
-    """Mirror one applied command (blocking; idempotent: the same revision rewrites the same rows)."""
+    """Mirror one applied command (see :func:`write_outcomes`)."""
+    write_outcomes(ch, [(case, events, messages)])
+
+
+def write_outcomes(ch: ClickHouse, outcomes: Sequence[tuple[CaseState, Sequence[AuditEvent], Sequence[Message]]]
+                   ) -> None:
+    """Mirror a batch of applied commands, (case, events, new messages) each, with one insert per table.
+
+    Blocking; idempotent: the same revision rewrites the same rows. A case changed twice in the batch
+    gets both revisions' rows, and ``desk_cases`` keeps the later one.
+    """
+    messages = [(case.case_id, m.event_id, m.kind, m.created_at, m.text) for case, _, new in outcomes for m in new]
     if messages:
-        ch.insert(
-            "desk_case_messages",
-            MESSAGE_COLUMNS,
-            [(case.case_id, m.event_id, m.kind, m.created_at, m.text) for m in messages],
-        )
+        ch.insert("desk_case_messages", MESSAGE_COLUMNS, messages)
+    events = [event_row(e, case) for case, audit, _ in outcomes for e in audit]
     if events:
-        ch.insert("desk_case_events", EVENT_COLUMNS, [event_row(e, case) for e in events])
-    ch.insert("desk_cases", CASE_COLUMNS, [case_row(case)])
+        ch.insert("desk_case_events", EVENT_COLUMNS, events)
+    if outcomes:
+        ch.insert("desk_cases", CASE_COLUMNS, [case_row(case) for case, _, _ in outcomes])
 
 
 def list_cases(

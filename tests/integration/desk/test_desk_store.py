@@ -80,3 +80,29 @@ def test_mirror_queue_order_detail_and_views(ch) -> None:  # type: ignore[no-unt
     backlog = ch.query("SELECT sum(open_cases) AS n FROM desk_backlog_daily WHERE day = today()")
     assert int(backlog[0]["n"]) == 3
     assert ch.query("SELECT count() AS n FROM desk_case_events FINAL")[0]["n"] == 7
+
+
+def test_a_batch_is_mirrored_as_its_commands_one_by_one(ch) -> None:  # type: ignore[no-untyped-def]
+    # the agent's batch: three cases opened, then one of them claimed and answered, all in one write
+    batch, slots = [], []
+    for i in range(3):
+        slot, out = _open(Slot(), f"weibo:b{i}", f"b{i}", "normal", NOW)
+        batch.append((out.case, out.events, out.new_messages))
+        slots.append(slot)
+    slot, cid = slots[0], batch[0][0].case_id
+    for n, op in enumerate((Op.claim, Op.reply)):
+        slot, out = apply(slot, Command(op=op, command_id=f"b{n}", at=NOW, actor="alice", role="agent", case_id=cid,
+                                        note="已为您补发"), CFG)
+        assert out.code == 200
+        batch.append((out.case, out.events, out.new_messages))
+    store.write_outcomes(ch, batch)
+    latest = {case.case_id: case for case, _, _ in batch}  # the later revision of a case wins
+    rows = {r["case_id"]: r for r in ch.query("SELECT case_id, status, revision FROM desk_cases FINAL")}
+    assert {k: (r["status"], r["revision"]) for k, r in rows.items()} == {
+        k: (c.status.value, c.revision) for k, c in latest.items()}
+    assert rows[cid]["status"] == "replied"
+    events = ch.query("SELECT count() AS n FROM desk_case_events")[0]["n"]
+    messages = ch.query("SELECT count() AS n FROM desk_case_messages")[0]["n"]
+    assert events == sum(len(e) for _, e, _ in batch) and messages == sum(len(m) for _, _, m in batch)
+    store.write_outcomes(ch, batch)  # a replayed batch rewrites the same rows
+    assert ch.query("SELECT count() AS n FROM desk_cases FINAL")[0]["n"] == 3
