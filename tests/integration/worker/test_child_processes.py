@@ -167,23 +167,41 @@ def parents() -> Iterator[list[GuardedParent]]:
         parent.cleanup()
 
 
-def _processes(parents: list[GuardedParent]) -> int:
-    """This test's processes: its descendants, and the members of the parents' sessions (orphans)."""
-    return len(psutil.Process().children(recursive=True)) + sum(len(p.tree.alive()) for p in parents)
+def _running_descendants() -> set[tuple[int, float]]:
+    """(pid, start time) of this process's running descendants: zombies are not counted.
+
+    An earlier test's unreaped child is a zombie here until the next ``subprocess.Popen`` reaps it,
+    so a count that includes zombies can drop during this test for reasons that are not its own.
+    """
+    out = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                out.add((proc.pid, proc.create_time()))
+        except psutil.Error:
+            continue
+    return out
+
+
+def _new_processes(parents: list[GuardedParent], before: set[tuple[int, float]]) -> list[int]:
+    """This test's processes still running: new descendants, and the members of the parents' sessions (orphans)."""
+    new = {pid for pid, _ in _running_descendants() - before}
+    return sorted(new | {pid for p in parents for pid in p.tree.alive()})
 
 
 def test_crash_and_restart_loop_ends_with_as_many_processes_as_it_started_with(
     parents: list[GuardedParent],
 ) -> None:
     """What a supervisor does to a crashing worker: kill -9 its pid, start a new one at once, 20 times."""
-    before = _processes(parents)
+    before = _running_descendants()
     for cycle in range(CYCLES):
         parent = GuardedParent("pool-warm" if cycle % WARM_EVERY == WARM_EVERY - 1 else "pool")
         parents.append(parent)
         parent.wait_ready(1)
         assert len(parent.tree.seen) >= 2, f"cycle {cycle}: the pool's processes should run"
         parent.kill9()
-    wait_until(lambda: _processes(parents) == before, LEFTOVER_SECONDS,
-               f"the process count to return to {before}", interval=0.1)
+    wait_until(lambda: not _new_processes(parents, before), LEFTOVER_SECONDS,
+               "every process of the loop to end", interval=0.1,
+               diagnose=lambda: f"left: {parents[0].tree.describe(_new_processes(parents, before))}")
     left = [pid for parent in parents for pid in parent.tree.alive()]
     assert not left, f"left behind: {parents[0].tree.describe(left)}"
