@@ -140,9 +140,9 @@ class LocalCluster:
     def start(self) -> LocalCluster:
         """Start ZooKeeper, then every node; returns self.
 
-        The ports are chosen before the first process starts, so one of the 13 may be taken by then
-        (an outgoing connection of another process gets a port from the same range). A start that
-        fails stops what it started and tries again on new ports; RuntimeError after :attr:`attempts`.
+        Every port is chosen before the first process starts, so another process may have bound one
+        by then. A start that fails stops what it started and tries again on new ports; RuntimeError
+        after :attr:`attempts`.
         """
         for attempt in range(1, self.attempts + 1):
             try:
