@@ -83,7 +83,7 @@ class DeskSettings(Section):
         ge=1,
         le=1024,
         description="SOCIALLISTEN_DESK_BATCH_SIZE: most case commands the agent applies together; their rows go to "
-        "ClickHouse in one insert per table, not three inserts per command.",
+        "ClickHouse in one insert per desk table for the whole batch.",
     )
     desk_batch_seconds: float = Field(
         default=0.05,

@@ -59,6 +59,11 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def internal_error(exc: Exception) -> dict[str, Any]:
+    """The answer to a command that failed inside the agent (its type only: no detail leaks)."""
+    return {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}
+
+
 def observation(item: Enriched) -> Observation:
     """What the desk keeps of a service-request event."""
     ev, an = item.event, item.analysis
@@ -204,7 +209,7 @@ class Desk:
                 await self._mirror(changed)
         except Exception as exc:  # a failed batch must not stop the owner of every case; none of it applies
             log.exception("desk: %d case commands not applied: their changes did not reach ClickHouse", len(done))
-            failed = {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}
+            failed = internal_error(exc)
             done = [(e, failed if cmd is not None else reply, None, None) for e, reply, _, cmd in done]
             slots = {}
         for key_text, (event, slot) in slots.items():
@@ -241,7 +246,7 @@ class Desk:
             return outcome.reply(), outcome, cmd
         except Exception as exc:  # a bad command must not stop the owner of every case
             log.exception("case command on key %r failed", key)
-            return {"code": 500, "message": f"internal error: {type(exc).__name__}", "case": None}, None, None
+            return internal_error(exc), None, None
 
     async def _answer(self, event: Any, reply: dict[str, Any]) -> None:
         """Send ``reply`` to whoever asked ``event``'s command (nobody, for an observation)."""
