@@ -2,6 +2,7 @@
 
     python tools/label_silver.py --wave 1 [--data /work/shared/data] [--batches 8] [--batch-dir DIR]
     python tools/label_silver.py --wave 2 ...   # appends a second draw (WAVES[2]) to the same file
+    python tools/label_silver.py --wave 3 ...   # and a third (WAVES[3])
 
 The gold labels (``items.jsonl``, two annotators and an adjudicator per row) are few where the
 detectors need examples most: customers' messages to shops, complaints in reviews. Silver rows
@@ -32,6 +33,8 @@ SEED = 31
 WAVES: dict[int, dict[str, int]] = {
     1: {"online_shopping_10_cats": 900, "waimai_10k": 500, "ced_weibo_original": 250, "ced_weibo_repost": 250},
     2: {"online_shopping_10_cats": 1200, "waimai_10k": 800, "ced_weibo_original": 200, "ced_weibo_repost": 200,
+        "ecd_taobao_cs": 0},
+    3: {"online_shopping_10_cats": 1500, "waimai_10k": 500, "ced_weibo_original": 100, "ced_weibo_repost": 300,
         "ecd_taobao_cs": 0},
 }
 HELD_OUT_CATEGORY = "酒店"

@@ -14,7 +14,10 @@ polarity    positive or negative, given an opinion                  text
 =========== ===================================================== =========================
 
 A head's score is ``bias + sum(weights of the text's features)``; its decision threshold (a
-score, chosen on the dev split only) is ``meta["threshold"]`` of its file.
+score, chosen by cross-validation on train or on the dev split, never on test) is
+``meta["threshold"]`` of its file. A head whose file says ``meta["presence"] = true`` counts a
+feature once per text however often it occurs (a long text does not weigh a word more); the
+others count every occurrence.
 """
 
 from __future__ import annotations
@@ -61,10 +64,13 @@ class Head:
     threshold: float
     rule_floor: float | None = None
     """A rule decision scoring at least this stands whatever the head says (the rule is precise there)."""
+    presence: bool = False
+    """A feature counts once per text (else each occurrence counts)."""
 
     def score(self, feats: Sequence[str]) -> float:
-        """``bias + sum of the weights`` of the features (each occurrence counts)."""
-        return self.model.bias + sum(filter(None, map(self.model.weights.get, feats)))
+        """``bias + sum of the weights`` of the features (each occurrence, or each distinct one: :attr:`presence`)."""
+        found = dict.fromkeys(feats) if self.presence else feats
+        return self.model.bias + sum(filter(None, map(self.model.weights.get, found)))
 
     def rule_score(self, on: Sequence[str]) -> float:
         """What the rule features named in ``on`` add to the score."""
@@ -84,7 +90,8 @@ def load_head(path: Path) -> Head | None:
         return None
     model = load_linear(path)
     floor = model.meta.get("rule_floor")
-    return Head(model, float(model.meta.get("threshold", 0.0)), None if floor is None else float(floor))
+    threshold = float(model.meta.get("threshold", 0.0))
+    return Head(model, threshold, None if floor is None else float(floor), bool(model.meta.get("presence", False)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +151,18 @@ class Scorer:
         self._columns = np.zeros((len(HEADS), len(vocab) + 1))
         """Per head (order of :data:`HEADS`), the weight of every feature."""
         self._bias = np.zeros(len(HEADS))
+        self._presence = [j for j, head in present if head.presence]
+        """The heads that count a feature once per text."""
         for j, head in present:
             for f, w in head.model.weights.items():
                 self._columns[j, vocab[f]] = w
             self._bias[j] = head.model.bias
 
     def batch(self, texts: Sequence[str], words: Sequence[list[str]], other: Sequence[list[str]]) -> Batch:
-        """The scores of every head for every text (``bias + sum of weights``; a repeated feature counts again).
+        """The scores of every head for every text (``bias + sum of weights``).
+
+        A repeated feature counts again, except for the heads that count presence: they sum each
+        distinct (text, feature) once (one ``np.unique`` for the batch).
 
         Per text: its plain words (``w`` without prefix), its text (the character pairs of its first
         :data:`~pipeline.text.features.CHAR_SPAN` characters are found here, in numpy) and its other
@@ -163,6 +175,11 @@ class Scorer:
         sums = np.empty((n, len(HEADS)))
         for j, column in enumerate(self._columns):
             sums[:, j] = np.bincount(text_of, weights=column[index], minlength=n)
+        if self._presence and len(index):
+            _, first = np.unique(text_of * (self._unknown + 1) + index, return_index=True)
+            once, once_text = index[first], text_of[first]
+            for j in self._presence:
+                sums[:, j] = np.bincount(once_text, weights=self._columns[j][once], minlength=n)
         sums += self._bias
         starts: list[list[int]] = []  # per kind, where each text's rows start in ``index``
         offset = 0

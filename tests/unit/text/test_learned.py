@@ -105,6 +105,25 @@ def test_batch_scores_equal_one_by_one_scores() -> None:
         assert batch.top(i, buyer, HEADS.index("buyer"), ["rbuyer"]) == buyer.top([*flatten(parts), "rbuyer"])
 
 
+def test_presence_heads_count_a_feature_once_per_text_in_batch_and_alone() -> None:
+    weights = {"w收到": 1.5, "c收到": 0.5, "w了": 0.25, "l0": -0.1}
+    counting = _head(weights, bias=-1.0)
+    presence = Head(LinearModel(weights, -1.0), 0.0, presence=True)
+    scorer = Scorer(Heads(counting, presence, None, None, None))  # one head of each kind in one table
+    strings = ["收到了收到", "了", "收到收到收到收到"]
+    texts = [
+        feature_parts(strings[0], ["收到", "了", "收到"], Scan(), NEGATORS),
+        feature_parts(strings[1], ["了"], Scan(), NEGATORS),
+        feature_parts(strings[2], ["收到"] * 4, Scan(), NEGATORS),
+    ]
+    batch = scorer.batch(strings, [p.words for p in texts], [p.other for p in texts])
+    for parts, scores in zip(texts, batch.scores, strict=True):
+        assert abs(scores[HEADS.index("buyer")] - counting.score(flatten(parts))) < 1e-9
+        assert abs(scores[HEADS.index("service")] - presence.score(flatten(parts))) < 1e-9
+    assert abs(presence.score(flatten(texts[2])) - (-1.0 + 1.5 + 0.5 - 0.1)) < 1e-9  # four times counts once
+    assert abs(counting.score(flatten(texts[2])) - (-1.0 + 4 * 1.5 + 4 * 0.5 - 0.1)) < 1e-9
+
+
 def test_combine_lets_the_head_decide_and_explains_it() -> None:
     rule = Decision(True, 3.0, ["收到"], "logistics", "normal")
     head = _head({}, threshold=0.5)
