@@ -57,9 +57,11 @@ bench: install test-deps
 # corpora (/work/shared/data or DATA=...); choices by cross-validation on train and on dev, never on test.
 # About 15 minutes on one core.
 DATA ?= /work/shared/data
+# the intent head stays the one of 2026-12-03 (its successor failed its test-split floor: docs/text.md)
+TRAIN_HEADS ?= buyer,service,opinion,polarity
 train: install
 	$(PY) tools/label_build.py
-	$(PY) tools/train_detectors.py --data $(DATA)
+	$(PY) tools/train_detectors.py --data $(DATA) --heads $(TRAIN_HEADS)
 
 # every check fails the build on its first finding: ruff (style, docstrings, complexity), mypy --strict,
 # and the size rule (no function over 60 lines, no module over 400 in pipeline/ and schemas/)

@@ -257,14 +257,19 @@ def _cross_validate(
 def one_standard_error(candidates: Sequence[Candidate]) -> Candidate:
     """The most regularised candidate within one standard error of the best one (then the better figure).
 
-    The standard error is that of the best candidate's figure across the folds; candidates closer
-    to the best than that are not told apart by the data, and the larger L2 strength generalises
-    more safely (the "one standard error" rule of cross-validation).
+    The standard error is that of a candidate's shortfall against the best one, fold by fold
+    (paired: both are scored on the same folds, so what varies between folds for both cancels
+    out); candidates closer to the best than that are not told apart by the data, and the larger
+    L2 strength generalises more safely (the "one standard error" rule of cross-validation).
     """
     best = max(candidates, key=lambda c: c.value)
-    se = float(np.std(best.fold_values, ddof=1) / np.sqrt(len(best.fold_values)))
-    near = [c for c in candidates if c.value >= best.value - se - 1e-12]
-    return max(near, key=lambda c: (c.l2, c.value))
+
+    def close(c: Candidate) -> bool:
+        gaps = np.subtract(best.fold_values, c.fold_values)
+        se = float(np.std(gaps, ddof=1) / np.sqrt(len(gaps)))
+        return c.value >= best.value - se - 1e-12
+
+    return max((c for c in candidates if close(c)), key=lambda c: (c.l2, c.value))
 
 
 def train_detector_head(

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
-_UNKNOWN_TABLE = 60
+_DROPPED_TABLE_CODES = (60, 218)
+"""UNKNOWN_TABLE, and TABLE_IS_DROPPED (18.16, when the drop is under way while a view on it is created)."""
 """ClickHouse's error code for a table (or view) that does not exist."""
 
 MIGRATIONS_TABLE_DDL = (
@@ -200,7 +201,7 @@ def _dropped_meanwhile(mig: Migration, exc: StorageError) -> bool:
     Two processes applying such a migration at once can drop a view the other has just created and
     is building on; applying the migration again, once the other is done, succeeds.
     """
-    return (not isinstance(exc, StorageUnavailable) and error_code(exc) == _UNKNOWN_TABLE
+    return (not isinstance(exc, StorageUnavailable) and error_code(exc) in _DROPPED_TABLE_CODES
             and any(DROP_VIEW.match(statement) for statement in mig.statements()))
 
 
