@@ -111,14 +111,8 @@ def test_priority(text: str, priority: str) -> None:
 
 INTENT = [
     "想买个诺基亚",
-    pytest.param(
-        "好像很有趣 我也想买来泡泡看[偷笑]",
-        marks=pytest.mark.xfail(strict=True, reason="just below the intent head's threshold (issue 23)"),
-    ),
-    pytest.param(
-        "一直想买來吃...",
-        marks=pytest.mark.xfail(strict=True, reason="the intent head, taught mostly by shop messages, misses it"),
-    ),
+    "好像很有趣 我也想买来泡泡看[偷笑]",
+    "一直想买來吃...",
     "我想买一斤装的",
     "多少钱呢",
 ]
