@@ -86,7 +86,7 @@ def build_silver(root: Path = LABELS) -> tuple[list[dict[str, Any]], dict[str, d
             calib.append((r, gold[r["item_id"]]))
         else:
             rows.append({**{k: item[k] for k in ("item_id", "source", "category", "split", "origin", "text")},
-                         **{f: r[f] for f in FIELDS}})
+                         "wave": int(item.get("wave", 1)), **{f: r[f] for f in FIELDS}})
     agreement: dict[str, dict[str, float]] = {"calibration_rows": {"rows": float(len(calib))}}
     for f in FIELDS:
         po, k = kappa([s[f] for s, _ in calib], [g[f] for _, g in calib]) if calib else (0.0, 0.0)

@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
 _DROPPED_TABLE_CODES = (60, 218)
-"""UNKNOWN_TABLE, and TABLE_IS_DROPPED (18.16, when the drop is under way while a view on it is created)."""
-"""ClickHouse's error code for a table (or view) that does not exist."""
+"""ClickHouse's error codes for a table (or view) that does not exist: UNKNOWN_TABLE, and TABLE_IS_DROPPED
+(18.16, when another process's drop is under way while a view on the table is created)."""
 
 MIGRATIONS_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version String, name String, checksum String, "

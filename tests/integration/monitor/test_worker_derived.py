@@ -48,7 +48,9 @@ def test_a_streamed_cascade_and_its_audience_reach_the_api(worker_env, start_mon
     young = event("一模一样的水军文案来了大家快转", now - timedelta(minutes=7), prefix="8", kind="repost", root=rid,
                   followers=20, posts=5)
     young["author"]["created_at"] = (now - timedelta(days=5)).isoformat()
-    comment = event("蒙牛这个活动什么时候开奖", now - timedelta(minutes=6), prefix="8", kind="comment", root=rid)
+    # a plain comment: the audience's "ordinary" segment (a question such as 什么时候开奖 is a known false
+    # purchase intent of the intent head: tests/unit/text/test_detectors.py)
+    comment = event("蒙牛这个活动真有意思", now - timedelta(minutes=6), prefix="8", kind="comment", root=rid)
     copy = event("蒙牛新品发布🔥转发抽奖送一箱特仑苏！！", now - timedelta(minutes=5), prefix="8")  # another's copy
     producer = make_producer(worker_env.kafka_url)
     try:

@@ -118,6 +118,10 @@ INTENT = [
 ]
 NOT_INTENT = [
     "不怎么样，不想买《下》了。文字拖泥带水",
+    pytest.param(
+        "蒙牛这个活动什么时候开奖",  # a question about a brand's lottery, not about buying
+        marks=pytest.mark.xfail(strict=True, reason="the intent head reads a question to a brand as intent (issue 23)"),
+    ),
     "货已收到，物流速度很快，很愉快的一次购物",
     "十亿美元都是硬币！这是大气还是小气啊！",
 ]
