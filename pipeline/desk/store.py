@@ -91,11 +91,6 @@ def event_row(event: AuditEvent, case: CaseState) -> tuple[Any, ...]:
     return tuple(d[c] for c in EVENT_COLUMNS)
 
 
-def write_outcome(ch: ClickHouse, case: CaseState, events: Sequence[AuditEvent], messages: Sequence[Message]) -> None:
-    """Mirror one applied command (see :func:`write_outcomes`)."""
-    write_outcomes(ch, [(case, events, messages)])
-
-
 def write_outcomes(ch: ClickHouse, outcomes: Sequence[tuple[CaseState, Sequence[AuditEvent], Sequence[Message]]]
                    ) -> None:
     """Mirror a batch of applied commands, (case, events, new messages) each, with one insert per table.

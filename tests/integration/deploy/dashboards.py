@@ -52,11 +52,11 @@ def desk_cases(ch: ClickHouse, now: datetime, cases: Sequence[tuple[str, int]]) 
                           text="快递三天了还没发货，客服也不理人", created_at=at, category=category,
                           detector_priority="normal", brand="蒙牛")
         slot, out = apply(Slot(), Command(op=Op.observe, command_id=f"o{i}", at=at, observation=obs), cfg)
-        desk_store.write_outcome(ch, out.case, out.events, out.new_messages)
+        desk_store.write_outcomes(ch, [(out.case, out.events, out.new_messages)])
         for n, op in enumerate((Op.claim, Op.reply, Op.resolve)[: i % 3 + 1]):
             slot, out = apply(slot, Command(op=op, command_id=f"c{i}{n}", at=at + timedelta(minutes=20 * (n + 1)),
                                             actor="alice", role="agent", case_id=out.case.case_id), cfg)
-            desk_store.write_outcome(ch, out.case, out.events, out.new_messages)
+            desk_store.write_outcomes(ch, [(out.case, out.events, out.new_messages)])
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:

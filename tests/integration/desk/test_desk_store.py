@@ -38,7 +38,7 @@ def test_mirror_queue_order_detail_and_views(ch) -> None:  # type: ignore[no-unt
     outcomes = []
     for i, (prio, age) in enumerate([("low", 0), ("urgent", 0), ("normal", 600), ("high", 0)]):
         slot, out = _open(Slot(), f"weibo:{i + 1}", f"u{i}", prio, NOW - timedelta(minutes=age))
-        store.write_outcome(ch, out.case, out.events, out.new_messages)
+        store.write_outcomes(ch, [(out.case, out.events, out.new_messages)])
         outcomes.append((slot, out))
     slot, out = outcomes[1]
     cid = out.case.case_id
@@ -57,8 +57,8 @@ def test_mirror_queue_order_detail_and_views(ch) -> None:  # type: ignore[no-unt
             CFG,
         )
         assert out.code == 200
-        store.write_outcome(ch, out.case, out.events, out.new_messages)
-        store.write_outcome(ch, out.case, out.events, out.new_messages)  # a replay rewrites the same rows
+        store.write_outcomes(ch, [(out.case, out.events, out.new_messages)])
+        store.write_outcomes(ch, [(out.case, out.events, out.new_messages)])  # a replay rewrites the same rows
 
     queue = store.list_cases(ch, {}, NOW)
     assert [c["priority"] for c in queue] == ["normal", "high", "low", "urgent"]  # overdue first, resolved last
