@@ -173,13 +173,13 @@ class Scorer:
         index = np.concatenate([rows for rows, _ in kinds])
         text_of = np.concatenate([np.repeat(np.arange(n), lengths) for _, lengths in kinds])
         sums = np.empty((n, len(HEADS)))
-        for j, column in enumerate(self._columns):
-            sums[:, j] = np.bincount(text_of, weights=column[index], minlength=n)
-        if self._presence and len(index):
+        once, once_text = index, text_of
+        if self._presence:
             _, first = np.unique(text_of * (self._unknown + 1) + index, return_index=True)
             once, once_text = index[first], text_of[first]
-            for j in self._presence:
-                sums[:, j] = np.bincount(once_text, weights=self._columns[j][once], minlength=n)
+        for j, column in enumerate(self._columns):
+            rows, owners = (once, once_text) if j in self._presence else (index, text_of)
+            sums[:, j] = np.bincount(owners, weights=column[rows], minlength=n)
         sums += self._bias
         starts: list[list[int]] = []  # per kind, where each text's rows start in ``index``
         offset = 0
