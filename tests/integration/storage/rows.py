@@ -151,9 +151,9 @@ def expected_buyers(rows: Iterable[Row]) -> dict[tuple[date, str, str], int]:
 
 
 def expected_service_requests(rows: Iterable[Row]) -> dict[tuple[date, str, str, str], int]:
-    """(day, category, platform, brand or '') -> unique service requests, latest versions only."""
+    """(day, category, platform, brand or '') -> unique service requests, over every version ever inserted."""
     sets: dict[tuple[date, str, str, str], set[str]] = defaultdict(set)
-    for row in latest(rows):
+    for row in rows:
         if row["service_request"]:
             for brand in set(row["brands"]) or {""}:
                 key = (_day(row["created_at"]), row["service_category"], row["platform"], brand)

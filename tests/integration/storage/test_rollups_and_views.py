@@ -107,7 +107,8 @@ def test_a_new_version_replaces_the_row_but_rollups_keep_every_version_seen(ch: 
     inserted = first + second + stale
     got = views(ch)
     assert got == expected(inserted)
-    assert got["requests"] == {}  # FINAL: the latest version of weibo:1 is not a request
+    # Like the rollups, the daily requests count every version seen: weibo:1 stays a request of its day.
+    assert got["requests"] == {(first[0]["created_at"].date(), "quality", "weibo", "蒙牛"): 1}
     assert ch.query("SELECT event_id, brands, sentiment FROM mentions_latest ORDER BY event_id") == [
         {"event_id": "weibo:1", "brands": ["光明"], "sentiment": "positive"},
         {"event_id": "weibo:2", "brands": ["伊利"], "sentiment": "neutral"},
