@@ -14,7 +14,7 @@ New words (:mod:`pipeline.text.new_words`) are looked for in the own texts of th
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pipeline.storage import ClickHouse
@@ -31,7 +31,7 @@ def novelty(count: float, expected: float) -> float:
 
 def latest_day(ch: ClickHouse, brand: str) -> date | None:
     """The last day with mentions of ``brand`` ('' = any mention)."""
-    rows = ch.query("SELECT max(day) AS d, count() AS n FROM term_rollup_daily WHERE brand = %(b)s", {"b": brand})
+    rows = ch.query("SELECT max(day) AS d, count() AS n FROM term_sets_daily WHERE brand = %(b)s", {"b": brand})
     return rows[0]["d"] if rows and rows[0]["n"] else None
 
 
@@ -58,17 +58,24 @@ def rising_terms(ch: ClickHouse, brand: str, until: date, window: int, baseline_
     return out[:limit]
 
 
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def new_words(ch: ClickHouse, brand: str, until: date, window: int, limit: int = 20) -> list[dict[str, Any]]:
     """Words the dictionary does not know, discovered in the window's texts (see the module)."""
     start = until - timedelta(days=window - 1)
-    cond = "toDate(created_at) >= %(start)s AND toDate(created_at) <= %(until)s"
+    # on created_at itself, not toDate(created_at): 18.16 prunes the monthly partitions by the first, not the second
+    # (1.8 s for one day at 10,000,000 mentions, against 0.2 s)
+    cond = "created_at >= %(lo)s AND created_at < %(hi)s"
     if brand:
         cond += " AND has(brands, %(b)s)"
     # the latest version of each mention by LIMIT BY, not FINAL: FINAL merges whole monthly partitions
     # (3.8 s at 2,000,000 mentions on 18.16), the window's rows are a day or a few
     rows = ch.query(f"SELECT own_text, tokens FROM mentions WHERE {cond} "
                     "ORDER BY created_at DESC, event_id, version DESC LIMIT 1 BY event_id LIMIT %(n)s",
-                    {"b": brand, "start": start, "until": until, "n": NEW_WORD_TEXTS})
+                    {"b": brand, "lo": _midnight(start), "hi": _midnight(until + timedelta(days=1)),
+                     "n": NEW_WORD_TEXTS})
     known = {token for r in rows for token in r["tokens"]}
     found = discover((r["own_text"] for r in rows), known, limit=limit)
     return [{"word": w.word, "count": w.count, "cohesion": w.cohesion, "left_entropy": w.left_entropy,

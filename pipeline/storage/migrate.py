@@ -5,8 +5,8 @@ checksum, applied_at). Statements in a file end with a line that ends in ``;``; 
 start with ``--`` are comments. Every statement is ``CREATE ... IF NOT EXISTS`` or
 ``ALTER TABLE t ADD COLUMN c ...`` (run only when ``t`` has no column ``c``: ClickHouse 18.16 has
 no ``ADD COLUMN IF NOT EXISTS``) or the backfill of a rollup that keeps sets of event ids
-(``INSERT INTO r SELECT ... uniqExactState(event_id)``: inserting the same sets again changes no
-figure), and nothing is ever dropped, so a migration interrupted half-way
+(``INSERT INTO r SELECT ... uniqExactState(event_id)``, or of ``cityHash64(event_id)``: inserting the
+same sets again changes no figure), and nothing is ever dropped, so a migration interrupted half-way
 simply runs again, two processes migrating at once do no harm, and migrating a live database is safe.
 
 An applied file must never change: its checksum is compared on every run, and a difference

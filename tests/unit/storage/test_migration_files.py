@@ -21,6 +21,7 @@ IDEMPOTENT = re.compile(
     r"(CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN \w+ "
     r"|DROP TABLE IF EXISTS \w+$"  # a view only, created again (test below)
     r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\)"  # the backfill of a rollup of sets (016)
+    r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(cityHash64\(event_id\)\)"  # ... of hashed ids (024)
     r"|INSERT INTO post_engagement\s+SELECT [^;]*version\s+FROM mentions"  # a versioned copy, read FINAL (021)
     r"|INSERT INTO hot_event_states\s+SELECT [^;]*FROM hot_event_rollup$)"  # sets and extremes, copied (022)
 )
