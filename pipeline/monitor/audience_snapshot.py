@@ -105,7 +105,7 @@ FROM
         SELECT DISTINCT toDate(created_at) AS day, arrayJoin(brands) AS brand, platform, author_id
         FROM audience_events FINAL
     ) AS e
-    ANY INNER JOIN
+    ALL INNER JOIN
     (
         SELECT platform, author_id, if(override_segment != '', [override_segment], computed_segments) AS segments
         FROM

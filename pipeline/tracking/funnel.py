@@ -109,7 +109,7 @@ def _reads(ch: ClickHouse, key: str, where: str, params: dict[str, Any]) -> list
     return ch.query(
         f"SELECT {key} AS key, sum(ifNull(reads, 0)) AS reads FROM "
         "(SELECT DISTINCT post_id, campaign, platform, account FROM tracked_links FINAL "
-        f"WHERE post_id != '' AND {where}) AS l ANY INNER JOIN (SELECT event_id AS post_id, reads FROM mentions FINAL "
+        f"WHERE post_id != '' AND {where}) AS l ALL INNER JOIN (SELECT event_id AS post_id, reads FROM mentions FINAL "
         "WHERE event_id IN (SELECT post_id FROM tracked_links) AND reads IS NOT NULL) AS m USING post_id "
         "GROUP BY key", params)
 
