@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from pipeline.storage import ClickHouse
+from pipeline.storage.tables import MENTION_COLUMNS
 from pipeline.tracking import funnel as funnel_module
 from pipeline.tracking.links import create_link
-from pipeline.storage.tables import MENTION_COLUMNS
 from schemas.tracking import LinkIn
 from tests.integration.storage.rows import Row, mention, tuples
 from tests.integration.tracking.funnel_data import CAMPAIGN, make_links
