@@ -36,6 +36,7 @@ from pipeline.storage.errors import error_code
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_BACKFILL = re.compile(r"^INSERT\s+INTO\s", re.IGNORECASE)
 _ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
 _DROPPED_TABLE_CODES = (60, 218)
 """ClickHouse's error codes for a table (or view) that does not exist: UNKNOWN_TABLE, and TABLE_IS_DROPPED
@@ -126,12 +127,32 @@ def _column_exists(ch: ClickHouse, statement: str) -> bool:
     return int(rows[0]["n"]) > 0
 
 
+BACKFILL_TIMEOUT_SECONDS = 6 * 3600.0
+"""How long a backfill (``INSERT ... SELECT`` over every stored mention) may run.
+
+The server sends nothing until such a statement ends, and at 10,000,000 mentions one takes about 25 s on
+2 cores: past a connection's ``send_receive_timeout`` (60 s by default) at some larger size, the client
+would give up, the server would cancel it, and every start-up would try again in vain. A backfill
+runs on a second connection that waits this long."""
+
+
+def _execute(ch: ClickHouse, statement: str) -> None:
+    if not _BACKFILL.match(statement.lstrip()):
+        ch.execute(statement)
+        return
+    patient = ch.another(send_receive_timeout=BACKFILL_TIMEOUT_SECONDS)
+    try:
+        patient.execute(statement)
+    finally:
+        patient.close()
+
+
 def _run_statement(ch: ClickHouse, statement: str) -> None:
     """Execute one statement; an ADD COLUMN whose column exists, or appears meanwhile, is done."""
     if _column_exists(ch, statement):
         return
     try:
-        ch.execute(statement)
+        _execute(ch, statement)
     except StorageError:
         # another process migrating at the same time added the column between our check and our ALTER
         if _column_exists(ch, statement):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from pipeline.errors import StorageError
+from pipeline.local.clickhouse_server import ClickHouseServer
 from pipeline.storage import ClickHouse, connect
 from pipeline.storage.migrate import Migration, load_migrations, migrate
 from pipeline.storage.tables import DEADLETTER_COLUMNS, MENTION_COLUMNS
@@ -126,3 +129,26 @@ def test_two_processes_adding_the_same_column_at_once_both_succeed(ch: ClickHous
         assert [r["name"] for r in ch.query("DESCRIBE TABLE dead_letters")].count("note2") == 1
     finally:
         other.close()
+
+
+SLOW_BACKFILL = Migration("901", "slow_backfill",
+                          "CREATE TABLE IF NOT EXISTS slow (x UInt8) ENGINE = MergeTree() ORDER BY x;\n"
+                          "INSERT INTO slow SELECT toUInt8(sleep(2)) FROM system.one;\n")
+
+
+def test_a_backfill_may_outlast_the_connections_timeout(clickhouse_server: ClickHouseServer) -> None:
+    # The server sends nothing while an INSERT ... SELECT runs: on the connection's own 1-s timeout the
+    # backfill would fail (and fail again at every start); the migration runs it on a patient connection.
+    url = clickhouse_server.url(f"t_{uuid.uuid4().hex[:12]}")
+    conn = connect(url + "?send_receive_timeout=1")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS probe (x UInt8) ENGINE = MergeTree() ORDER BY x")
+        with pytest.raises(StorageError):
+            conn.execute("INSERT INTO probe SELECT toUInt8(sleep(2)) FROM system.one")
+        assert migrate(conn, [SLOW_BACKFILL]) == ["901_slow_backfill"]
+        assert conn.query("SELECT count() AS n FROM slow") == [{"n": 1}]
+    finally:
+        conn.close()
+        cleanup = connect(url)
+        cleanup.execute(f"DROP DATABASE IF EXISTS {cleanup.database}")
+        cleanup.close()

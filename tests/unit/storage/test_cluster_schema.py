@@ -109,6 +109,9 @@ class _Node:
     def on_node(self, host: str, port: int) -> _Node:
         return _Node(host, self.sent, self.down)
 
+    def another(self, send_receive_timeout: float | None = None) -> _Node:  # a backfill's patient connection
+        return _Node(self.name, self.sent, self.down)
+
     def close(self) -> None:
         pass
 
