@@ -105,12 +105,20 @@ def _orders(ch: ClickHouse, key: str, where: str, params: dict[str, Any], days: 
                     {**params, "window": days * 86400})
 
 
+_POST_READS = (
+    "SELECT post_id, tupleElement(latest, 1) AS reads FROM (SELECT event_id AS post_id, "
+    "argMax(tuple(reads), version) AS latest FROM mentions WHERE event_id IN (SELECT post_id FROM tracked_links) "
+    "GROUP BY post_id) WHERE isNotNull(tupleElement(latest, 1))")
+"""The reads of the latest version of each linked post. ``argMax`` rather than ``FINAL``: 18.16 does not read a
+``FINAL`` query's ids through the primary key (0.42 s at 10,000,000 mentions, against 0.05 s); the tuple keeps
+a latest ``NULL`` (aggregates skip ``NULL`` arguments)."""
+
+
 def _reads(ch: ClickHouse, key: str, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     return ch.query(
         f"SELECT {key} AS key, sum(ifNull(reads, 0)) AS reads FROM "
         "(SELECT DISTINCT post_id, campaign, platform, account FROM tracked_links FINAL "
-        f"WHERE post_id != '' AND {where}) AS l ALL INNER JOIN (SELECT event_id AS post_id, reads FROM mentions FINAL "
-        "WHERE event_id IN (SELECT post_id FROM tracked_links) AND reads IS NOT NULL) AS m USING post_id "
+        f"WHERE post_id != '' AND {where}) AS l ALL INNER JOIN ({_POST_READS}) AS m USING post_id "
         "GROUP BY key", params)
 
 

@@ -79,6 +79,12 @@ def test_a_posts_reads_count_for_every_campaign_with_a_link_on_it(ch: ClickHouse
     for campaign in ("spring", "summer"):  # two campaigns' links on one post
         create_link(ch, LinkIn(url="https://shop.example.com/p", campaign=campaign, post="weibo:77",
                                platform="weibo", account="kol0"), "test")
-    ch.insert("mentions", MENTION_COLUMNS, tuples([mention("weibo:77", reads=1200), mention("weibo:78", reads=5)]))
+    create_link(ch, LinkIn(url="https://shop.example.com/q", campaign="spring", post="weibo:79",
+                           platform="weibo", account="kol1"), "test")
+    ch.insert("mentions", MENTION_COLUMNS, tuples([
+        mention("weibo:77", reads=1000), mention("weibo:78", reads=5), mention("weibo:79", reads=50)]))
+    # later versions: the latest reads count, and a latest version without reads counts none
+    ch.insert("mentions", MENTION_COLUMNS, tuples([mention("weibo:77", reads=1200, version=2),
+                                                   mention("weibo:79", reads=None, version=2)]))
     rows = funnel_module.funnel(ch, by="campaign")
     assert {(r.key, r.reads) for r in rows} == {("spring", 1200), ("summer", 1200)}
