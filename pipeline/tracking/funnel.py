@@ -109,9 +109,9 @@ _POST_READS = (
     "SELECT post_id, tupleElement(latest, 1) AS reads FROM (SELECT event_id AS post_id, "
     "argMax(tuple(reads), version) AS latest FROM mentions WHERE event_id IN (SELECT post_id FROM tracked_links) "
     "GROUP BY post_id) WHERE isNotNull(tupleElement(latest, 1))")
-"""The reads of the latest version of each linked post. ``argMax`` rather than ``FINAL``: 18.16 does not read a
-``FINAL`` query's ids through the primary key (0.42 s at 10,000,000 mentions, against 0.05 s); the tuple keeps
-a latest ``NULL`` (aggregates skip ``NULL`` arguments)."""
+"""The reads of the latest version of each linked post. ``argMax`` rather than ``FINAL``: on 18.16 the ``FINAL``
+form took 0.42 s for 200 linked posts at 10,000,000 mentions, this one 0.05 s; the tuple keeps a latest
+``NULL`` (aggregates skip ``NULL`` arguments)."""
 
 
 def _reads(ch: ClickHouse, key: str, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
