@@ -344,6 +344,11 @@ def _write_errors(path: Path, rows: list[dict[str, object]], pairs: list[tuple[F
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
+def _targeted(row: dict[str, object]) -> bool:
+    """Whether a labelled row comes from a targeted silver wave (the sentiment heads leave those out)."""
+    return row.get("wave") in TARGETED
+
+
 def main() -> None:
     """Train every head, choose on dev, write the model files."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -369,7 +374,7 @@ def main() -> None:
     feats = {s: analyzer.learning_features([str(r["text"]) for r in rs]) for s, rs in rows.items()}
     # a targeted silver wave was drawn for a detector (its phrases skew the texts' sentiment mix): the
     # sentiment heads neither train on its rows nor keep its texts out of their weak pools
-    pools = weak_pools(analyzer, args.data, [r for r in labelled if r.get("wave") not in TARGETED])
+    pools = weak_pools(analyzer, args.data, [r for r in labelled if not _targeted(r)])
     tasks = [
         Task("buyer", lambda r: int(r["buyer"]), False, pools["buyer"]),  # type: ignore[call-overload]
         Task("service", lambda r: int(r["service_request"]), False, pools["service"]),  # type: ignore[call-overload]
@@ -384,7 +389,7 @@ def main() -> None:
         split: dict[str, list[tuple[Feats, int]]] = {}
         for s in ("train", "dev"):
             pairs = [(f[0] if task.sentiment else f[1], task.gold(r)) for r, f in zip(rows[s], feats[s], strict=True)
-                     if not (task.sentiment and r.get("wave") in TARGETED)]
+                     if not (task.sentiment and _targeted(r))]
             split[s] = [(f, g) for f, g in pairs if g is not None]
         if task.sentiment:
             head, meta = train_head(task, split["train"], split["dev"], args.min_weight)

@@ -87,7 +87,8 @@ _CREATE_MV = re.compile(r"^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\
                         re.S | re.I)
 _CREATE_VIEW = re.compile(r"^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
 DROP_VIEW = re.compile(r"^DROP\s+TABLE\s+IF\s+EXISTS\s+(\w+)$", re.I)
-_INSERT = re.compile(r"^INSERT\s+INTO\s+\w+\s+SELECT\s", re.S | re.I)
+BACKFILL = re.compile(r"^INSERT\s+INTO\s+\w+\s+SELECT\s", re.S | re.I)
+"""A migration's backfill: ``INSERT INTO t SELECT ...`` over stored rows."""
 _ALTER = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD\s+COLUMN\s+.*)$", re.S | re.I)
 _LOCAL_ALTER = re.compile(r"^ALTER\s+TABLE\s+\w+\.\w+_local\s", re.I)
 _REPLICATED = {"MergeTree", "ReplacingMergeTree", "AggregatingMergeTree", "SummingMergeTree",
@@ -122,7 +123,7 @@ class ClusterSchema:
         """The cluster statements for one single-server statement; ConfigError for one it cannot rewrite."""
         for pattern, build in ((_CREATE_TABLE, self._table), (_CREATE_MV, self._materialized_view),
                                (_CREATE_VIEW, self._view), (DROP_VIEW, self._drop_view), (_ALTER, self._alter),
-                               (_INSERT, self._insert)):
+                               (BACKFILL, self._insert)):
             match = pattern.match(statement.strip())
             if match:
                 return build(match)

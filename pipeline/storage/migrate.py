@@ -30,13 +30,12 @@ from typing import Any
 from pipeline.errors import ConfigError, StorageError, StorageUnavailable
 from pipeline.retry import RetryPolicy
 from pipeline.storage.backend import ClickHouse
-from pipeline.storage.cluster import DROP_VIEW, ClusterSchema
+from pipeline.storage.cluster import BACKFILL, DROP_VIEW, ClusterSchema
 from pipeline.storage.errors import error_code
 
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
-_BACKFILL = re.compile(r"^INSERT\s+INTO\s", re.IGNORECASE)
 _ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(?:\w+\.)?(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
 _DROPPED_TABLE_CODES = (60, 218)
 """ClickHouse's error codes for a table (or view) that does not exist: UNKNOWN_TABLE, and TABLE_IS_DROPPED
@@ -137,7 +136,7 @@ runs on a second connection that waits this long."""
 
 
 def _execute(ch: ClickHouse, statement: str) -> None:
-    if not _BACKFILL.match(statement.lstrip()):
+    if not BACKFILL.match(statement.lstrip()):
         ch.execute(statement)
         return
     patient = ch.another(send_receive_timeout=BACKFILL_TIMEOUT_SECONDS)
