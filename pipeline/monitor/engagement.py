@@ -1,9 +1,12 @@
 """Reads of the engagement indices (``post_performance``, ``account_index_daily``; migrations 011, 021).
 
-One post or one account is read from ``post_engagement FINAL`` through its key (day, platform, author),
-with the views' own formulas below: ClickHouse 18.16 does not carry a filter on those views down to the
-table (a single post took 0.8 s at 10,000,000 mentions through the view, 10 ms so). The integration
-tests check both against the views, row for row.
+One post or one account is read from ``post_engagement`` through its key (day, platform, author), with
+the views' own formulas below: ClickHouse 18.16 does not carry a filter on those views down to the
+table (a single post took 0.8 s at 10,000,000 mentions through the view, 10 ms so). The latest version
+of each post is the first of its rows by ``version`` descending (``LIMIT 1 BY``), as ``FINAL`` would
+keep it: the filter is on key columns, which every version of a post shares, and ``FINAL`` reads every
+row of each granule it touches (the busiest account's 30 days: 0.21 s against 0.03 s on 18.16). The
+integration tests check both against the views, row for row.
 """
 
 from __future__ import annotations
@@ -21,10 +24,9 @@ SELECT event_id, platform, kind, author_id, author_name, created_at, day, brands
              / (if(isNull(reads), 0.6, 1.0) * log(100001)), 2) AS post_index,
        if(isNull(reads) OR followers = 0, NULL, assumeNotNull(reads) / followers) AS reach_rate,
        if(followers = 0, NULL, (reposts + comments + likes) / followers) AS engagement_rate
-FROM post_engagement FINAL
-WHERE {where}
+FROM (SELECT * FROM post_engagement PREWHERE {where} ORDER BY event_id, version DESC LIMIT 1 BY event_id)
 """
-"""Rows of ``post_performance`` (migration 021) for the posts ``where`` selects."""
+"""Rows of ``post_performance`` (migration 021) for the posts ``where`` selects (a condition on key columns)."""
 
 ACCOUNT = f"""
 SELECT platform, author_id, day, author_name, posts, followers, total_reads, posts_with_reads, total_reposts,

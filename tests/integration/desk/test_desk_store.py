@@ -63,6 +63,7 @@ def test_mirror_queue_order_detail_and_views(ch) -> None:  # type: ignore[no-unt
     queue = store.list_cases(ch, {}, NOW)
     assert [c["priority"] for c in queue] == ["normal", "high", "low", "urgent"]  # overdue first, resolved last
     assert queue[0]["overdue"] is True
+    assert queue[-1]["status"] == "resolved" and queue[-1]["assignee"] == "alice"  # the latest revision's whole row
     assert [c["priority"] for c in store.list_cases(ch, {"open_only": True, "brand": "蒙牛"}, NOW)] == [
         "normal",
         "high",
