@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 DASHBOARDS = Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "dashboards"
@@ -46,15 +46,19 @@ def _macro_argument(sql: str, start: int) -> int:
 
 
 def expand(sql: str, since: datetime, until: datetime, brands: list[str]) -> str:
-    """Grafana's macros as the ClickHouse plugin expands them (time filter, multi-value variable)."""
+    """Grafana's macros as the ClickHouse plugin expands them (time and date filters, multi-value variable)."""
     sql = sql.replace("${brand:singlequote}", ", ".join("'" + b.replace("'", "\\'") + "'" for b in brands))
-    marker = "$__timeFilter("
-    while (at := sql.find(marker)) >= 0:
-        close = _macro_argument(sql, at + len(marker) - 1)
-        column = sql[at + len(marker) : close]
-        low, high = int(since.timestamp()), int(until.timestamp())
-        bounds = f"{column} >= toDateTime({low}) AND {column} <= toDateTime({high})"
-        sql = sql[:at] + bounds + sql[close + 1 :]
+    low, high = int(since.timestamp()), int(until.timestamp())
+    filters = {
+        "$__timeFilter(": "{c} >= toDateTime({low}) AND {c} <= toDateTime({high})",
+        "$__dateFilter(": "{c} >= toDate('{day0}') AND {c} <= toDate('{day1}')",  # UTC days
+    }
+    day0, day1 = since.astimezone(UTC).date().isoformat(), until.astimezone(UTC).date().isoformat()
+    for marker, bounds in filters.items():
+        while (at := sql.find(marker)) >= 0:
+            close = _macro_argument(sql, at + len(marker) - 1)
+            column = sql[at + len(marker) : close]
+            sql = sql[:at] + bounds.format(c=column, low=low, high=high, day0=day0, day1=day1) + sql[close + 1 :]
     if "$" in sql:
         raise ValueError(f"a Grafana macro this expansion does not know: {sql}")
     return sql

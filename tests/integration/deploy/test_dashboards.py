@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -36,3 +37,18 @@ def test_dashboard_queries_run_and_show_data(ch) -> None:  # type: ignore[no-unt
     # dashboard may need rarer data (e.g. an amplified cascade) and come back empty
     for name, total in per_dashboard.items():
         assert empty[name] <= 1, f"{name}: {empty[name]} of {total} queries returned no rows"
+    _top_posts_panel_matches_its_view(ch, queries, now)
+
+
+def _top_posts_panel_matches_its_view(ch, queries, now) -> None:  # type: ignore[no-untyped-def]
+    """The "Top posts" panel reads post_engagement FINAL with the range inside (18.16 takes no filter into
+    the view's FINAL): every row of it, without its LIMIT, is the view's, also for a range starting mid-day."""
+    [panel] = [q for q in queries if q.title == "Top posts by engagement index"]
+    view = ("SELECT event_id, platform, author_name, post_index, reads, reposts, comments, likes, "
+            "round(reach_rate, 4) AS reach_rate FROM post_performance WHERE $__timeFilter(created_at) "
+            "ORDER BY post_index DESC, event_id LIMIT 20")
+    until = now + timedelta(minutes=1)
+    for since in (now - timedelta(hours=30), now - timedelta(days=7)):
+        got = ch.query(expand(panel.sql.replace(" LIMIT 20", ""), since, until, []))
+        want = ch.query(expand(view.replace(" LIMIT 20", ""), since, until, []))
+        assert got == want and len(got) > 20
