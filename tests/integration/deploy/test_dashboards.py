@@ -41,8 +41,10 @@ def test_dashboard_queries_run_and_show_data(ch) -> None:  # type: ignore[no-unt
 
 
 def _top_posts_panel_matches_its_view(ch, queries, now) -> None:  # type: ignore[no-untyped-def]
-    """The "Top posts" panel reads post_engagement FINAL with the range inside (18.16 takes no filter into
-    the view's FINAL): every row of it, without its LIMIT, is the view's, also for a range starting mid-day."""
+    """Every row of the "Top posts" panel, without its LIMIT, is the view's, also for a range starting mid-day.
+
+    The panel reads post_engagement FINAL with the range inside: 18.16 takes no filter into the view's FINAL.
+    """
     [panel] = [q for q in queries if q.title == "Top posts by engagement index"]
     view = ("SELECT event_id, platform, author_name, post_index, reads, reposts, comments, likes, "
             "round(reach_rate, 4) AS reach_rate FROM post_performance WHERE $__timeFilter(created_at) "
