@@ -66,8 +66,7 @@ async def list_kols(
     """Authors who talk about a brand, ranked by reach, engagement, audience quality and brand affinity."""
     ctx = context(request)
     lo, hi, days = _period(since, until)
-    rows = await ctx.run_blocking(kols.authors, ctx.ch, brand, lo, hi, platform)
-    ranked = kols.rank(rows, days, sort, limit)
+    ranked = await ctx.run_blocking(kols.ranked, ctx.ch, brand, lo, hi, days, platform, sort, limit)
     if fmt == "json":
         return ranked
     out = io.BytesIO()
