@@ -39,7 +39,10 @@ def _snapshot_rows(ch: ClickHouse) -> dict[str, dict[str, object]]:
 
 
 def test_each_snapshot_row_is_the_authors_live_row_and_readers_see_whole_refreshes(ch: ClickHouse) -> None:
-    _store(ch, _events())
+    events = _events()
+    _store(ch, events)
+    # a later version of author 3's post, with the profile grown past high value: the latest version counts
+    _store(ch, [{**events[-1], "author": {**events[-1]["author"], "followers": 20_000}}])
     assert audience_snapshot.latest(ch) is None and insight.composition(ch, None, DAY.date()) == []
     first = audience_snapshot.refresh(ch)
     assert (first.slot, first.authors) == (0, 9)
@@ -50,6 +53,7 @@ def test_each_snapshot_row_is_the_authors_live_row_and_readers_see_whole_refresh
     assert rows["20"]["copied_texts"] == 1 and rows["20"]["segment"] == "suspected_low_quality"
     assert (rows["1"]["events"], rows["1"]["segments"]) == (3, ["real_customer"])
     assert rows["2"]["segments"] == ["potential_customer", "high_value"]
+    assert (rows["3"]["followers"], rows["3"]["events"], rows["3"]["high_value"]) == (20_000, 1, 1)
 
     # a new author: live at once, in the views from the next refresh on
     _store(ch, [event("蒙牛酸奶收到货了，日期很新鲜", DAY + timedelta(days=1), author=4)])
