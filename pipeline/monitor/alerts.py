@@ -2,7 +2,7 @@
 
 The engine runs on one worker only (the Faust leader, see :mod:`pipeline.monitor.wiring`), so
 there is one alert state for any number of workers, and it counts from ClickHouse's
-``mention_sets_minute`` (exact under replays) rather than from what one worker saw.
+``minute_sets`` (exact under replays) rather than from what one worker saw.
 
 Windows are in **event time** (``created_at``) but anchored at the **wall clock**: the current
 window is the last ``alert_window_minutes`` minutes up to now. Live posts (created_at about now)
@@ -62,7 +62,7 @@ class AlertEngine:
         start, end = minute - wsec + 60, minute + 60
         lookback = start - int(s.alert_baseline_days * 86400)
         current = self.ch.query(
-            "SELECT brand, signal, uniqExactMerge(events) AS n FROM mention_sets_minute "
+            "SELECT brand, signal, uniqExactMerge(events) AS n FROM minute_sets "
             "WHERE bucket >= %(start)s AND bucket < %(end)s AND brand != '' AND signal IN %(signals)s "
             "GROUP BY brand, signal HAVING n >= %(min)s",
             {"start": _dt(start), "end": _dt(end), "signals": s.signals, "min": s.alert_min_count},
@@ -70,7 +70,7 @@ class AlertEngine:
         if not current:
             return []
         first = self.ch.query(
-            "SELECT toUInt32(min(bucket)) AS first, count() AS c FROM mention_sets_minute "
+            "SELECT toUInt32(min(bucket)) AS first, count() AS c FROM minute_sets "
             "WHERE bucket >= %(lo)s AND bucket < %(start)s",
             {"lo": _dt(lookback), "start": _dt(start)},
         )
@@ -111,7 +111,7 @@ class AlertEngine:
             "SELECT brand, signal, sum(n) AS total, sum(n * n) AS squares FROM ("
             " SELECT brand, signal, intDiv(%(start)s - 1 - toUInt32(bucket), %(wsec)s) AS w,"
             "        toFloat64(uniqExactMerge(events)) AS n"
-            " FROM mention_sets_minute"
+            " FROM minute_sets"
             " WHERE bucket >= %(lo)s AND bucket < %(start_dt)s AND brand IN %(brands)s AND signal IN %(signals)s"
             " GROUP BY brand, signal, w) GROUP BY brand, signal",
             {"start": start, "wsec": wsec, "lo": _dt(lookback), "start_dt": _dt(start), "brands": brands,

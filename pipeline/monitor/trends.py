@@ -31,7 +31,7 @@ def novelty(count: float, expected: float) -> float:
 
 def latest_day(ch: ClickHouse, brand: str) -> date | None:
     """The last day with mentions of ``brand`` ('' = any mention)."""
-    rows = ch.query("SELECT max(day) AS d, count() AS n FROM term_sets_daily WHERE brand = %(b)s", {"b": brand})
+    rows = ch.query("SELECT max(day) AS d, count() AS n FROM term_day_sets WHERE brand = %(b)s", {"b": brand})
     return rows[0]["d"] if rows and rows[0]["n"] else None
 
 

@@ -176,7 +176,7 @@ def test_cluster_schema_is_versioned_idempotent_and_exact(clickhouse_cluster: Lo
             columns = (_columns(other, "mentions"), _columns(other, "mentions_local"))
             other.close()
             assert tables["mentions"] == "Distributed" and tables["mentions_local"] == "ReplicatedReplacingMergeTree"
-            assert tables["mention_sets_hour_local"] == "ReplicatedAggregatingMergeTree"
+            assert tables["hour_sets_local"] == "ReplicatedAggregatingMergeTree"
             assert columns == (want, want), f"{node.url(cluster_db)}: columns differ from one server's"
         lines = list(generate_events(3000, seed=41))
         analyzer = get_analyzer(Settings().resolved_lexicon)

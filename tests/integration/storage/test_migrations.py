@@ -31,12 +31,14 @@ def test_columns_match_the_ddl(ch: ClickHouse) -> None:
 def test_every_object_exists(ch: ClickHouse) -> None:
     names = {r["name"] for r in ch.query("SHOW TABLES")}
     assert {
-        "schema_migrations", "mentions", "dead_letters", "mention_sets_minute", "mention_sets_hour",
-        "mention_sets_minute_mv", "mention_sets_hour_mv", "term_sets_daily", "term_sets_daily_mv", "rollup_minute",
-        "rollup_hour", "share_of_voice_daily", "buyers_by_brand_daily", "service_requests_daily", "mentions_latest",
+        "schema_migrations", "mentions", "dead_letters", "minute_sets", "hour_sets", "minute_sets_mv",
+        "hour_sets_mv", "term_day_sets", "term_day_sets_mv", "rollup_minute", "rollup_hour", "share_of_voice_daily",
+        "buyers_by_brand_daily", "service_requests_daily", "mentions_latest",
     } <= names  # fmt: skip
-    # the sets of 002 and 016 stay (migrations drop no data) but nothing writes them any more (024)
-    assert not {"mention_rollup_minute_mv", "mention_rollup_hour_mv", "term_rollup_daily_mv"} & names
+    # the sets of 002, 016 and 024 stay (migrations drop no data) but nothing writes them any more (024, 027)
+    assert {"mention_rollup_minute", "mention_sets_minute", "term_sets_daily"} <= names
+    assert not {"mention_rollup_minute_mv", "mention_rollup_hour_mv", "term_rollup_daily_mv", "mention_sets_minute_mv",
+                "mention_sets_hour_mv", "term_sets_daily_mv"} & names
 
 
 def test_second_run_applies_nothing(ch: ClickHouse) -> None:

@@ -87,7 +87,7 @@ def test_replays_do_not_change_any_count(ch: ClickHouse) -> None:
         inserted += again
     assert ch.query("SELECT count() AS n FROM mentions")[0]["n"] in range(len(rows), 3 * len(rows) + 1)
     assert views(ch) == expected(rows)
-    ch.execute("OPTIMIZE TABLE mention_sets_hour FINAL")  # and after merges, too
+    ch.execute("OPTIMIZE TABLE hour_sets FINAL")  # and after merges, too
     ch.execute("OPTIMIZE TABLE mentions FINAL")
     assert views(ch) == expected(rows)
 

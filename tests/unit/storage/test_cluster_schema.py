@@ -40,8 +40,8 @@ def test_every_table_gets_a_replicated_local_table_and_a_distributed_one() -> No
 def test_materialized_views_read_and_write_local_tables_and_views_name_the_database() -> None:
     statements = _all_rewritten()
     mvs = [s for s in statements if s.startswith("CREATE MATERIALIZED VIEW")]
-    assert len(mvs) == 12
-    # the backfills (016, 020, 021, 024) and the copy of 022 run once, through the Distributed tables
+    assert len(mvs) == 15
+    # the backfills (016, 020, 021, 024) and the copies of 022 and 027 run once, through the Distributed tables
     assert [s for s in statements if s.startswith("INSERT INTO")] == [
         s for m in load_migrations() for s in m.statements() if s.startswith("INSERT INTO")]
     for mv in mvs:
@@ -49,7 +49,7 @@ def test_materialized_views_read_and_write_local_tables_and_views_name_the_datab
     views = [s for s in statements if s.startswith("CREATE VIEW")]
     assert views and all(" ON CLUSTER c1 AS " in v for v in views)
     share = [v for v in views if "share_of_voice_daily" in v.split(" AS ")[0]]
-    assert "FROM db.mention_rollup_hour" in share[0] and "FROM db.mention_sets_hour" in share[-1]  # 003, then 024
+    assert "FROM db.mention_rollup_hour" in share[0] and "FROM db.hour_sets" in share[-1]  # 003, then 027
     quality = next(v for v in views if "db.author_quality ON" in v)
     assert "FROM db.author_stats" in quality and "FROM db.audience_overrides FINAL" in quality
 

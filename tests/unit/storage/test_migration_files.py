@@ -23,7 +23,9 @@ IDEMPOTENT = re.compile(
     r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(event_id\)"  # the backfill of a rollup of sets (016)
     r"|INSERT INTO \w+\s+SELECT [^;]*uniqExactState\(cityHash64\(event_id\)\)"  # ... of hashed ids (024)
     r"|INSERT INTO post_engagement\s+SELECT [^;]*version\s+FROM mentions"  # a versioned copy, read FINAL (021)
-    r"|INSERT INTO hot_event_states\s+SELECT [^;]*FROM hot_event_rollup$)"  # sets and extremes, copied (022)
+    r"|INSERT INTO hot_event_states\s+SELECT [^;]*FROM hot_event_rollup$"  # sets and extremes, copied (022)
+    r"|INSERT INTO (minute|hour|term_day)_sets\s+SELECT [^;]*events FROM (mention_sets_(minute|hour)|term_sets_daily)$)"
+    # sets copied (027)
 )
 
 
