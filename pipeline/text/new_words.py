@@ -60,9 +60,12 @@ class _Grams:
 
     def __init__(self, runs: Sequence[str]) -> None:
         """Count the grams of ``runs``."""
-        self.units = np.frombuffer("\0".join(runs).encode("utf-16-le"), dtype=np.uint16).astype(np.uint64)
-        zeros = np.concatenate(([0], np.cumsum(self.units == 0)))
-        size = len(self.units)
+        units = np.frombuffer("\0".join(runs).encode("utf-16-le"), dtype=np.uint16).astype(np.uint64)
+        edge = np.zeros(1, dtype=np.uint64)
+        self.padded = np.concatenate((edge, units, edge))
+        """The units with a 0 before the first and after the last: every occurrence has two neighbours."""
+        zeros = np.concatenate(([0], np.cumsum(units == 0)))
+        size = len(units)
         self.keys: dict[int, np.ndarray] = {}
         self.starts: dict[int, np.ndarray] = {}
         self.values: dict[int, np.ndarray] = {}
@@ -72,7 +75,7 @@ class _Grams:
             starts = starts[zeros[starts + n] == zeros[starts]]
             keys = np.zeros(len(starts), dtype=np.uint64)
             for k in range(n):
-                keys = (keys << np.uint64(16)) | self.units[starts + k]
+                keys = (keys << np.uint64(16)) | units[starts + k]
             self.keys[n], self.starts[n] = keys, starts
             self.values[n], self.counts[n] = np.unique(keys, return_counts=True)
 
@@ -85,24 +88,23 @@ class _Grams:
         at = np.minimum(np.searchsorted(keys, self.keys[n]), len(keys) - 1)
         hit = keys[at] == self.keys[n]
         starts = self.starts[n][hit]
-        padded = np.concatenate((np.zeros(1, dtype=np.uint64), self.units, np.zeros(1, dtype=np.uint64)))
-        return self.keys[n][hit], padded[starts], padded[starts + n + 1]
+        return self.keys[n][hit], self.padded[starts], self.padded[starts + n + 1]
 
 
 def _text_of(key: int, n: int) -> str:
     return "".join(chr((key >> (16 * (n - 1 - k))) & 0xFFFF) for k in range(n))
 
 
-def _keys_of(words: Iterable[str], n: int) -> np.ndarray:
-    """The keys of the n-character words made only of run characters (the others are never grams)."""
-    out = []
+def _keys_by_length(words: Iterable[str]) -> dict[int, np.ndarray]:
+    """The keys of the 2- to MAX_LEN-character words of run characters, by length (others are never grams)."""
+    out: dict[int, list[int]] = {n: [] for n in range(2, MAX_LEN + 1)}
     for word in words:
-        if len(word) == n and _RUNS.fullmatch(word):
+        if len(word) in out and _RUNS.fullmatch(word):
             key = 0
             for ch in word:
                 key = (key << 16) | ord(ch)
-            out.append(key)
-    return np.array(out, dtype=np.uint64)
+            out[len(word)].append(key)
+    return {n: np.array(keys, dtype=np.uint64) for n, keys in out.items()}
 
 
 _STOP_UNITS = np.array(sorted(ord(c) for c in EDGE_STOPS), dtype=np.uint64)
@@ -116,11 +118,12 @@ def discover(texts: Iterable[str], known: set[str] | frozenset[str] = frozenset(
     if not chars:
         return []
     grams = _Grams(runs)
+    known_keys = _keys_by_length(known)
     found = []
     for n in range(2, MAX_LEN + 1):
         keys = grams.values[n][grams.counts[n] >= min_count]
         first, last = keys >> np.uint64(16 * (n - 1)), keys & np.uint64(0xFFFF)
-        keys = keys[~np.isin(first, _STOP_UNITS) & ~np.isin(last, _STOP_UNITS) & ~np.isin(keys, _keys_of(known, n))]
+        keys = keys[~np.isin(first, _STOP_UNITS) & ~np.isin(last, _STOP_UNITS) & ~np.isin(keys, known_keys[n])]
         cohesion = _cohesion(grams, n, keys, chars)
         keys, cohesion = keys[cohesion >= min_cohesion], cohesion[cohesion >= min_cohesion]
         if not len(keys):
