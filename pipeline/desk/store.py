@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.desk.models import AuditEvent, CaseState, Message
 from pipeline.storage import ClickHouse
+from pipeline.storage.sql import latest_rows
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +143,8 @@ def list_cases(
     if not page:
         return []
     rows = ch.query(
-        f"SELECT *, {_OVERDUE} AS overdue, {_NEXT_DUE} AS next_due FROM desk_cases PREWHERE case_id IN %(ids)s "
-        "ORDER BY case_id, revision DESC LIMIT 1 BY case_id",
+        f"SELECT *, {_OVERDUE} AS overdue, {_NEXT_DUE} AS next_due "
+        f"FROM {latest_rows('desk_cases', 'case_id IN %(ids)s', 'case_id', 'revision')}",
         {"now": now, "ids": tuple(r["case_id"] for r in page)},
     )
     latest = {r["case_id"]: r for r in rows}

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from pipeline.monitor.roles_snapshot import SNAPSHOTS as ROLE_SNAPSHOTS
 from pipeline.storage import ClickHouse
+from pipeline.storage.sql import latest_rows
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,7 @@ def quality_sql(where: str = "", shared: str = "") -> str:
     """
     source = "audience_events FINAL"
     if where:
-        source = (f"(SELECT * FROM audience_events PREWHERE {where} "
-                  "ORDER BY platform, author_id, event_id, version DESC LIMIT 1 BY platform, author_id, event_id)")
+        source = latest_rows("audience_events", where, "platform, author_id, event_id")
     copied = _COPIED.format(source=source, shared=f"AND {shared}" if shared else "", copied_min=COPIED_MIN_AUTHORS)
     return _QUALITY.format(stats=_STATS.format(source=source), copied=copied)
 

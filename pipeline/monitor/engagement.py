@@ -15,8 +15,9 @@ from datetime import date
 from typing import Any
 
 from pipeline.storage import ClickHouse
+from pipeline.storage.sql import latest_rows
 
-POST = """
+POST = f"""
 SELECT event_id, platform, kind, author_id, author_name, created_at, day, brands,
        reads, reposts, comments, likes, followers,
        round(100 * (if(isNull(reads), 0, 0.4 * log(1 + assumeNotNull(reads))) + 0.25 * log(1 + reposts)
@@ -24,7 +25,7 @@ SELECT event_id, platform, kind, author_id, author_name, created_at, day, brands
              / (if(isNull(reads), 0.6, 1.0) * log(100001)), 2) AS post_index,
        if(isNull(reads) OR followers = 0, NULL, assumeNotNull(reads) / followers) AS reach_rate,
        if(followers = 0, NULL, (reposts + comments + likes) / followers) AS engagement_rate
-FROM (SELECT * FROM post_engagement PREWHERE {where} ORDER BY event_id, version DESC LIMIT 1 BY event_id)
+FROM {latest_rows('post_engagement', '{where}', 'event_id')}
 """
 """Rows of ``post_performance`` (migration 021) for the posts ``where`` selects (a condition on key columns)."""
 

@@ -103,3 +103,15 @@ def render(sql: str, params: Mapping[str, Any] | None) -> str:
 def head(sql: str, words: int = 6) -> str:
     """The first few words of a statement, for error messages and logs."""
     return " ".join(sql.split()[:words])[:100]
+
+
+def latest_rows(table: str, where: str, key: str, version: str = "version") -> str:
+    """A subquery: the latest version (by ``version``) of each ``key`` among the rows ``where`` selects.
+
+    For a few rows read through the primary key: ``where`` must be on columns every version of a row
+    shares (the key), and a filter on other columns goes outside, after the latest version is chosen.
+    It keeps what ``FINAL`` keeps, without ``FINAL``'s reading every row of each 8,192-row granule it
+    touches: on 18.16, 10-25 times less for one case page, one account or one author
+    (docs/storage.md, portability).
+    """
+    return f"(SELECT * FROM {table} PREWHERE {where} ORDER BY {key}, {version} DESC LIMIT 1 BY {key})"
