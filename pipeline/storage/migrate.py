@@ -260,9 +260,11 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, clust
         log.warning("database %s has migration %s which this code does not know (newer code?)", ch.database, version)
     done: list[str] = []
     for mig in plan:
+        # translated even when applied: the cluster schema learns every view an earlier migration made, so a
+        # later view's reference to it is qualified with the database (on each node a bare name means `default`)
+        statements = [out for statement in mig.statements() for out in _translated(schema, statement)]
         if mig.version in applied:
             continue
-        statements = [out for statement in mig.statements() for out in _translated(schema, statement)]
         log.info("applying migration %s (%d statements) to %s", mig.label, len(statements), ch.database)
         for number, statement in enumerate(statements, 1):
             try:
