@@ -4,6 +4,7 @@
     python tools/label_silver.py --wave 2 ...   # appends a second draw (WAVES[2]) to the same file
     python tools/label_silver.py --wave 3 ...   # and a third (WAVES[3])
     python tools/label_silver.py --wave 4 --batches 4 ...   # a targeted fourth (TARGETED[4])
+    python tools/label_silver.py --wave 5 --batches 4 ...   # a targeted fifth (TARGETED[5], quotas WAVES[5])
 
 The gold labels (``items.jsonl``, two annotators and an adjudicator per row) are few where the
 detectors need examples most: customers' messages to shops, complaints in reviews. Silver rows
@@ -23,6 +24,13 @@ purchase intent is rare in random rows (332 positive training rows after wave 3,
 messages), and the phrases that suggest it (想买, 求推荐, 多少钱, 入手...) occur as often in reviews of
 orders already received; the annotators' labels of both teach the intent head which is which. The
 draw only chooses which texts are labelled; every label is an annotator's.
+
+Wave 5 targets service requests the same way, with a quota per source: the guide counts a complaint
+about one's own order that the shop could remedy (a missing or wrong item, spoiled food, a defect or
+suspected fake, a late delivery) and a customer's short question to a shop (production date, coupon,
+invoice, shipping cost), and those words occur as often in plain opinions (太慢 of a film, 坏了 of
+the weather). Random rows carry few of them outside the shop messages, so the service head had
+little to learn the difference from.
 """
 
 from __future__ import annotations
@@ -44,10 +52,15 @@ WAVES: dict[int, dict[str, int]] = {
         "ecd_taobao_cs": 0},
     3: {"online_shopping_10_cats": 1500, "waimai_10k": 500, "ced_weibo_original": 100, "ced_weibo_repost": 300,
         "ecd_taobao_cs": 0},
+    5: {"online_shopping_10_cats": 600, "waimai_10k": 450, "ced_weibo_original": 50, "ced_weibo_repost": 100,
+        "ecd_taobao_cs": 0},
 }
 TARGETED: dict[int, re.Pattern[str]] = {
     4: re.compile("想买|想入|求推荐|推荐一下|哪个好|哪款|值得买|值不值|多少钱|有货|包邮|入手|种草"
                   "|打算买|准备买|要不要买|求购|求链接|哪里买|在哪买|怎么买|能便宜|优惠吗|想要一|好想要"),
+    5: re.compile("少了|少给|没给|漏了|漏发|少发|发错|送错|拿错|不是我要|没送|变质|馊|发霉|过期|异物|头发|虫子"
+                  "|拉肚子|坏了|故障|不能用|用不了|开不了机|死机|二手|假货|翻新|正品吗|太慢|超时|晚了|迟到|还没到"
+                  "|没收到|生产日期|保质期|优惠券|发票|运费|邮费|怎么用|怎么安装|怎么办"),
 }
 """Waves that label every unlabelled text with one of these phrases (all sources, no quota)."""
 HELD_OUT_CATEGORY = "酒店"
