@@ -46,7 +46,7 @@ def _macro_argument(sql: str, start: int) -> int:
 
 
 def expand(sql: str, since: datetime, until: datetime, brands: list[str]) -> str:
-    """Grafana's macros as the ClickHouse plugin expands them (time and date filters, multi-value variable)."""
+    """Grafana's macros as the ClickHouse plugin expands them (time and date filters, range ends, variables)."""
     sql = sql.replace("${brand:singlequote}", ", ".join("'" + b.replace("'", "\\'") + "'" for b in brands))
     low, high = int(since.timestamp()), int(until.timestamp())
     filters = {
@@ -59,6 +59,9 @@ def expand(sql: str, since: datetime, until: datetime, brands: list[str]) -> str
             close = _macro_argument(sql, at + len(marker) - 1)
             column = sql[at + len(marker) : close]
             sql = sql[:at] + bounds.format(c=column, low=low, high=high, day0=day0, day1=day1) + sql[close + 1 :]
+    # the range's ends as DateTime, as the plugin writes them (milliseconds divided down to seconds)
+    sql = sql.replace("$__fromTime", f"toDateTime(intDiv({low * 1000}, 1000))")
+    sql = sql.replace("$__toTime", f"toDateTime(intDiv({high * 1000}, 1000))")
     if "$" in sql:
         raise ValueError(f"a Grafana macro this expansion does not know: {sql}")
     return sql

@@ -38,6 +38,7 @@ def test_dashboard_queries_run_and_show_data(ch) -> None:  # type: ignore[no-unt
     for name, total in per_dashboard.items():
         assert empty[name] <= 1, f"{name}: {empty[name]} of {total} queries returned no rows"
     _top_posts_panel_matches_its_view(ch, queries, now)
+    _minute_panel_reads_minutes_or_hours(ch, queries, brands, now)
 
 
 def _top_posts_panel_matches_its_view(ch, queries, now) -> None:  # type: ignore[no-untyped-def]
@@ -54,3 +55,17 @@ def _top_posts_panel_matches_its_view(ch, queries, now) -> None:  # type: ignore
         got = ch.query(expand(panel.sql.replace(" LIMIT 20", ""), since, until, []))
         want = ch.query(expand(view.replace(" LIMIT 20", ""), since, until, []))
         assert got == want and len(got) > 20
+
+
+def _minute_panel_reads_minutes_or_hours(ch, queries, brands, now) -> None:  # type: ignore[no-untyped-def]
+    """Up to 2 days the panel shows every minute's mentions; beyond, each hour's mean per minute."""
+    [panel] = [q for q in queries if q.title == "Mentions per minute by brand"]
+    until = now + timedelta(minutes=1)
+    rollup = ("SELECT bucket AS time, brand, sum(events) AS n FROM {table} WHERE $__timeFilter(bucket) "
+              "AND signal = 'mention' AND brand != '' GROUP BY time, brand ORDER BY time, brand")
+    for days, table, per in ((1, "rollup_minute", 1), (7, "rollup_hour", 60)):
+        since = now - timedelta(days=days)
+        got = sorted((r["time"], r["brand"], r["mentions"]) for r in ch.query(expand(panel.sql, since, until, brands)))
+        want = sorted((r["time"], r["brand"], r["n"] / per)
+                      for r in ch.query(expand(rollup.format(table=table), since, until, [])))
+        assert got == want and len(got) > 10, (table, got[:5], want[:5])
