@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.monitor.cascade import CascadeNode, build_tree, cascade_metrics, depths
-from tests.fixtures.hostile import cascades, cpu_seconds, doubling_ratio
+from tests.fixtures.hostile import cascades, doubling_ratio
 
 MAX_RATIO = 3.0
 """Doubling the nodes may cost at most this factor per doubling (2 when linear; the old loop check gave 4).
@@ -20,13 +20,6 @@ def test_every_shape_is_linear_in_its_nodes() -> None:
         small, large = _nodes(shape, 1000), _nodes(shape, 4000)
         ratio = doubling_ratio(lambda n, s=small, big=large: cascade_metrics("r", s if n == 1 else big), 1)
         assert ratio <= MAX_RATIO, f"cascade {shape!r}: doubling the nodes cost {ratio:.1f}x"
-
-
-def test_hostile_cascades_are_measured_quickly() -> None:
-    for shape in ("deep", "wide", "loop", "chains", "duplicates"):
-        nodes = _nodes(shape, 4000)
-        seconds = cpu_seconds(lambda n=nodes: cascade_metrics("r", n))
-        assert seconds < 1.0, f"cascade {shape!r} of {len(nodes)} nodes took {seconds:.2f} s"
 
 
 def test_a_parent_loop_hangs_under_the_root_and_the_deep_chain_keeps_its_depth() -> None:

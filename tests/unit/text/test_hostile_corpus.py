@@ -1,11 +1,14 @@
-"""The hostile corpus (tests/data/hostile/README.md): decoded or dead-lettered, every event analysed quickly."""
+"""The hostile corpus (tests/data/hostile/README.md): decoded or dead-lettered, no event dearer than ordinary text."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import orjson
+
 from pipeline.decode import decode_batch
 from pipeline.records import RawRecord
+from pipeline.sample import generate_events
 from pipeline.text import Analysis
 from pipeline.text.normalize import CHAIN_ELIDED, REPOST_CHAIN_MAX
 from pipeline.worker.enrich import process_batch
@@ -13,8 +16,9 @@ from schemas.events import SocialEvent
 from tests.fixtures.hostile import corpus, cpu_seconds
 from tests.unit.text._support import analyzer
 
-MAX_EVENT_SECONDS = 0.05
-"""CPU time the analysis of any one event may take (the median of three runs)."""
+MAX_COST_RATIO = 5.0
+"""How many times the CPU time of an ordinary text of the longest accepted length (20,000 characters of the
+sample stream's texts) the analysis of any one hostile event may take (medians of a few runs)."""
 REJECTED = {
     "control_chars_text", "ansi_in_name", "ansi_in_id", "rich_markup_id", "too_long_text", "oversized_message",
     "deeply_nested_json", "nested_in_field", "lone_surrogate", "not_json",
@@ -43,12 +47,16 @@ def test_what_must_be_refused_is_dead_lettered_and_the_rest_is_decoded() -> None
     assert {label for label, _ in valid} >= {"zero_width_and_bidi", "chain_2000", "duplicate_id_a", "duplicate_id_b"}
 
 
-def test_every_event_is_analysed_in_under_50_ms() -> None:
+def test_no_event_costs_more_than_ordinary_text_of_the_longest_length() -> None:
     an = analyzer()
+    ordinary = "".join(orjson.loads(line)["text"] for line in generate_events(800, seed=3))[:20000]
+    assert len(ordinary) == 20000
+    reference = cpu_seconds(lambda: an.analyze(ordinary), runs=5)
     slowest = max(
         ((cpu_seconds(lambda ev=ev: an.analyze(ev.text, title=ev.title)), label) for label, ev in _decoded()[0]),
     )
-    assert slowest[0] < MAX_EVENT_SECONDS, f"analysing {slowest[1]!r} took {slowest[0] * 1000:.1f} ms"
+    assert slowest[0] <= MAX_COST_RATIO * reference, (
+        f"analysing {slowest[1]!r} took {slowest[0] * 1000:.2f} ms, ordinary text {reference * 1000:.2f} ms")
 
 
 def test_a_whole_hostile_batch_is_analysed_and_nothing_is_lost() -> None:
@@ -64,8 +72,6 @@ def test_a_whole_hostile_batch_is_analysed_and_nothing_is_lost() -> None:
 
 
 def test_the_stream_draws_every_kind_of_attack_equally_and_never_repeats_a_message() -> None:
-    import orjson
-
     from pipeline.sample.hostile import KINDS, TREE_KINDS, TREE_SIZE, hostile_stream
 
     kinds = len(KINDS) + len(TREE_KINDS)
