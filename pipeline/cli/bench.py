@@ -9,6 +9,11 @@ import typer
 
 from pipeline.cli import app
 
+_QUERIES_HELP = ("Measure BI and API latency instead: fill a database with --rows mentions over 90 days, then "
+                 "time every Grafana panel query, BI view and API read (p50/p95, 30-day range).")
+_SETTLE_HELP = ("With --queries: wait at most this long after the fill for ClickHouse's background merges to "
+                "finish, as on a server at rest (0 = time right after the fill).")
+
 
 @app.command("bench")
 def bench_command(
@@ -37,10 +42,9 @@ def bench_command(
     kafka: str | None = typer.Option(
         None, "--kafka", help="With --failover: bootstrap servers of a running broker; default: a Tansu started "
         "for the run as its own process."),
-    queries: bool = typer.Option(
-        False, "--queries", help="Measure BI and API latency instead: fill a database with --rows mentions over "
-        "90 days, then time every Grafana panel query, BI view and API read (p50/p95, 30-day range)."),
+    queries: bool = typer.Option(False, "--queries", help=_QUERIES_HELP),
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="With --queries: mentions in the database."),
+    settle_seconds: float = typer.Option(1800.0, "--settle-seconds", min=0, help=_SETTLE_HELP),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
     keep_workdir: bool = typer.Option(False, "--keep-workdir", help="Keep the run's work directory (logs, "
@@ -58,7 +62,7 @@ def bench_command(
 
     load_settings()
     if queries:
-        _queries(rows, clickhouse, as_json)
+        _queries(rows, clickhouse, as_json, settle_seconds)
         return
     if failover:
         _failover(kafka, clickhouse, seed, as_json, keep_workdir)
@@ -93,13 +97,14 @@ def _failover(kafka: str | None, clickhouse: str | None, seed: int, as_json: boo
     _print(results | {"workdir_kept": kept()}, as_json)
 
 
-def _queries(rows: int, clickhouse: str | None, as_json: bool) -> None:
+def _queries(rows: int, clickhouse: str | None, as_json: bool, settle_seconds: float) -> None:
     from rich.table import Table
 
     from pipeline.bench.queries.run import run_queries
     from pipeline.cli.render import console
 
-    results = run_queries(rows=rows, clickhouse=clickhouse, step=lambda s: console.log(s))
+    results = run_queries(rows=rows, clickhouse=clickhouse, step=lambda s: console.log(s),
+                          settle_seconds=settle_seconds)
     table = Table(title=f"sociallisten bench --queries: {rows:,} mentions, {results['backend']} "
                   f"{results['clickhouse_version']}, filled in {results['fill_seconds']} s", title_justify="left")
     for col in ("query", "kind", "p50 ms", "p95 ms"):

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 TOKEN = "bench-queries-token-abcdefghijklmnopqrstuvwxyz"
 PATIENCE_SECONDS = 1800
+SETTLE_MAX_SECONDS = 1800.0
+"""Longest wait for the background merges after the fill (``--settle-seconds``)."""
 TARGET_MS = {"panel": 1000, "view": 1000, "api": 300}
 """Acceptance 2 of issue 27: p95 at 10,000,000 rows over 30 days on clickhouse-server 18.16, 2 cores."""
 
@@ -149,8 +151,14 @@ def _patient(url: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}send_receive_timeout={PATIENCE_SECONDS}"
 
 
-def run_queries(*, rows: int, clickhouse: str | None, step: Step) -> dict[str, Any]:
-    """Fill a fresh database on the chosen backend and time every query; the figures as one dict."""
+def run_queries(*, rows: int, clickhouse: str | None, step: Step,
+                settle_seconds: float = SETTLE_MAX_SECONDS) -> dict[str, Any]:
+    """Fill a fresh database on the chosen backend and time every query; the figures as one dict.
+
+    Between the fill and the timing, the background merges are waited for (at most ``settle_seconds``;
+    0: none), as on a server that received the data over months (:mod:`pipeline.bench.queries.settle`).
+    """
+    from pipeline.bench.queries.settle import settle
     from pipeline.storage.migrate import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-queries-"))
@@ -168,6 +176,11 @@ def run_queries(*, rows: int, clickhouse: str | None, step: Step) -> dict[str, A
             results["fill_seconds"] = round(time.perf_counter() - start, 1)
             snapshot = audience_snapshot.latest(ch)
             results["audience_refresh_seconds"] = snapshot.seconds if snapshot else None
+            if settle_seconds > 0:
+                task = progress.add_task("waiting for background merges", total=None)
+                done = settle(ch, settle_seconds,
+                              tick=lambda parts: progress.update(task, description=f"merging: {parts:,} parts"))
+                results |= done.model_dump()
             items = panels(ch, end) + views(ch, end) + api_reads(ch, end)
             results["queries"] = time_all(ch, items, progress)
         finally:

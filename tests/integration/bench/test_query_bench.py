@@ -35,8 +35,10 @@ def _view_names() -> set[str]:
 @pytest.mark.parametrize("backend", ["chdb", "server"])
 def test_bench_queries_json_lists_every_query(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     args = ["--queries", "--rows", str(ROWS), "--json"]
-    if backend == "server":
+    if backend == "server":  # waits for the merges after the fill (the default); chDB is timed right after it
         args += ["--clickhouse", request.getfixturevalue("clickhouse_server").url(f"bq{os.getpid()}")]
+    else:
+        args += ["--settle-seconds", "0"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALLISTEN_")}
     env.update({"SOCIALLISTEN_DATA_DIR": str(tmp_path / "data"), "TMPDIR": str(tmp_path)})
     done = subprocess.run(
@@ -46,6 +48,11 @@ def test_bench_queries_json_lists_every_query(backend: str, tmp_path: Path, requ
     result = orjson.loads(done.stdout.decode().strip().splitlines()[-1])
     assert result["rows"] == ROWS and result["fill_seconds"] > 0
     assert result["backend"].startswith("chdb" if backend == "chdb" else "clickhouse-server")
+    if backend == "server":
+        assert result["settled"] is True and 0 < result["parts_after_settle"] <= result["parts_before_settle"], result
+        assert result["settle_seconds"] >= 30  # the quiet period
+    else:
+        assert "settled" not in result
     queries = result["queries"]
     by_kind = {k: {n for n, q in queries.items() if q["kind"] == k} for k in ("panel", "view", "api")}
     assert by_kind["panel"] == {f"{q.dashboard.removesuffix('.json')}: {q.title}" for q in clickhouse_queries()}
