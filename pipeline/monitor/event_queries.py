@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from pipeline.monitor.audience import SUSPECT_SQL
 from pipeline.storage import ClickHouse
 
-MEMBER = ("SELECT event_id AS mention_id, hot_event_how AS how, hot_event_distance AS distance, platform, kind, "
-          "author_id, author_name, created_at, substringUTF8(text, 1, 200) AS text FROM mentions FINAL ")
+MEMBER_FIELDS = ("created_at", "mention_id", "how", "distance", "platform", "kind", "author_id", "author_name", "text")
+"""A member of an event (one of its posts and how it joined), in the order of ``ONE_EVENT``'s member tuples."""
 
 
 _STATE_OF = {
@@ -75,27 +76,31 @@ SELECT hot_event AS event_id, min(created_at) AS first_at, max(created_at) AS la
        count() AS posts, countIf(hot_event_how = 'copy') AS copies, countIf(hot_event_how = 'repost') AS reposts,
        uniqExact(author_id) AS authors, uniqExactIf(author_id, suspect = 1) AS suspect_authors,
        suspect_authors / authors AS low_quality_share,
-       arraySort(groupUniqArray(platform)) AS platforms, arraySort(groupUniqArrayArray(brands)) AS brands
+       arraySort(groupUniqArray(platform)) AS platforms, arraySort(groupUniqArrayArray(brands)) AS brands,
+       groupArray(toStartOfHour(created_at)) AS hour_of_each,
+       arraySlice(arraySort(groupArray((created_at, mention_id, hot_event_how, hot_event_distance, platform, kind,
+                                        author_id, author_name, substringUTF8(text, 1, 200)))), 1, %(n)s) AS first
 FROM
 (
-    SELECT hot_event, event_id AS mention_id, hot_event_how, created_at, text, author_id, platform, brands,
-           toUInt8({SUSPECT_SQL}) AS suspect
+    SELECT hot_event, event_id AS mention_id, hot_event_how, hot_event_distance, created_at, text, author_id,
+           author_name, platform, kind, brands, toUInt8({SUSPECT_SQL}) AS suspect
     FROM mentions FINAL
     WHERE {IN_EVENT}
 )
 GROUP BY hot_event
 """
-"""One row of the ``hot_events`` view (migrations 010 and 020: the same columns and rules), for one event."""
+"""One row of the ``hot_events`` view (migrations 010 and 020: the same columns and rules), for one event, with
+the hour of each of its mentions and its first ``n`` members (by time, then id) as tuples of :data:`MEMBER_FIELDS`:
+one ``FINAL`` read of the event's granules instead of one for the row, one for the hours and one for the members."""
 
 
 def hot_event(ch: ClickHouse, event_id: str, members: int = 100) -> dict[str, Any] | None:
     """One event with its hourly sizes and its first ``members`` posts (how each joined)."""
-    params = {"e": event_id, "n": members}
-    rows = ch.query(ONE_EVENT, params)
+    rows = ch.query(ONE_EVENT, {"e": event_id, "n": members})
     if not rows:
         return None
     row = rows[0]
-    row["timeline"] = ch.query(f"SELECT toStartOfHour(created_at) AS hour, count() AS posts FROM mentions FINAL "
-                               f"WHERE {IN_EVENT} GROUP BY hour ORDER BY hour", params)
-    row["members"] = ch.query(f"{MEMBER}WHERE {IN_EVENT} ORDER BY created_at, event_id LIMIT %(n)s", params)
+    hours = Counter(row.pop("hour_of_each"))
+    row["timeline"] = [{"hour": hour, "posts": hours[hour]} for hour in sorted(hours)]
+    row["members"] = [dict(zip(MEMBER_FIELDS, member, strict=True)) for member in row.pop("first")]
     return row
