@@ -23,14 +23,16 @@ def _counts_table(title: str, counts: Mapping[str, Any], key: str) -> Table:
 
 
 def render_stats(totals: Mapping[str, Any]) -> None:
-    """Print the ``stats`` totals as tables."""
-    table = Table(title="Totals (unique events)", title_justify="left")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key in ("mentions", "buyers", "service_requests", "purchase_intent", "competitor_mentions", "dead_lettered"):
-        if key in totals:
+    """Print the ``stats`` totals as tables (the totals table only when it has a row: the demo prints its own)."""
+    keys = [k for k in ("mentions", "buyers", "service_requests", "purchase_intent", "competitor_mentions",
+                        "dead_lettered") if k in totals]
+    if keys:
+        table = Table(title="Totals (unique events)", title_justify="left")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for key in keys:
             table.add_row(key, f"{totals[key]:,}")
-    console.print(table)
+        console.print(table)
     for key, title, label in (
         ("by_platform", "Events by platform", "platform"),
         ("competitors_by_brand", "Competitor mentions by brand", "brand"),
