@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -229,6 +229,15 @@ def _translated(schema: ClusterSchema | None, statement: str) -> list[str]:
     return [statement] if schema is None else schema.rewrite(statement)
 
 
+def _to_read(plan: Sequence[Migration], applied: Mapping[str, object], schema: ClusterSchema | None) -> list[Migration]:
+    """The migrations whose statements :func:`migrate` reads: the pending ones, and on a cluster every one.
+
+    On a cluster the applied ones are translated too: the schema learns every view an earlier migration made,
+    so a later view's reference to it is qualified with the database (on each node a bare name means `default`).
+    """
+    return list(plan) if schema is not None else [m for m in plan if m.version not in applied]
+
+
 def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, cluster: str | None = None) -> list[str]:
     """Apply pending migrations in order; return the labels applied (``['001_mentions', ...]``).
 
@@ -259,9 +268,7 @@ def migrate(ch: ClickHouse, migrations: Sequence[Migration] | None = None, clust
     for version in sorted(set(applied) - known):
         log.warning("database %s has migration %s which this code does not know (newer code?)", ch.database, version)
     done: list[str] = []
-    for mig in plan:
-        # translated even when applied: the cluster schema learns every view an earlier migration made, so a
-        # later view's reference to it is qualified with the database (on each node a bare name means `default`)
+    for mig in _to_read(plan, applied, schema):
         statements = [out for statement in mig.statements() for out in _translated(schema, statement)]
         if mig.version in applied:
             continue
