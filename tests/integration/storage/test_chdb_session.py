@@ -81,15 +81,15 @@ def test_threads_share_the_session_safely(tmp_path: Path) -> None:
 
 
 def test_chdb_merges_column_by_column_and_keeps_the_latest_version(tmp_path: Path) -> None:
-    """Every merge is vertical (pipeline/storage/chdb.xml) and still keeps each event's latest version."""
+    """Merges are vertical, in blocks of at most 1 MiB (pipeline/storage/chdb.xml), and keep each latest version."""
     ch = connect(f"chdb://{tmp_path}/data")
     try:
         settings = ch.query(
             "SELECT name, value FROM system.merge_tree_settings "
             "WHERE name IN ('vertical_merge_algorithm_min_rows_to_activate', "
-            "'vertical_merge_algorithm_min_columns_to_activate') ORDER BY name"
+            "'vertical_merge_algorithm_min_columns_to_activate', 'merge_max_block_size_bytes') ORDER BY name"
         )
-        assert [r["value"] for r in settings] == ["1", "1"]
+        assert [r["value"] for r in settings] == ["1048576", "1", "1"]  # merges read 1 MiB of a column at a time
         migrate(ch)
         for version in (1, 2, 3):  # three parts, each with every event again under a newer version
             rows = [mention(f"weibo:{i}", version=version, likes=version * 100 + i, text=f"第{version}版 {i}")
