@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 import typer
 
+from pipeline.bench.queries.settle import MAX_SECONDS as SETTLE_MAX_SECONDS
 from pipeline.cli import app
 
 _QUERIES_HELP = ("Measure BI and API latency instead: fill a database with --rows mentions over 90 days, then "
@@ -44,7 +45,7 @@ def bench_command(
         "for the run as its own process."),
     queries: bool = typer.Option(False, "--queries", help=_QUERIES_HELP),
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="With --queries: mentions in the database."),
-    settle_seconds: float = typer.Option(1800.0, "--settle-seconds", min=0, help=_SETTLE_HELP),
+    settle_seconds: float = typer.Option(SETTLE_MAX_SECONDS, "--settle-seconds", min=0, help=_SETTLE_HELP),
     seed: int = typer.Option(1, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on the last line."),
     keep_workdir: bool = typer.Option(False, "--keep-workdir", help="Keep the run's work directory (logs, "

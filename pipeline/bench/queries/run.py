@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.bench.queries.catalog import Timed, api_reads, panels, views
+from pipeline.bench.queries.settle import MAX_SECONDS as SETTLE_MAX_SECONDS
+from pipeline.bench.queries.settle import settle
 from pipeline.bench.run import backend_name, clickhouse_urls
 from pipeline.monitor import audience_snapshot
 from pipeline.storage import ClickHouse, StorageError, connect
@@ -26,8 +28,6 @@ log = logging.getLogger(__name__)
 Step = Callable[[str], None]
 TOKEN = "bench-queries-token-abcdefghijklmnopqrstuvwxyz"
 PATIENCE_SECONDS = 1800
-SETTLE_MAX_SECONDS = 1800.0
-"""Longest wait for the background merges after the fill (``--settle-seconds``)."""
 TARGET_MS = {"panel": 1000, "view": 1000, "api": 300}
 """Acceptance 2 of issue 27: p95 at 10,000,000 rows over 30 days on clickhouse-server 18.16, 2 cores."""
 
@@ -158,7 +158,6 @@ def run_queries(*, rows: int, clickhouse: str | None, step: Step,
     Between the fill and the timing, the background merges are waited for (at most ``settle_seconds``;
     0: none), as on a server that received the data over months (:mod:`pipeline.bench.queries.settle`).
     """
-    from pipeline.bench.queries.settle import settle
     from pipeline.storage.migrate import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix="sociallisten-bench-queries-"))

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from pipeline.storage import ClickHouse
+if TYPE_CHECKING:
+    from pipeline.storage import ClickHouse
 
+MAX_SECONDS = 1800.0
+"""Default of ``sociallisten bench --queries --settle-seconds``: the longest wait for the merges after a fill."""
 QUIET_SECONDS = 30.0
 """How long no merge may run and the active parts stay the same before the tables count as settled."""
 POLL_SECONDS = 2.0
